@@ -1,0 +1,69 @@
+# Two commands do all set-up on a fresh Debian/Ubuntu machine:
+#   make demo   installs everything and converts a sample article to out/<name>.mp3
+#   make test   installs everything and runs the whole test suite
+# Both are idempotent and quick when nothing is left to do.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SYSTEM_PACKAGES := espeak-ng libespeak-ng1 ffmpeg
+
+.PHONY: help setup system-deps demo test test-fast bench fuzz clean
+
+help:
+	@echo "make demo    install everything, convert samples/ into out/"
+	@echo "make test    install everything, run the test suite"
+	@echo "make bench   speed and memory figures against bare espeak-ng + ffmpeg"
+	@echo "make clean   remove the virtualenv and outputs"
+
+setup: system-deps $(STAMP)
+
+# espeak-ng (the speech library pyttsx3 drives) and ffmpeg (encoding) come from the
+# system's package manager; apt-get is used when they are missing and we may use it.
+system-deps:
+	@missing=""; \
+	command -v ffmpeg >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
+	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
+	ldconfig -p 2>/dev/null | grep -q 'libespeak-ng\.so' || missing="$$missing libespeak-ng1"; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	  else \
+	    echo "Missing:$$missing. Install them, then run make again:" >&2; \
+	    echo "  Debian/Ubuntu: sudo apt-get install $(SYSTEM_PACKAGES)" >&2; \
+	    echo "  macOS:         brew install espeak-ng ffmpeg" >&2; \
+	    echo "  Windows:       winget install ffmpeg (speech uses the built-in SAPI5 voices)" >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "Installing$$missing with apt-get"; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: setup
+	@mkdir -p out
+	$(BIN)/audio-articles convert samples/city-library-reopens.txt -o out/city-library-reopens.mp3
+	@echo "Listen to out/city-library-reopens.mp3; its chapters: ffprobe -v error -show_chapters out/city-library-reopens.mp3"
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not engine"
+
+bench: setup
+	$(BIN)/python tests/bench/run.py
+
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests -k fuzz
+
+clean:
+	rm -rf $(VENV) out *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Clips -> programme: placement, silence trimming, encoding, chapters."""

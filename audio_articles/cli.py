@@ -1,0 +1,114 @@
+"""The command line: thin wrappers that parse options, call the library and print.
+
+Heavy modules (pydub, mutagen, the engine) are imported inside the commands, so
+``--help`` stays instant. Errors become one line on stderr and a documented exit code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .errors import AudioArticlesError
+
+app = typer.Typer(
+    name="audio-articles",
+    help="Turn written articles into listenable audio, offline: MP3s with chapter markers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+EXIT_CODES = {
+    0: "success",
+    1: "rendering or encoding failed",
+    2: "bad input or usage (missing, empty or binary file, bad option, bad voice profile)",
+    3: "a required program (ffmpeg, espeak-ng) is missing",
+    4: "the output could not be written (unwritable folder, disk full)",
+    130: "interrupted (Ctrl-C)",
+}
+
+
+def fail(error: AudioArticlesError) -> typer.Exit:
+    """Print an error as one line on stderr; return the Exit to raise."""
+    typer.echo(f"audio-articles: error: {error}", err=True)
+    return typer.Exit(error.exit_code)
+
+
+@app.callback()
+def main_options(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does, on stderr."),
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _progress_bar():
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+@app.command()
+def convert(
+    source: Path = typer.Argument(..., help="Article file: plain text (.txt) or Markdown (.md).", show_default=False),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="MP3 file to write. Default: the article's name with .mp3."
+    ),
+    voices: Optional[str] = typer.Option(
+        None, "--voices", help="Voice profile: a name from voices/ (default, newsroom, …) or a .toml path."
+    ),
+    bitrate: int = typer.Option(64, "--bitrate", min=8, max=320, help="MP3 bitrate in kbit/s."),
+    jobs: int = typer.Option(
+        os.cpu_count() or 1, "--jobs", "-j", min=1, help="Speech processes to run at once.", show_default="all cores"
+    ),
+    cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),
+    engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine (pyttsx3 or fake)."),
+) -> None:
+    """Convert one article into an MP3 with a chapter per paragraph (or per section)."""
+    from .audio.encode import Mp3Settings
+    from .convert import Options, convert as run
+
+    options = Options(voices=voices, engine=engine, workers=jobs, use_cache=cache, mp3=Mp3Settings(bitrate_kbps=bitrate))
+    try:
+        with _progress_bar() as bar:
+            task = bar.add_task("Speaking", total=None)
+
+            def progress(stage: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = run(source, output, options, progress)
+    except AudioArticlesError as error:
+        raise fail(error) from None
+    minutes, seconds = divmod(result.timeline.duration_ms // 1000, 60)
+    typer.echo(
+        f"{result.output}  {minutes}:{seconds:02d}, {len(result.timeline.chapters)} chapters"
+        f" ({result.cached_clips} of {result.clips} clips from cache)",
+        err=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        app(args=argv, prog_name="audio-articles")
+    except KeyboardInterrupt:
+        typer.echo("audio-articles: interrupted", err=True)
+        raise SystemExit(130) from None

@@ -1,0 +1,126 @@
+"""The conversion pipeline: file -> Article -> jobs -> clips -> programme -> MP3.
+
+Each step is a plain function of the previous step's data; only this module strings them
+together and touches files.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .audio.assemble import pcm_chunks, place_clips
+from .audio.encode import Mp3Settings, encode_mp3
+from .files import atomic_output, is_markdown, read_article_text
+from .model import Article, SpeechJob, Tags, Timeline
+from .parsing import parse_article
+from .plan import chapter_marks, gaps_ms, plan_speech
+from .speech.cache import ClipCache, default_cache_dir
+from .speech.engines import Engine
+from .speech.render import render_clips
+from .speech.voices import Profile, load_profile
+
+
+@dataclass
+class Options:
+    """How to convert; the defaults are what the CLI uses."""
+
+    voices: str | os.PathLike[str] | None = None
+    """Profile name or path (None: the default profile)."""
+    profile: Profile | None = None
+    """An already loaded profile (wins over ``voices``)."""
+    engine: Engine | str = "pyttsx3"
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    cache_dir: Path | None = None
+    """Clip cache folder; None means the user cache folder."""
+    use_cache: bool = True
+    mp3: Mp3Settings = field(default_factory=Mp3Settings)
+
+
+@dataclass(frozen=True)
+class ConvertResult:
+    """What a conversion produced."""
+
+    output: Path
+    article: Article
+    timeline: Timeline
+    clips: int
+    cached_clips: int
+
+
+Progress = Callable[[str, int, int], None]
+"""Called as progress(stage, done, total) while clips render."""
+
+
+def load_article(path: Path) -> Article:
+    """Read and parse one article file."""
+    text = read_article_text(path)
+    return parse_article(text, markdown=is_markdown(path), fallback_title=path.stem.replace("-", " ").replace("_", " "))
+
+
+def article_tags(article: Article) -> Tags:
+    """ID3 tags for an article's MP3."""
+    return Tags(title=article.title, artist=article.author, date=article.date, language=article.language)
+
+
+def convert(
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    options: Options | None = None,
+    progress: Progress | None = None,
+) -> ConvertResult:
+    """Convert one article file into an MP3 with chapter markers; returns what was made."""
+    options = options or Options()
+    source = Path(source)
+    output = Path(output) if output else source.with_suffix(".mp3")
+    article = load_article(source)
+    profile = options.profile or load_profile(options.voices)
+    return render_article(article, output, profile, options, progress)
+
+
+def render_article(
+    article: Article,
+    output: Path,
+    profile: Profile,
+    options: Options,
+    progress: Progress | None = None,
+) -> ConvertResult:
+    """Render a parsed article to ``output`` (replaced atomically)."""
+    from .errors import InputError
+
+    jobs: list[SpeechJob] = plan_speech(article, profile)
+    if not jobs:
+        raise InputError(f"{article.title!r} has nothing left to say once clutter is removed")
+    done = 0
+
+    def tick(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress("speech", done, len(jobs))
+
+    with tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch:
+        cache = ClipCache(
+            (options.cache_dir or default_cache_dir()) if options.use_cache else Path(scratch)
+        )
+        clips = render_clips(jobs, cache, options.engine, options.workers, tick)
+        placements, timeline = place_clips(jobs, clips, gaps_ms(article, jobs, profile), chapter_marks(article))
+        with atomic_output(output) as temp:
+            encode_mp3(
+                pcm_chunks(placements),
+                clips[0].sample_rate,
+                temp,
+                article_tags(article),
+                timeline.chapters,
+                options.mp3,
+            )
+    return ConvertResult(
+        output=output,
+        article=article,
+        timeline=timeline,
+        clips=len(clips),
+        cached_clips=sum(clip.cached for clip in clips),
+    )

@@ -1,0 +1,64 @@
+"""The one error family callers need to catch.
+
+Every message says what failed, the probable cause and what to do; the CLI prints it as
+one line on stderr and exits with the error's ``exit_code``.
+"""
+
+from __future__ import annotations
+
+
+class AudioArticlesError(Exception):
+    """Base class: a failure with a message fit for the user."""
+
+    exit_code = 1
+
+
+class InputError(AudioArticlesError):
+    """The input file or the options are unusable (missing, empty, binary, out of range)."""
+
+    exit_code = 2
+
+
+class ProfileError(InputError):
+    """A voice profile is missing, malformed or names a voice the engine lacks."""
+
+
+class MissingToolError(AudioArticlesError):
+    """A system program (ffmpeg, espeak-ng) is not installed."""
+
+    exit_code = 3
+
+
+class EngineError(AudioArticlesError):
+    """The speech engine failed, hung or wrote no audio."""
+
+    exit_code = 1
+
+
+class AudioError(AudioArticlesError):
+    """Assembling or encoding the audio failed."""
+
+    exit_code = 1
+
+
+class OutputError(AudioArticlesError):
+    """The output could not be written (unwritable folder, disk full)."""
+
+    exit_code = 4
+
+
+MISSING_TOOL_HINTS = {
+    "ffmpeg": (
+        "install ffmpeg: 'sudo apt-get install ffmpeg' (Debian/Ubuntu), "
+        "'brew install ffmpeg' (macOS), 'winget install ffmpeg' (Windows)"
+    ),
+    "espeak-ng": (
+        "install espeak-ng: 'sudo apt-get install espeak-ng libespeak-ng1' (Debian/Ubuntu), "
+        "'brew install espeak-ng' (macOS); on Windows pyttsx3 uses the built-in SAPI5 voices"
+    ),
+}
+
+
+def missing_tool(name: str) -> MissingToolError:
+    """The error for a system program that is not on PATH."""
+    return MissingToolError(f"{name} is not installed; {MISSING_TOOL_HINTS[name]}")

@@ -1,0 +1,177 @@
+"""Plain data passed between the stages of the pipeline.
+
+parse -> Article -> plan -> [SpeechJob] -> render -> [Clip] -> assemble -> Timeline.
+Nothing here does I/O; every stage takes and returns these frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class SegmentKind(str, Enum):
+    """What a piece of text is, which decides its voice and its pauses."""
+
+    HEADLINE = "headline"
+    SUBHEADING = "subheading"
+    BODY = "body"
+    QUOTE = "quote"
+    LIST_ITEM = "list_item"
+    NOTICE = "notice"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of text spoken in one voice."""
+
+    kind: SegmentKind
+    """Decides the voice, rate and pauses."""
+    text: str
+    """The words as written (clutter and markup removed, whitespace folded)."""
+    paragraph: int
+    """Number of the block it belongs to, from 1 in reading order (headline included)."""
+    start: int = 0
+    """Offset of the segment's first character in the decoded source text."""
+    end: int = 0
+    """Offset just past the segment's last character in the decoded source text."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of segments under one title; sections with subheadings become chapters."""
+
+    title: str
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True)
+class Removed:
+    """Text of the source that is deliberately not spoken, and why."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """A parsed article: what will be spoken, in reading order."""
+
+    title: str
+    sections: tuple[Section, ...]
+    author: str | None = None
+    """Author or byline, when the source names one."""
+    language: str = "en"
+    """BCP 47 language tag such as "en" or "fr"."""
+    date: str | None = None
+    """Publication date as written in the source (ISO 8601 when it came from front matter)."""
+    removed: tuple[Removed, ...] = ()
+    """Everything dropped from the source, with the reason."""
+
+    def segments(self) -> Iterator[Segment]:
+        """All segments in reading order."""
+        for section in self.sections:
+            yield from section.segments
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Engine settings for one utterance."""
+
+    voice: str
+    """Engine voice id, e.g. "gmw/en-us" or "gmw/en-us+f3" (espeak-ng variant)."""
+    rate: int = 175
+    """Speaking rate in words per minute."""
+    pitch: int = 50
+    """Base pitch, 0-100 (espeak-ng's scale; 50 is the voice's natural pitch)."""
+    volume: float = 1.0
+    """Engine output volume, 0.0-1.0."""
+
+
+@dataclass(frozen=True)
+class SpeechJob:
+    """One segment, ready for the engine."""
+
+    index: int
+    """Segment number from 1 over the whole article (the numbers `inspect` shows)."""
+    kind: SegmentKind
+    text: str
+    """The written text (for transcripts and chapter titles)."""
+    spoken: str
+    """The text exactly as the engine receives it."""
+    voice: Voice
+    paragraph: int
+    pause_before_ms: int = 0
+    pause_after_ms: int = 0
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A rendered utterance on disk: a mono 16-bit WAV file."""
+
+    path: Path
+    sample_rate: int
+    frames: int
+    cached: bool = False
+    """True when it came from the clip cache rather than the engine."""
+
+    @property
+    def duration_ms(self) -> float:
+        return 1000.0 * self.frames / self.sample_rate
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    """Where a chapter starts, before any audio exists."""
+
+    title: str
+    first_index: int
+    """Segment index (from 1) that opens the chapter."""
+
+
+@dataclass(frozen=True)
+class TimedSegment:
+    """A segment's place in the finished programme."""
+
+    index: int
+    kind: SegmentKind
+    text: str
+    voice: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter of the finished programme; chapters tile the whole file."""
+
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Where every segment and chapter lies in the finished audio."""
+
+    segments: tuple[TimedSegment, ...]
+    chapters: tuple[Chapter, ...]
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class Tags:
+    """Metadata written into the output file."""
+
+    title: str
+    artist: str | None = None
+    album: str | None = None
+    date: str | None = None
+    comment: str | None = None
+    language: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)

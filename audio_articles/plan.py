@@ -1,0 +1,88 @@
+"""Article + voice profile -> speech jobs, chapter marks and pauses. Pure functions."""
+
+from __future__ import annotations
+
+from .model import Article, ChapterMark, SegmentKind, SpeechJob
+from .speech.normalize import speech_ready
+from .speech.voices import Profile
+
+CHAPTER_TITLE_WORDS = 8
+
+
+def chapter_title(text: str, words: int = CHAPTER_TITLE_WORDS) -> str:
+    """A chapter title from a paragraph's first words.
+
+    >>> chapter_title("The meeting, which would be the second in-person meeting between them")
+    'The meeting, which would be the second in-person…'
+    >>> chapter_title("Short one.")
+    'Short one.'
+    """
+    parts = text.split()
+    if len(parts) <= words:
+        return " ".join(parts)
+    return " ".join(parts[:words]).rstrip(",;:—-") + "…"
+
+
+def plan_speech(article: Article, profile: Profile) -> list[SpeechJob]:
+    """One job per segment with its voice and the pauses around it."""
+    jobs = []
+    for index, segment in enumerate(article.segments(), start=1):
+        settings = profile.settings(segment.kind)
+        jobs.append(
+            SpeechJob(
+                index=index,
+                kind=segment.kind,
+                text=segment.text,
+                spoken=speech_ready(segment.text),
+                voice=settings.voice,
+                paragraph=segment.paragraph,
+                pause_before_ms=settings.pause_before_ms,
+                pause_after_ms=settings.pause_after_ms,
+            )
+        )
+    return jobs
+
+
+def gaps_ms(article: Article, jobs: list[SpeechJob], profile: Profile) -> list[int]:
+    """Silence after each job: the longest pause asked for at that boundary; 0 after the last."""
+    section_starts = set()
+    index = 1
+    for section in article.sections:
+        section_starts.add(index)
+        index += len(section.segments)
+    gaps = []
+    for current, following in zip(jobs, jobs[1:]):
+        wanted = [current.pause_after_ms, following.pause_before_ms]
+        if following.paragraph != current.paragraph:
+            wanted.append(profile.paragraph_pause_ms)
+        if following.index in section_starts:
+            wanted.append(profile.section_pause_ms)
+        gaps.append(max(wanted))
+    if jobs:
+        gaps.append(0)
+    return gaps
+
+
+def chapter_marks(article: Article) -> list[ChapterMark]:
+    """Where chapters begin.
+
+    An article with several sections (subheadings, or several articles in one file) gets
+    one chapter per section; a single-section article gets the headline as a chapter and
+    then one chapter per paragraph, titled by its first words.
+    """
+    marks: list[ChapterMark] = []
+    index = 1
+    if len(article.sections) > 1:
+        for section in article.sections:
+            if section.segments:
+                marks.append(ChapterMark(section.title, index))
+            index += len(section.segments)
+        return marks
+    seen_paragraphs: set[int] = set()
+    for segment in article.segments():
+        if segment.paragraph not in seen_paragraphs:
+            seen_paragraphs.add(segment.paragraph)
+            title = segment.text if segment.kind == SegmentKind.HEADLINE else chapter_title(segment.text)
+            marks.append(ChapterMark(chapter_title(title, 16), index))
+        index += 1
+    return marks

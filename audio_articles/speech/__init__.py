@@ -1,0 +1,1 @@
+"""Article -> speech: voice profiles, speech-ready text, engines and rendering."""

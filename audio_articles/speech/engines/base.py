@@ -1,0 +1,59 @@
+"""The engine interface: anything that turns text into a mono 16-bit WAV file."""
+
+from __future__ import annotations
+
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ...errors import EngineError
+from ...model import Clip, Voice
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """A voice the engine really has."""
+
+    id: str
+    name: str
+    languages: tuple[str, ...]
+    gender: str | None = None
+
+
+class Engine(Protocol):
+    """A speech engine. One instance per process; not shared between threads."""
+
+    name: str
+    """Short name, e.g. "pyttsx3"."""
+
+    def identity(self) -> str:
+        """Engine and version, part of every cache key (new engine -> new clips)."""
+        ...
+
+    def voices(self) -> list[VoiceInfo]:
+        """The voices installed for this engine."""
+        ...
+
+    def synthesize(self, text: str, voice: Voice, path: Path) -> Clip:
+        """Speak ``text`` with ``voice`` into a WAV file at ``path`` (replaced atomically)."""
+        ...
+
+
+def read_clip(path: Path, cached: bool = False) -> Clip:
+    """Check a WAV file is a non-empty mono 16-bit clip and describe it."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            channels, width, rate, frames = (
+                wav.getnchannels(),
+                wav.getsampwidth(),
+                wav.getframerate(),
+                wav.getnframes(),
+            )
+    except (OSError, EOFError, wave.Error) as err:
+        raise EngineError(f"the engine wrote no usable audio to {path.name} ({err})") from None
+    if channels != 1 or width != 2 or frames == 0:
+        raise EngineError(
+            f"the engine wrote an unusable clip {path.name} ({channels} channels, {8 * width}-bit, {frames} frames)"
+        )
+    return Clip(path=path, sample_rate=rate, frames=frames, cached=cached)

@@ -1,0 +1,201 @@
+"""pyttsx3 (espeak-ng on Linux), with its pitfalls handled.
+
+- ``runAndWait()`` may return before the WAV exists: we wait for the
+  ``finished-utterance`` event, with a deadline, and then check the file.
+- Several ``save_to_file`` calls in one ``runAndWait`` write only the last: one call each.
+- A bad output path fails silently (and hangs): we only write into a folder we just checked,
+  under a temporary name, and rename once the file is verified.
+- ``pyttsx3.init()`` before ``fork()`` makes children hang: the engine is created lazily,
+  in the process that uses it, and worker pools use the forkserver/spawn start method.
+- The driver prints "Audio saved to …" on stdout: stdout is redirected around each call.
+- The driver grows its buffer by concatenation (quadratic): long texts are spoken in
+  chunks of whole sentences and the chunks are joined.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import io
+import os
+import re
+import signal
+import threading
+import wave
+from pathlib import Path
+
+from ...errors import EngineError, missing_tool
+from ...model import Clip, Voice
+from .base import VoiceInfo, read_clip
+
+CHUNK_CHARS = 1500
+"""Longest text handed to the engine in one call."""
+TIMEOUT_S = 60.0
+"""Longest a single engine call may take before it counts as hung."""
+
+
+def split_for_engine(text: str, limit: int = CHUNK_CHARS) -> list[str]:
+    """Split text at sentence ends (or spaces, or anywhere) into pieces of at most ``limit``.
+
+    >>> split_for_engine("One. Two. Three.", limit=10)
+    ['One. Two.', 'Three.']
+    """
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max((m.end() for m in re.finditer(r"[.!?;:]\s", window)), default=0)
+        if cut == 0:
+            cut = window.rfind(" ") + 1
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+@contextlib.contextmanager
+def deadline(seconds: float, what: str):
+    """Raise EngineError if the block runs longer than ``seconds`` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum, frame):
+        raise EngineError(f"the speech engine hung for {seconds:g} s on {what}; try again, or report the text")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _espeak_library():
+    from pyttsx3.drivers import _espeak
+
+    return _espeak.dll
+
+
+@functools.cache
+def espeak_version() -> str:
+    """The espeak-ng library's version, e.g. "1.51"."""
+    info = _espeak_library().espeak_Info
+    info.restype, info.argtypes = ctypes.c_char_p, [ctypes.c_void_p]
+    return info(None).decode()
+
+
+def espeak_variants() -> frozenset[str]:
+    """Voice variants ("f3", "klatt", …) usable as "voice+variant" (after initialisation)."""
+    info = _espeak_library().espeak_Info
+    info.restype, info.argtypes = ctypes.c_char_p, [ctypes.POINTER(ctypes.c_char_p)]
+    data_path = ctypes.c_char_p()
+    info(ctypes.byref(data_path))
+    folder = Path(data_path.value.decode()) / "voices" / "!v"
+    return frozenset(p.name for p in folder.iterdir()) if folder.is_dir() else frozenset()
+
+
+class Pyttsx3Engine:
+    """Speech through pyttsx3; on Linux that is the espeak-ng library."""
+
+    name = "pyttsx3"
+
+    def __init__(self, timeout_s: float = TIMEOUT_S) -> None:
+        self.timeout_s = timeout_s
+        self._engine = None
+        self._voice_ids: set[str] | None = None
+        self._variants: frozenset[str] = frozenset()
+        self._finished = threading.Event()
+
+    def _get(self):
+        if self._engine is None:
+            try:
+                import pyttsx3
+
+                self._engine = pyttsx3.init()
+            except (OSError, RuntimeError, ImportError) as err:
+                raise missing_tool("espeak-ng") from err
+            self._engine.connect("finished-utterance", lambda name=None, completed=True: self._finished.set())
+        return self._engine
+
+    def identity(self) -> str:
+        from importlib.metadata import version
+
+        return f"pyttsx3-{version('pyttsx3')}/espeak-ng-{espeak_version()}"
+
+    def voices(self) -> list[VoiceInfo]:
+        return [
+            VoiceInfo(
+                id=v.id,
+                name=v.name,
+                languages=tuple(str(lang) for lang in (v.languages or ())),
+                gender=(v.gender or None) and str(v.gender).lower(),
+            )
+            for v in self._get().getProperty("voices")
+        ]
+
+    def _check_voice(self, voice_id: str) -> None:
+        # espeak-ng silently keeps the previous voice for an unknown name: check it first.
+        if self._voice_ids is None:
+            self._voice_ids = {v.id for v in self.voices()}
+            self._variants = espeak_variants()
+        base, _, variant = voice_id.partition("+")
+        if base not in self._voice_ids or (variant and variant not in self._variants):
+            raise EngineError(f"the engine has no voice {voice_id!r}; run 'audio-articles voices' to list them")
+
+    def _speak_one(self, text: str, voice: Voice, path: Path) -> None:
+        engine = self._get()
+        self._check_voice(voice.voice)
+        try:
+            engine.setProperty("voice", voice.voice)
+        except ValueError:
+            raise EngineError(
+                f"the engine has no voice {voice.voice!r}; run 'audio-articles voices' to list them"
+            ) from None
+        engine.setProperty("rate", voice.rate)
+        engine.setProperty("volume", voice.volume)
+        engine.setProperty("pitch", voice.pitch)
+        self._finished.clear()
+        with deadline(self.timeout_s, f"{text[:40]!r}"), contextlib.redirect_stdout(io.StringIO()):
+            engine.save_to_file(text, str(path))
+            engine.runAndWait()
+            if not self._finished.wait(self.timeout_s):
+                raise EngineError(f"the speech engine never finished {text[:40]!r}")
+
+    def synthesize(self, text: str, voice: Voice, path: Path) -> Clip:
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise EngineError(f"cannot write clips to {path.parent}: no such folder")
+        pieces = split_for_engine(text) or ["."]
+        temps = [path.with_name(f".{path.stem}.{os.getpid()}.{i}.wav") for i in range(len(pieces))]
+        try:
+            for piece, temp in zip(pieces, temps):
+                self._speak_one(piece, voice, temp)
+                read_clip(temp)
+            if len(temps) == 1:
+                os.replace(temps[0], path)
+            else:
+                _join_wavs(temps, path)
+        finally:
+            for temp in temps:
+                with contextlib.suppress(FileNotFoundError):
+                    temp.unlink()
+        return read_clip(path)
+
+
+def _join_wavs(parts: list[Path], path: Path) -> None:
+    """Concatenate same-format WAV files into ``path`` (atomically)."""
+    temp = path.with_name(f".{path.stem}.{os.getpid()}.joined.wav")
+    with wave.open(str(parts[0]), "rb") as first:
+        params = first.getparams()
+    with wave.open(str(temp), "wb") as out:
+        out.setparams(params)
+        for part in parts:
+            with wave.open(str(part), "rb") as wav:
+                out.writeframes(wav.readframes(wav.getnframes()))
+    os.replace(temp, path)

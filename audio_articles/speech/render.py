@@ -1,0 +1,113 @@
+"""Speech jobs -> clips on disk, from the cache or the engine, in a process pool when it pays."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from ..errors import EngineError
+from ..model import Clip, SpeechJob, Voice
+from .cache import ClipCache, clip_key
+from .engines import Engine, create_engine
+
+POOL_MIN_CHARS = 8000
+"""Below this much text, starting worker processes costs more than it saves."""
+
+Progress = Callable[[int], None]
+"""Called with the number of clips just finished."""
+
+_worker_engine: Engine | None = None
+
+
+def _init_worker(engine_name: str) -> None:
+    global _worker_engine
+    sys.stdout = open(os.devnull, "w")  # the driver prints on stdout
+    _worker_engine = create_engine(engine_name)
+
+
+def _synthesize_in_worker(text: str, voice: Voice, path: Path) -> Clip:
+    assert _worker_engine is not None
+    return _worker_engine.synthesize(text, voice, path)
+
+
+def pool_context():
+    """forkserver where it exists: children never inherit an initialised engine."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def render_clips(
+    jobs: Sequence[SpeechJob],
+    cache: ClipCache,
+    engine: Engine | str = "pyttsx3",
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> list[Clip]:
+    """One clip per job, in job order. Cached clips are reused; the rest are rendered.
+
+    ``engine`` is an engine name (workers build their own) or an instance (used in this
+    process only, as tests do with the fake engine).
+    """
+    local = create_engine(engine) if isinstance(engine, str) else engine
+    identity = local.identity()
+    clips: list[Clip | None] = [None] * len(jobs)
+    todo: list[tuple[int, SpeechJob, Path]] = []
+    for position, job in enumerate(jobs):
+        key = clip_key(identity, job.spoken, job.voice)
+        cached = cache.get(key)
+        if cached:
+            clips[position] = cached
+        else:
+            todo.append((position, job, cache.prepare(key)))
+    if progress and len(todo) < len(jobs):
+        progress(len(jobs) - len(todo))
+
+    use_pool = (
+        isinstance(engine, str)
+        and workers > 1
+        and len(todo) > 1
+        and sum(len(job.spoken) for _, job, _ in todo) >= POOL_MIN_CHARS
+    )
+    if use_pool:
+        _render_in_pool(todo, clips, engine, workers, progress)
+    else:
+        for position, job, path in todo:
+            clips[position] = local.synthesize(job.spoken, job.voice, path)
+            if progress:
+                progress(1)
+    return [clip for clip in clips if clip is not None]
+
+
+def _render_in_pool(todo, clips, engine_name: str, workers: int, progress: Progress | None) -> None:
+    # Longest first, so one long paragraph does not finish last on an idle pool.
+    ordered = sorted(todo, key=lambda item: -len(item[1].spoken))
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(todo)),
+        mp_context=pool_context(),
+        initializer=_init_worker,
+        initargs=(engine_name,),
+    ) as pool:
+        futures = {
+            pool.submit(_synthesize_in_worker, job.spoken, job.voice, path): (position, job)
+            for position, job, path in ordered
+        }
+        try:
+            for future in as_completed(futures):
+                position, job = futures[future]
+                clips[position] = future.result()
+                if progress:
+                    progress(1)
+        except BrokenProcessPool:
+            raise EngineError(
+                "a speech worker process crashed; run again (finished clips are kept) "
+                "or use --jobs 1 to find the segment that fails"
+            ) from None
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
