@@ -1,0 +1,37 @@
+"""Shared fixtures. Every test gets its own clip cache, so nothing leaks between tests
+or into the user's cache folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("default", max_examples=100, deadline=None)
+settings.register_profile(
+    "fuzz", max_examples=20000, deadline=None, suppress_health_check=list(HealthCheck)
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+DATA = Path(__file__).parent / "data"
+SAMPLES = Path(__file__).parent.parent / "samples"
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path_factory, monkeypatch) -> Path:
+    """A fresh clip cache and config folder for each test."""
+    root = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("AUDIO_ARTICLES_CACHE", str(root))
+    monkeypatch.setenv("AUDIO_ARTICLES_CONFIG", str(tmp_path_factory.mktemp("config")))
+    return root
+
+
+@pytest.fixture
+def fake_engine():
+    """The deterministic tone engine, recording its calls."""
+    from audio_articles.speech.engines.fake import FakeEngine
+
+    return FakeEngine()
+
