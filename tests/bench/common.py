@@ -1,0 +1,85 @@
+"""Shared helpers for the benchmark modules: timing commands and measuring memory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Row:
+    """One line of the benchmark table."""
+
+    name: str
+    wall_s: float
+    audio_s: float | None = None
+    """Seconds of audio produced, for the real-time factor."""
+    peak_rss_mb: float | None = None
+    """Peak resident memory of the whole process tree."""
+    note: str = ""
+
+    @property
+    def realtime_factor(self) -> float | None:
+        return self.audio_s / self.wall_s if self.audio_s and self.wall_s else None
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                pending.extend(int(child) for child in children.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def measure(command: list[str] | str, shell: bool = False, env: dict | None = None) -> tuple[float, float]:
+    """Run a command; return (wall seconds, peak RSS in MB of its whole process tree)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, shell=shell, env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    peak = 0
+
+    def sample() -> None:
+        nonlocal peak
+        while process.poll() is None:
+            peak = max(peak, _tree_rss_kb(process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    wall = time.perf_counter() - start
+    sampler.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"{command!r} failed: {stderr.decode(errors='replace')[-500:]}")
+    return wall, peak / 1024
+
+
+def print_table(rows: list[Row]) -> None:
+    header = f"{'benchmark':<48} {'wall s':>8} {'audio s':>9} {'× real time':>11} {'peak MB':>8}  note"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        rtf = f"{row.realtime_factor:.0f}" if row.realtime_factor else "-"
+        audio = f"{row.audio_s:.0f}" if row.audio_s else "-"
+        peak = f"{row.peak_rss_mb:.0f}" if row.peak_rss_mb else "-"
+        print(f"{row.name:<48} {row.wall_s:>8.2f} {audio:>9} {rtf:>11} {peak:>8}  {row.note}")
