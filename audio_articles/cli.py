@@ -105,6 +105,39 @@ def convert(
     )
 
 
+cache_app = typer.Typer(
+    help="The clip cache: every rendered clip is kept, so converting again re-renders only what changed.",
+    no_args_is_help=True,
+)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Where the clip cache is, how many clips it holds, and its size limit."""
+    from .speech.cache import ClipCache, default_cache_dir, format_size
+
+    try:
+        stats = ClipCache(default_cache_dir()).stats()
+    except AudioArticlesError as error:
+        raise fail(error) from None
+    typer.echo(f"location  {stats.root}")
+    typer.echo(f"holds     {stats.clips} clips, {format_size(stats.bytes)}")
+    typer.echo(f"limit     {format_size(stats.max_bytes)} (AUDIO_ARTICLES_CACHE_SIZE; least recently used go first)")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete every cached clip (waits for running conversions to finish)."""
+    from .speech.cache import ClipCache, default_cache_dir, format_size
+
+    try:
+        removed = ClipCache(default_cache_dir()).clear()
+    except AudioArticlesError as error:
+        raise fail(error) from None
+    typer.echo(f"removed {removed.clips} clips ({format_size(removed.bytes)}) from {removed.root}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:

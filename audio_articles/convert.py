@@ -102,10 +102,10 @@ def render_article(
         if progress:
             progress("speech", done, len(jobs))
 
-    with tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch:
-        cache = ClipCache(
-            (options.cache_dir or default_cache_dir()) if options.use_cache else Path(scratch)
-        )
+    # in_use: other processes may share the cache, but none evicts a clip until we are done.
+    with tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch, ClipCache(
+        (options.cache_dir or default_cache_dir()) if options.use_cache else Path(scratch)
+    ).in_use() as cache:
         clips = render_clips(jobs, cache, options.engine, options.workers, tick)
         placements, timeline = place_clips(jobs, clips, gaps_ms(article, jobs, profile), chapter_marks(article))
         with atomic_output(output) as temp:

@@ -3,20 +3,47 @@
 The key covers the text exactly as sent, the voice settings and the engine with its
 version, so changing any of them renders anew and nothing else does. Clips are written
 under a temporary name and renamed, so a killed run never leaves a corrupt clip; a clip
-that fails the check on read is deleted and rendered again.
+that fails the check on read (unreadable, or shorter than its header says) counts as
+missing and is rendered again, replacing the bad file in one rename.
+
+The cache is bounded: when it outgrows its limit, the least recently used clips go.
+Several processes may share it. Each conversion holds a shared lock on ``ROOT/.lock``
+while it reads and writes clips; eviction and ``clear`` take the lock exclusively, so a
+clip is never deleted under a conversion that is still going to read it. (The lock uses
+``fcntl``; where that is missing, as on Windows, the cache is safe for one process at a time.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from dataclasses import asdict
+import re
+import struct
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..errors import EngineError
+from ..errors import EngineError, InputError, OutputError
 from ..model import Clip, Voice
 from .engines.base import read_clip
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+SIZE_ENV = "AUDIO_ARTICLES_CACHE_SIZE"
+DEFAULT_MAX_BYTES = 2 * 1024**3
+"""2 GiB: about 13 hours of speech at 22 kHz mono, hundreds of articles."""
+TRIM_TO = 0.9
+"""Eviction frees down to this share of the limit, so it does not run after every clip."""
+STALE_TEMP_S = 3600
+"""A temporary file older than this was left by a killed run and may be removed."""
+CLIP_NAME = re.compile(r"^[0-9a-f]{64}\.wav$")
+LOCK_NAME = ".lock"
 
 
 def default_cache_dir() -> Path:
@@ -29,39 +56,266 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("audio-articles")) / "clips"
 
 
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from a size such as ``500M``, ``2G``, ``1.5GB`` or ``1048576`` (binary units).
+
+    >>> parse_size("2G")
+    2147483648
+    >>> parse_size("500 MB")
+    524288000
+    >>> parse_size("1048576")
+    1048576
+    >>> parse_size("lots")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'lots' is not a size
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*", text, re.IGNORECASE)
+    if not match:
+        raise ValueError(f"{text!r} is not a size")
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def format_size(size: int) -> str:
+    """A byte count for people.
+
+    >>> format_size(0), format_size(1536), format_size(2 * 1024**3)
+    ('0 B', '1.5 KiB', '2.0 GiB')
+    """
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def default_max_bytes() -> int:
+    """The size limit: ``$AUDIO_ARTICLES_CACHE_SIZE`` (e.g. ``500M``), else 2 GiB."""
+    text = os.environ.get(SIZE_ENV)
+    if not text:
+        return DEFAULT_MAX_BYTES
+    try:
+        return parse_size(text)
+    except ValueError:
+        raise InputError(f"{SIZE_ENV}={text!r} is not a size; use bytes or a unit, e.g. 500M or 2G") from None
+
+
 def clip_key(engine_identity: str, text: str, voice: Voice) -> str:
     """A stable hash of what the engine is asked to do."""
     payload = json.dumps([engine_identity, text, asdict(voice)], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-class ClipCache:
-    """Clips stored as ``ROOT/ab/abcdef….wav``."""
+def wav_is_complete(path: Path) -> bool:
+    """True when the file holds every audio byte its header announces.
 
-    def __init__(self, root: Path) -> None:
+    ``wave`` trusts the header, so a clip cut short (disk full, copied halfway) would
+    otherwise read as a shorter clip, or fail later in the middle of encoding.
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as wav:
+            riff = wav.read(12)
+            if len(riff) < 12 or riff[:4] != b"RIFF" or riff[8:] != b"WAVE":
+                return False
+            offset = 12
+            while offset + 8 <= size:
+                wav.seek(offset)
+                chunk_id, chunk_size = struct.unpack("<4sI", wav.read(8))
+                if chunk_id == b"data":
+                    return offset + 8 + chunk_size <= size
+                offset += 8 + chunk_size + (chunk_size & 1)
+    except (OSError, struct.error):
+        return False
+    return False
+
+
+def check_clip(path: Path, cached: bool = False) -> Clip:
+    """The clip at ``path`` if it is a complete, usable WAV; EngineError otherwise."""
+    if not wav_is_complete(path):
+        raise EngineError(f"the clip {path.name} is truncated or not a WAV file")
+    return read_clip(path, cached=cached)
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """What the cache holds."""
+
+    root: Path
+    clips: int
+    bytes: int
+    max_bytes: int
+    """The size limit; least recently used clips are evicted beyond it."""
+
+
+@dataclass(frozen=True)
+class ClipFile:
+    """One clip in the cache, as eviction sees it."""
+
+    path: Path
+    size: int
+    last_used: float
+    """Modification time, which ``get`` refreshes on every hit."""
+
+
+class ClipCache:
+    """Clips stored as ``ROOT/ab/abcdef….wav``, at most ``max_bytes`` in all."""
+
+    def __init__(self, root: Path, max_bytes: int | None = None) -> None:
         self.root = Path(root)
+        self.max_bytes = default_max_bytes() if max_bytes is None else max_bytes
+        self.written = 0
+        """Clips this instance has asked to be written (eviction runs only after some)."""
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.wav"
 
     def get(self, key: str) -> Clip | None:
-        """The cached clip, or None when missing or unusable (then it is removed)."""
+        """The cached clip, or None when missing or unusable.
+
+        An unusable file is left in place: the fresh render replaces it atomically, so a
+        concurrent writer's good clip can never be deleted by mistake.
+        """
         path = self.path(key)
-        if not path.exists():
-            return None
         try:
-            clip = read_clip(path, cached=True)
+            clip = check_clip(path, cached=True)
         except EngineError:
-            path.unlink(missing_ok=True)
             return None
-        try:
-            os.utime(path)  # marks it recently used
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            os.utime(path)  # marks it recently used, for eviction
         return clip
 
     def prepare(self, key: str) -> Path:
         """The path where a new clip for ``key`` should be written (its folder exists)."""
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise OutputError(
+                f"cannot write to the clip cache {self.root} ({err.strerror}); "
+                "set AUDIO_ARTICLES_CACHE to a writable folder, or use --no-cache"
+            ) from None
+        self.written += 1
         return path
+
+    # -- sharing between processes -------------------------------------------------
+
+    @contextlib.contextmanager
+    def _lock(self, exclusive: bool, wait: bool) -> Iterator[bool]:
+        """Hold the cache lock; yields False when ``wait`` is off and the lock is busy."""
+        if fcntl is None:
+            yield True
+            return
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = open(self.root / LOCK_NAME, "a+b")
+        except OSError as err:
+            raise OutputError(
+                f"cannot use the clip cache {self.root} ({err.strerror}); "
+                "set AUDIO_ARTICLES_CACHE to a writable folder, or use --no-cache"
+            ) from None
+        with handle:
+            mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+            try:
+                fcntl.flock(handle, mode if wait else mode | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def in_use(self) -> Iterator[ClipCache]:
+        """Use the cache for one conversion: no clip is evicted until the block ends.
+
+        Afterwards, if this conversion added clips and no other is running, the least
+        recently used clips are evicted down to the limit (the last conversion to finish
+        does it otherwise).
+        """
+        with self._lock(exclusive=False, wait=True):
+            yield self
+        if self.written:
+            self.trim()
+
+    # -- housekeeping ---------------------------------------------------------------
+
+    def clip_files(self) -> list[ClipFile]:
+        """Every finished clip in the cache (temporary files left out)."""
+        files = []
+        for shard in _scandir(self.root):
+            if not shard.is_dir() or len(shard.name) != 2:
+                continue
+            for entry in _scandir(Path(shard.path)):
+                if CLIP_NAME.match(entry.name):
+                    with contextlib.suppress(FileNotFoundError):
+                        stat = entry.stat()
+                        files.append(ClipFile(Path(entry.path), stat.st_size, stat.st_mtime))
+        return files
+
+    def stats(self) -> CacheStats:
+        files = self.clip_files()
+        return CacheStats(self.root, len(files), sum(f.size for f in files), self.max_bytes)
+
+    def trim(self, wait: bool = False) -> int:
+        """Evict least recently used clips until the cache is within its limit.
+
+        Returns how many clips were removed; 0 without doing anything when another
+        process is using the cache and ``wait`` is off.
+        """
+        with self._lock(exclusive=True, wait=wait) as locked:
+            if not locked:
+                return 0
+            self._remove_stale_temps()
+            files = self.clip_files()
+            total = sum(f.size for f in files)
+            if total <= self.max_bytes:
+                return 0
+            removed = 0
+            for clip in sorted(files, key=lambda f: f.last_used):
+                if total <= self.max_bytes * TRIM_TO:
+                    break
+                with contextlib.suppress(FileNotFoundError):
+                    clip.path.unlink()
+                total -= clip.size
+                removed += 1
+            return removed
+
+    def clear(self) -> CacheStats:
+        """Remove every clip (waiting for running conversions); returns what was removed."""
+        with self._lock(exclusive=True, wait=True):
+            files = self.clip_files()
+            for clip in files:
+                with contextlib.suppress(FileNotFoundError):
+                    clip.path.unlink()
+            self._remove_stale_temps(older_than_s=0)
+            for shard in _scandir(self.root):
+                if shard.is_dir() and len(shard.name) == 2:
+                    with contextlib.suppress(OSError):
+                        os.rmdir(shard.path)
+        return CacheStats(self.root, len(files), sum(f.size for f in files), self.max_bytes)
+
+    def _remove_stale_temps(self, older_than_s: float = STALE_TEMP_S) -> None:
+        """Delete temporary files a killed run left behind (``.name.pid….tmp/.wav``)."""
+        cutoff = time.time() - older_than_s
+        for shard in _scandir(self.root):
+            if not shard.is_dir() or len(shard.name) != 2:
+                continue
+            for entry in _scandir(Path(shard.path)):
+                if entry.name.startswith("."):
+                    with contextlib.suppress(OSError):
+                        if entry.stat().st_mtime <= cutoff:
+                            os.unlink(entry.path)
+
+
+def _scandir(folder: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
