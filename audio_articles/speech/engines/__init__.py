@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from ...model import Voice
 from .base import Engine, VoiceInfo, read_clip
 
-__all__ = ["Engine", "VoiceInfo", "create_engine", "read_clip", "ENGINES"]
+__all__ = ["Engine", "EngineSet", "VoiceInfo", "create_engine", "read_clip", "ENGINES"]
 
-ENGINES = ("pyttsx3", "fake")
+ENGINES = ("pyttsx3", "piper", "fake")
 
 
 def create_engine(name: str = "pyttsx3") -> Engine:
@@ -15,6 +16,10 @@ def create_engine(name: str = "pyttsx3") -> Engine:
         from .pyttsx3_engine import Pyttsx3Engine
 
         return Pyttsx3Engine()
+    if name == "piper":
+        from .piper_engine import PiperEngine
+
+        return PiperEngine()
     if name == "fake":
         from .fake import FakeEngine
 
@@ -22,3 +27,29 @@ def create_engine(name: str = "pyttsx3") -> Engine:
     from ...errors import InputError
 
     raise InputError(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+
+
+class EngineSet:
+    """The run's engine plus any other engine a voice names, each created once, when first
+    needed: a profile may speak the body with Piper and quotations with espeak-ng."""
+
+    def __init__(self, default: Engine | str = "pyttsx3") -> None:
+        self.default_name = default if isinstance(default, str) else default.name
+        self._engines: dict[str, Engine] = {} if isinstance(default, str) else {default.name: default}
+        self._identities: dict[Voice, str] = {}
+
+    def for_voice(self, voice: Voice) -> Engine:
+        """The engine that speaks ``voice`` (its own, or the run's when it names none)."""
+        name = voice.engine or self.default_name
+        if name not in self._engines:
+            self._engines[name] = create_engine(name)
+        return self._engines[name]
+
+    def identity(self, voice: Voice) -> str:
+        """The engine's identity for the cache key; with Piper it includes the voice files' hashes."""
+        if voice not in self._identities:
+            engine = self.for_voice(voice)
+            voice_identity = getattr(engine, "voice_identity", None)  # engines with voice files
+            extra = voice_identity(voice) if voice_identity else ""
+            self._identities[voice] = f"{engine.identity()}/{extra}" if extra else engine.identity()
+        return self._identities[voice]

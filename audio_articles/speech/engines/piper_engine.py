@@ -1,0 +1,329 @@
+"""Piper neural voices (the optional ``piper-tts`` package), with its quirks handled.
+
+A Piper voice is a pair of files: ``NAME.onnx`` (the model) and ``NAME.onnx.json`` (its
+config: sample rate, phoneme map, speakers). Users download them themselves; nothing here
+ever downloads anything.
+
+piper-tts 1.8 behaviour handled here:
+
+- ``PiperVoice.synthesize`` stretches each sentence to full scale, so loudness would jump
+  from sentence to sentence: we call the model sentence by sentence without that, and
+  scale the whole utterance once (the programme's loudness stage does the rest).
+- Text without anything speakable yields no audio chunks, and ``synthesize_wav`` then
+  leaves a WAV without a format: we write a short silence instead.
+- Phonemes missing from the voice's map are dropped with only a log line: we find them
+  ourselves and warn once per voice, naming them.
+- The espeak-ng phonemizer inside piper-tts is one per process (the model is chosen per
+  call), so one engine per process serves every Piper voice a profile names.
+- Text in ``[[ ]]`` is read as raw phonemes: brackets in article text are defused.
+- Voices run at 16 000 or 22 050 Hz; clips are resampled to the programme rate (espeak-ng's
+  22 050 Hz) so Piper and espeak-ng voices can share one programme.
+- Its command line plays audio unless told to write a file: only the Python API is used.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import AudioArticlesError, EngineError, InputError, MissingToolError
+from ...model import Clip, Voice
+from .base import VoiceInfo, read_clip
+
+log = logging.getLogger(__name__)
+
+OUTPUT_RATE = 22050
+"""Sample rate of every clip this engine writes: the rate espeak-ng clips have."""
+NATURAL_RATE = 175
+"""Words per minute that map to the voice's own speed (length scale as configured)."""
+PEAK = 0.7
+"""Peak level of each clip at volume 1.0 (≈ −3 dBFS): headroom, and even between clips."""
+EMPTY_MS = 100
+"""Silence written for text with nothing speakable in it."""
+VOICES_URL = "https://huggingface.co/rhasspy/piper-voices"
+INSTALL_HINT = "pip install 'audio-articles[piper]'"
+
+
+def defuse_phoneme_blocks(text: str) -> str:
+    """Stop ``[[ … ]]`` in article text being read as raw phonemes by piper-tts.
+
+    >>> defuse_phoneme_blocks("See [[Main Page]] and [x].")
+    'See [ [Main Page] ] and [x].'
+    """
+    return text.replace("[[", "[ [").replace("]]", "] ]")
+
+
+def length_scale(rate: int, voice_scale: float = 1.0) -> float:
+    """Piper's length scale for a rate in words per minute (longer phonemes = slower).
+
+    >>> length_scale(175)
+    1.0
+    >>> length_scale(350, voice_scale=1.2)
+    0.6
+    """
+    return round(voice_scale * NATURAL_RATE / max(rate, 1), 4)
+
+
+def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Band-limited resampling (FFT) of float samples from ``rate`` to ``target`` Hz."""
+    if rate == target or samples.size == 0:
+        return samples
+    count = max(1, round(samples.size * target / rate))
+    spectrum = np.fft.rfft(samples)
+    return np.fft.irfft(spectrum, count) * (count / samples.size)
+
+
+@dataclass(frozen=True)
+class PiperVoiceFile:
+    """A Piper voice found on disk (config read; model not loaded)."""
+
+    model: Path
+    config: Path
+    language: str
+    sample_rate: int
+    speakers: tuple[str, ...]
+    """Speaker names by id for multi-speaker voices; empty for single-speaker ones."""
+    quality: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.model.name.removesuffix(".onnx")
+
+
+def missing_model_error(model: Path) -> InputError:
+    return InputError(
+        f"Piper voice model {str(model)!r} not found; download a voice (the .onnx file and "
+        f"its .onnx.json) from {VOICES_URL} and give its path"
+    )
+
+
+def read_voice_file(model: str | os.PathLike[str]) -> PiperVoiceFile:
+    """Check a voice's two files exist and its config is usable; raise InputError if not."""
+    model = Path(model).expanduser()
+    if not model.is_file():
+        raise missing_model_error(model)
+    config = Path(f"{model}.json")
+    if not config.is_file():
+        raise InputError(
+            f"Piper voice {model.name} has no config {config.name} beside it; download the "
+            f".onnx.json that belongs to the voice from {VOICES_URL} into {model.parent}"
+        )
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+        speaker_map = data.get("speaker_id_map") or {}
+        speakers = int(data.get("num_speakers", 1))
+        by_id = {index: name for name, index in speaker_map.items()}
+        return PiperVoiceFile(
+            model=model,
+            config=config,
+            language=str((data.get("language") or {}).get("code") or data["espeak"]["voice"]),
+            sample_rate=int(data["audio"]["sample_rate"]),
+            speakers=tuple(by_id.get(n, str(n)) for n in range(speakers)) if speakers > 1 else (),
+            quality=str(data["audio"].get("quality", "")),
+        )
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise InputError(f"{config}: not a Piper voice config ({type(err).__name__}: {err})") from None
+
+
+def find_voice_files(folders: list[Path]) -> list[PiperVoiceFile]:
+    """Piper voices (``*.onnx`` with a readable ``.onnx.json``) in the given folders."""
+    found = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for model in sorted(folder.glob("*.onnx")):
+            try:
+                found.append(read_voice_file(model))
+            except InputError as err:
+                log.warning("skipping %s: %s", model, err)
+    return found
+
+
+def voice_folders() -> list[Path]:
+    """Where ``audio-articles voices`` looks for Piper voices: the user's voices folder,
+    then the project's ``voices/``."""
+    from ..voices import profile_search_path
+
+    return profile_search_path()
+
+
+def voice_listing() -> list[str]:
+    """One line per Piper voice found, for ``audio-articles voices``."""
+    lines = []
+    for found in find_voice_files(voice_folders()):
+        speakers = f", {len(found.speakers)} speakers" if found.speakers else ""
+        lines.append(f"{found.model}  piper {found.language}, {found.sample_rate} Hz{speakers}")
+    return lines
+
+
+@functools.lru_cache(maxsize=64)
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, remembered while its size and modification time stay the same."""
+    stat = path.stat()
+    return _file_digest(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+class PiperEngine:
+    """Speech through piper-tts: one engine per process, any number of voice files."""
+
+    name = "piper"
+
+    def __init__(self, output_rate: int = OUTPUT_RATE) -> None:
+        try:
+            import onnxruntime  # noqa: F401
+            import piper  # noqa: F401
+        except ImportError:
+            raise MissingToolError(
+                f"Piper voices need the optional piper-tts package; install it with {INSTALL_HINT}"
+            ) from None
+        self.output_rate = output_rate
+        self._loaded: dict[Path, object] = {}
+        self._warned: set[tuple[Path, str]] = set()
+        """(model, phoneme) pairs already reported."""
+
+    def identity(self) -> str:
+        from importlib.metadata import version
+
+        return f"piper-tts-{version('piper-tts')}/onnxruntime-{version('onnxruntime')}/{self.output_rate}Hz"
+
+    def voice_identity(self, voice: Voice) -> str:
+        """What the voice's files contribute to the cache key: the model's and config's hashes."""
+        found = read_voice_file(self._model_path(voice))
+        return f"{file_digest(found.model)[:16]}/{file_digest(found.config)[:16]}"
+
+    def voices(self) -> list[VoiceInfo]:
+        return [
+            VoiceInfo(id=str(found.model), name=found.name, languages=(found.language,))
+            for found in find_voice_files(voice_folders())
+        ]
+
+    @staticmethod
+    def _model_path(voice: Voice) -> Path:
+        if not voice.model:
+            raise InputError(
+                "a Piper voice needs a model file: give --model path/to/voice.onnx, or set "
+                f"model = \"….onnx\" in the voice profile (voices: {VOICES_URL})"
+            )
+        return Path(voice.model).expanduser()
+
+    def _load(self, voice: Voice):
+        """The loaded PiperVoice for ``voice.model`` (loaded once per process)."""
+        path = self._model_path(voice)
+        if path in self._loaded:
+            return self._loaded[path]
+        found = read_voice_file(path)
+        import onnxruntime
+        from piper import PiperConfig, PiperVoice
+
+        try:
+            config = PiperConfig.from_dict(json.loads(found.config.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError) as err:
+            raise InputError(f"{found.config}: not a Piper voice config ({type(err).__name__}: {err})") from None
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3  # errors only: onnxruntime's warnings mean nothing to a listener
+        try:
+            session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        except Exception as err:  # onnxruntime raises its own untyped errors for bad files
+            raise InputError(f"{path}: not a usable Piper voice model ({str(err).splitlines()[0][:200]})") from None
+        loaded = PiperVoice(config=config, session=session)
+        self._loaded[path] = loaded
+        return loaded
+
+    def _check_speaker(self, voice: Voice, config) -> int | None:
+        if voice.speaker is None:
+            return None
+        if config.num_speakers <= 1:
+            raise InputError(
+                f"Piper voice {Path(voice.model).name} has a single speaker; remove speaker = {voice.speaker}"
+            )
+        if not 0 <= voice.speaker < config.num_speakers:
+            raise InputError(
+                f"Piper voice {Path(voice.model).name} has speakers 0 to {config.num_speakers - 1}; "
+                f"speaker {voice.speaker} does not exist"
+            )
+        return voice.speaker
+
+    def _warn_missing(self, voice: Voice, missing: set[str], text: str) -> None:
+        """Warn once per voice and sound: a long article would otherwise repeat it endlessly."""
+        model = Path(voice.model)
+        new = sorted(p for p in missing if (model, p) not in self._warned)
+        if not new:
+            return
+        self._warned.update((model, p) for p in new)
+        log.warning(
+            "Piper voice %s cannot say the sounds %s (first in %r); they are skipped. "
+            "Is the voice for the article's language?",
+            model.name, " ".join(repr(p) for p in new), text[:40],
+        )  # fmt: skip
+
+    def render(self, text: str, voice: Voice) -> np.ndarray:
+        """The utterance as float samples at ``output_rate``, peak-scaled once as a whole."""
+        from piper import SynthesisConfig
+
+        piper_voice = self._load(voice)
+        config = piper_voice.config
+        synthesis = SynthesisConfig(
+            speaker_id=self._check_speaker(voice, config),
+            length_scale=length_scale(voice.rate, config.length_scale),
+            normalize_audio=False,
+        )
+        known = config.phoneme_id_map
+        pieces = []
+        try:
+            sentences = piper_voice.phonemize(defuse_phoneme_blocks(text))
+            missing = {p for phonemes in sentences for p in phonemes if p not in known}
+            if missing:
+                self._warn_missing(voice, missing, text)
+            for phonemes in sentences:
+                phonemes = [p for p in phonemes if p in known]
+                if not phonemes:
+                    continue
+                ids = piper_voice.phonemes_to_ids(phonemes)
+                audio = piper_voice.phoneme_ids_to_audio(ids, synthesis)
+                pieces.append(np.asarray(audio, dtype=np.float64).reshape(-1))
+        except AudioArticlesError:
+            raise  # ours (a bad speaker, a missing file) already say what to do
+        except Exception as err:  # the model or onnxruntime failed on this text
+            raise EngineError(
+                f"Piper voice {Path(voice.model).name} failed on {text[:40]!r} ({type(err).__name__}: {err})"
+            ) from None
+        samples = np.concatenate(pieces) if pieces else np.zeros(0)
+        samples = np.nan_to_num(samples)
+        if not np.any(np.abs(samples) > 1e-6):
+            log.info("nothing speakable in %r; writing %d ms of silence", text[:40], EMPTY_MS)
+            return np.zeros(self.output_rate * EMPTY_MS // 1000)
+        samples = resample(samples, config.sample_rate, self.output_rate)
+        return samples * (PEAK * voice.volume / np.max(np.abs(samples)))
+
+    def synthesize(self, text: str, voice: Voice, path: Path) -> Clip:
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise EngineError(f"cannot write clips to {path.parent}: no such folder")
+        pcm = (np.clip(self.render(text, voice), -1.0, 1.0) * 32767).astype("<i2")
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with wave.open(str(temp), "wb") as wav:
+                wav.setnchannels(1)
+                wav.setsampwidth(2)
+                wav.setframerate(self.output_rate)
+                wav.writeframes(pcm.tobytes())
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
+        return read_clip(path)
