@@ -44,8 +44,9 @@ system-deps:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# The piper extra (piper-tts, GPL-3.0) is installed so its tests run here; the tool never needs it.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,piper]'
 	@touch $(STAMP)
 
 demo: setup

@@ -80,13 +80,20 @@ def convert(
         os.cpu_count() or 1, "--jobs", "-j", min=1, help="Speech processes to run at once.", show_default="all cores"
     ),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),
-    engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine (pyttsx3 or fake)."),
+    engine: str = typer.Option(
+        "pyttsx3", "--engine", help="Speech engine: pyttsx3 (espeak-ng) or piper (neural voices, optional extra)."
+    ),
+    model: Optional[Path] = typer.Option(
+        None, "--model", help="Piper voice file (voice.onnx with voice.onnx.json beside it); implies --engine piper."
+    ),
+    speaker: Optional[int] = typer.Option(None, "--speaker", min=0, help="Speaker number of a multi-speaker Piper voice."),
 ) -> None:
     """Convert one article into an MP3 with a chapter per paragraph (or per section)."""
     from .audio.encode import Mp3Settings
     from .convert import Options, convert as run
 
     options = Options(voices=voices, engine=engine, workers=jobs, use_cache=cache, mp3=Mp3Settings(bitrate_kbps=bitrate))
+    options.model, options.speaker = model, speaker
     try:
         with _progress_bar() as bar:
             task = bar.add_task("Speaking", total=None)

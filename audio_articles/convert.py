@@ -38,6 +38,10 @@ class Options:
     """Clip cache folder; None means the user cache folder."""
     use_cache: bool = True
     mp3: Mp3Settings = field(default_factory=Mp3Settings)
+    model: str | os.PathLike[str] | None = None
+    """A Piper voice file (``voice.onnx``) that speaks every segment, whatever the profile says."""
+    speaker: int | None = None
+    """Speaker of a multi-speaker Piper ``model``."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,16 @@ def convert(
     return render_article(article, output, profile, options, progress)
 
 
+def with_piper_model(profile: Profile, model: str | os.PathLike[str], speaker: int | None = None) -> Profile:
+    """The profile with one Piper voice for every kind (rates and pauses kept)."""
+    from .speech.voices import piper_voice_name
+
+    path = str(Path(model).expanduser().absolute())
+    return profile.with_voice(
+        engine="piper", model=path, speaker=speaker, voice=piper_voice_name(path, speaker)
+    )
+
+
 def render_article(
     article: Article,
     output: Path,
@@ -91,6 +105,8 @@ def render_article(
     """Render a parsed article to ``output`` (replaced atomically)."""
     from .errors import InputError
 
+    if options.model:
+        profile = with_piper_model(profile, options.model, options.speaker)
     jobs: list[SpeechJob] = plan_speech(article, profile)
     if not jobs:
         raise InputError(f"{article.title!r} has nothing left to say once clutter is removed")

@@ -91,6 +91,12 @@ class Voice:
     """Base pitch, 0-100 (espeak-ng's scale; 50 is the voice's natural pitch)."""
     volume: float = 1.0
     """Engine output volume, 0.0-1.0."""
+    engine: str | None = None
+    """Engine that speaks it ("pyttsx3", "piper"); None means the run's engine."""
+    model: str | None = None
+    """Piper voice model file (``…/name.onnx``, with ``name.onnx.json`` beside it)."""
+    speaker: int | None = None
+    """Speaker id of a multi-speaker Piper voice; None is the voice's default speaker."""
 
 
 @dataclass(frozen=True)

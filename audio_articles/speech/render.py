@@ -13,7 +13,7 @@ from pathlib import Path
 from ..errors import EngineError
 from ..model import Clip, SpeechJob, Voice
 from .cache import ClipCache, clip_key
-from .engines import Engine, create_engine
+from .engines import Engine, EngineSet
 
 POOL_MIN_CHARS = 8000
 """Below this much text, starting worker processes costs more than it saves."""
@@ -21,18 +21,18 @@ POOL_MIN_CHARS = 8000
 Progress = Callable[[int], None]
 """Called with the number of clips just finished."""
 
-_worker_engine: Engine | None = None
+_worker_engines: EngineSet | None = None
 
 
 def _init_worker(engine_name: str) -> None:
-    global _worker_engine
+    global _worker_engines
     sys.stdout = open(os.devnull, "w")  # the driver prints on stdout
-    _worker_engine = create_engine(engine_name)
+    _worker_engines = EngineSet(engine_name)  # each engine is created when first needed
 
 
 def _synthesize_in_worker(text: str, voice: Voice, path: Path) -> Clip:
-    assert _worker_engine is not None
-    return _worker_engine.synthesize(text, voice, path)
+    assert _worker_engines is not None
+    return _worker_engines.for_voice(voice).synthesize(text, voice, path)
 
 
 def pool_context():
@@ -51,14 +51,14 @@ def render_clips(
     """One clip per job, in job order. Cached clips are reused; the rest are rendered.
 
     ``engine`` is an engine name (workers build their own) or an instance (used in this
-    process only, as tests do with the fake engine).
+    process only, as tests do with the fake engine). A voice that names its own engine
+    (``Voice.engine``) is spoken by that one.
     """
-    local = create_engine(engine) if isinstance(engine, str) else engine
-    identity = local.identity()
+    engines = EngineSet(engine)
     clips: list[Clip | None] = [None] * len(jobs)
     todo: list[tuple[int, SpeechJob, Path]] = []
     for position, job in enumerate(jobs):
-        key = clip_key(identity, job.spoken, job.voice)
+        key = clip_key(engines.identity(job.voice), job.spoken, job.voice)
         cached = cache.get(key)
         if cached:
             clips[position] = cached
@@ -77,7 +77,7 @@ def render_clips(
         _render_in_pool(todo, clips, engine, workers, progress)
     else:
         for position, job, path in todo:
-            clips[position] = local.synthesize(job.spoken, job.voice, path)
+            clips[position] = engines.for_voice(job.voice).synthesize(job.spoken, job.voice, path)
             if progress:
                 progress(1)
     return [clip for clip in clips if clip is not None]
