@@ -145,6 +145,71 @@ def cache_clear() -> None:
     typer.echo(f"removed {removed.clips} clips ({format_size(removed.bytes)}) from {removed.root}")
 
 
+@app.command()
+def feed(
+    sources: list[Path] = typer.Argument(
+        ..., metavar="SOURCE...", help="Article files, or folders of them (.txt, .md).", show_default=False
+    ),
+    output: Path = typer.Option(..., "--output", "-o", help="The feed folder to create or update.", show_default=False),
+    title: Optional[str] = typer.Option(None, "--title", help="Podcast title (needed the first time)."),
+    base_url: Optional[str] = typer.Option(
+        None, "--base-url", help="Public URL the feed folder will be served from (needed the first time)."
+    ),
+    author: Optional[str] = typer.Option(None, "--author", help="Podcast author."),
+    description: Optional[str] = typer.Option(None, "--description", help="Podcast description."),
+    image: Optional[Path] = typer.Option(None, "--image", help="Cover image, PNG or JPEG, square, 1400-3000 px."),
+    language: Optional[str] = typer.Option(None, "--language", help="Language tag, e.g. en or fr. [default: en]"),
+    category: Optional[str] = typer.Option(
+        None, "--category", help='Apple Podcasts category, e.g. "News" or "News > Daily News". [default: News]'
+    ),
+    explicit: Optional[bool] = typer.Option(
+        None, "--explicit/--no-explicit", help="Mark the podcast explicit. [default: no]", show_default=False
+    ),
+    voices: Optional[str] = typer.Option(None, "--voices", help="Voice profile for every episode."),
+    prune: bool = typer.Option(False, "--prune", help="Remove episodes whose article is no longer among SOURCES."),
+    jobs: int = typer.Option(
+        os.cpu_count() or 1, "--jobs", "-j", min=1, help="Speech processes to run at once.", show_default="all cores"
+    ),
+    engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine (pyttsx3 or fake)."),
+) -> None:
+    """Turn articles into a podcast feed folder: feed.xml, episodes, chapters, transcripts, index.html.
+
+    Settings are kept in FEED_DIR/feed.toml, so later runs need only SOURCES and -o;
+    they render only new and edited articles.
+    """
+    from .convert import Options
+    from .feed import build_feed
+    from .feed.settings import SettingsChange
+
+    change = SettingsChange(
+        title=title, base_url=base_url, author=author, description=description,
+        image=str(image) if image else None, language=language, category=category,
+        explicit=explicit, voices=voices,
+    )  # fmt: skip
+
+    def waiting() -> None:
+        typer.echo(f"waiting for another run to finish updating {output} …", err=True)
+
+    def progress(done: int, total: int, episode_title: str) -> None:
+        typer.echo(f"rendering {done + 1}/{total}: {episode_title}", err=True)
+
+    try:
+        result = build_feed(
+            sources, output, change, Options(engine=engine, workers=jobs),
+            prune=prune, progress=progress, on_wait=waiting,
+        )  # fmt: skip
+    except AudioArticlesError as error:
+        raise fail(error) from None
+    kept = f", {len(result.orphaned)} kept without their article (--prune removes them)" if result.orphaned else ""
+    pruned = f", {len(result.pruned)} removed" if result.pruned else ""
+    typer.echo(
+        f"{result.folder / 'feed.xml'}  {len(result.episodes)} episodes"
+        f" ({len(result.rendered)} rendered{pruned}{kept})",
+        err=True,
+    )
+    typer.echo(result.settings.feed_url)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:

@@ -1,0 +1,309 @@
+"""Build or update a feed folder from article files, rendering only what changed.
+
+One run, under the folder's lock: read the settings and the state, parse every article,
+render the new and edited ones (each episode's files replaced atomically, the state saved
+after each), drop removed ones only with ``prune``, then write feed.xml and index.html.
+An interrupted run leaves the previous feed valid and the next run picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..audio.chapters import ChapterInfo, chapters_json, webvtt
+from ..convert import Options, load_article, render_article
+from ..errors import InputError, OutputError
+from ..files import ARTICLE_SUFFIXES, atomic_output, read_article_text
+from ..model import Article, SegmentKind
+from ..speech.voices import Profile, load_profile
+from .cover import default_cover, install_cover, read_cover
+from .dates import parse_date
+from .rss import EPISODES_FOLDER, episode_url, feed_xml
+from .settings import FeedSettings, SettingsChange, load_settings, merge_settings, save_settings
+from .site import index_html
+from .slugs import unique_slug
+from .state import Episode, load_state, newest_first, save_state
+
+log = logging.getLogger(__name__)
+
+FEED_FILE = "feed.xml"
+INDEX_FILE = "index.html"
+LOCK_FILE = ".feed.lock"
+RENDER_VERSION = "1"
+"""Part of every episode's hash: bump it when the rendering changes, to re-render all."""
+
+EpisodeProgress = Callable[[int, int, str], None]
+"""Called as progress(done, total, title) before each episode is rendered."""
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    """What a run did."""
+
+    folder: Path
+    settings: FeedSettings
+    episodes: tuple[Episode, ...]
+    """Every episode now in the feed, newest first."""
+    rendered: tuple[str, ...]
+    """Slugs of the episodes rendered by this run (new or edited)."""
+    pruned: tuple[str, ...]
+    """Slugs removed because their article is gone and ``prune`` was asked."""
+    orphaned: tuple[str, ...]
+    """Slugs whose article was not given this run but which stay in the feed."""
+    feed_changed: bool
+    """False when feed.xml was already exactly what this run would write."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """An article file found among the sources, read and parsed."""
+
+    path: Path
+    key: str
+    text_hash: str
+    article: Article
+
+
+def find_article_files(sources: Sequence[Path]) -> list[Path]:
+    """Article files named directly or found in the given folders (recursively, in name order)."""
+    found: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            found += sorted(
+                path
+                for path in source.rglob("*")
+                if path.is_file()
+                and path.suffix.lower() in ARTICLE_SUFFIXES
+                and not any(part.startswith(".") for part in path.relative_to(source).parts)
+            )
+        elif source.exists():
+            found.append(source)
+        else:
+            raise InputError(f"{source}: no such file or folder")
+    if not found:
+        shown = ", ".join(str(source) for source in sources)
+        raise InputError(f"no articles (.txt, .md) in {shown}; give article files or folders of them")
+    return found
+
+
+def read_sources(paths: Sequence[Path]) -> list[Source]:
+    """Read and parse every article before rendering any, so bad input fails early."""
+    sources: dict[str, Source] = {}
+    for path in paths:
+        key = path.name
+        if key in sources:
+            if sources[key].path.resolve() == path.resolve():
+                continue
+            raise InputError(
+                f"two articles are named {key} ({sources[key].path} and {path}); "
+                "episodes are identified by file name, so rename one"
+            )
+        text = read_article_text(path)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        sources[key] = Source(path, key, digest, load_article(path))
+    return list(sources.values())
+
+
+def render_signature(profile: Profile, options: Options) -> str:
+    """What besides the text decides an episode's audio; part of its hash."""
+    engine = options.engine
+    engine_id = engine if isinstance(engine, str) else getattr(engine, "identity", lambda: engine.name)()
+    return repr((RENDER_VERSION, replace(profile, source=None), engine_id, options.mp3))
+
+
+def first_paragraph(article: Article) -> str:
+    """The article's first paragraph after the headline, quotations in quote marks."""
+    spoken = [s for s in article.segments() if s.kind not in (SegmentKind.HEADLINE, SegmentKind.SUBHEADING)]
+    if not spoken:
+        return ""
+    first = spoken[0].paragraph
+    return " ".join(
+        f"“{s.text}”" if s.kind == SegmentKind.QUOTE else s.text for s in spoken if s.paragraph == first
+    )
+
+
+def episode_guid(settings: FeedSettings, key: str) -> str:
+    """A guid from the feed's own id and the article's file name: stable, unique, opaque."""
+    return str(uuid.uuid5(uuid.UUID(settings.id), key))
+
+
+@contextlib.contextmanager
+def feed_lock(folder: Path, on_wait: Callable[[], None] | None, timeout: float | None) -> Iterator[None]:
+    """Hold the feed folder's lock; a second run waits (telling ``on_wait``) for the first."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(folder / LOCK_FILE))
+    try:
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait:
+                on_wait()
+            lock.acquire(timeout=-1 if timeout is None else timeout)
+    except Timeout:
+        raise OutputError(
+            f"another run is still updating {folder}; try again when it has finished"
+        ) from None
+    except OSError as err:
+        raise OutputError(f"cannot lock {folder}: {err.strerror}; check the folder's permissions") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Replace ``path`` atomically unless it already holds exactly ``data``."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    with atomic_output(path) as temp:
+        temp.write_bytes(data)
+    return True
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Temporary files of an interrupted run (safe: we hold the lock)."""
+    for pattern in (".*.part*", f"{EPISODES_FOLDER}/.*.part*"):
+        for path in folder.glob(pattern):
+            path.unlink(missing_ok=True)
+
+
+def build_feed(
+    sources: Sequence[str | Path],
+    folder: str | Path,
+    change: SettingsChange = SettingsChange(),
+    options: Options | None = None,
+    *,
+    prune: bool = False,
+    now: datetime | None = None,
+    progress: EpisodeProgress | None = None,
+    on_wait: Callable[[], None] | None = None,
+    lock_timeout: float | None = None,
+) -> FeedResult:
+    """Create or update the feed folder ``folder`` from article files and folders.
+
+    ``change`` holds settings given for this run (None keeps the saved ones); ``now`` is
+    the first-seen date for new articles without a date of their own (default: now).
+    """
+    options = options or Options()
+    folder = Path(folder)
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)  # one first-seen time per run
+    # Bad input fails before the folder is created or anything is written.
+    found = read_sources(find_article_files([Path(source) for source in sources]))
+    settings = merge_settings(load_settings(folder) if folder.is_dir() else None, replace(change, image=None))
+    profile = options.profile or load_profile(settings.voices or options.voices)
+    cover = read_cover(Path(change.image)) if change.image else None
+    try:
+        (folder / EPISODES_FOLDER).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot create {folder}: {err.strerror}; choose another output folder") from None
+    with feed_lock(folder, on_wait, lock_timeout):
+        remove_leftovers(folder)
+        settings = merge_settings(load_settings(folder), replace(change, image=None))  # may have changed meanwhile
+        image = install_cover(cover, folder) if cover else settings.image or default_cover(folder)
+        settings = replace(settings, image=image)
+        save_settings(folder, settings)
+
+        episodes = load_state(folder)
+        signature = render_signature(profile, options)
+        stale = [
+            source
+            for source in found
+            if (old := episodes.get(source.key)) is None
+            or old.source_hash != _episode_hash(source, signature)
+            or not all((folder / EPISODES_FOLDER / name).exists() for name in old.file_names)
+        ]
+        rendered = []
+        for done, source in enumerate(stale):
+            if progress:
+                progress(done, len(stale), source.article.title)
+            episode = _render_episode(source, episodes, folder, settings, profile, options, signature, now)
+            episodes[source.key] = episode
+            save_state(folder, episodes)
+            rendered.append(episode.slug)
+
+        given = {source.key for source in found}
+        gone = [episode for key, episode in sorted(episodes.items()) if key not in given]
+        if prune:
+            for episode in gone:
+                del episodes[episode.key]
+        save_state(folder, episodes)
+        if prune:
+            for episode in gone:
+                for name in episode.file_names:
+                    (folder / EPISODES_FOLDER / name).unlink(missing_ok=True)
+
+        published = newest_first(list(episodes.values()))
+        sizes = {e.slug: (folder / EPISODES_FOLDER / e.audio_name).stat().st_size for e in published}
+        feed_changed = write_if_changed(folder / FEED_FILE, feed_xml(settings, published, sizes))
+        write_if_changed(folder / INDEX_FILE, index_html(settings, published).encode("utf-8"))
+    return FeedResult(
+        folder=folder,
+        settings=settings,
+        episodes=tuple(published),
+        rendered=tuple(rendered),
+        pruned=tuple(episode.slug for episode in gone) if prune else (),
+        orphaned=() if prune else tuple(episode.slug for episode in gone),
+        feed_changed=feed_changed,
+    )
+
+
+def _episode_hash(source: Source, signature: str) -> str:
+    return hashlib.sha256(f"{signature}\n{source.text_hash}".encode()).hexdigest()
+
+
+def _render_episode(
+    source: Source,
+    episodes: dict[str, Episode],
+    folder: Path,
+    settings: FeedSettings,
+    profile: Profile,
+    options: Options,
+    signature: str,
+    now: datetime,
+) -> Episode:
+    """Render one article's MP3, chapters and transcript; keep guid, slug and date if known."""
+    article = source.article
+    old = episodes.get(source.key)
+    if old:
+        guid, slug, published = old.guid, old.slug, old.published
+    else:
+        guid = episode_guid(settings, source.key)
+        slug = unique_slug(article.title, guid, {episode.slug for episode in episodes.values()})
+        moment = parse_date(article.date) or now
+        published = moment.replace(microsecond=0).isoformat()
+    episode_dir = folder / EPISODES_FOLDER
+    result = render_article(article, episode_dir / f"{slug}.mp3", profile, options)
+    author = article.author or settings.author
+    info = ChapterInfo(
+        title=article.title,
+        podcast_name=settings.title,
+        author=author,
+        file_name=episode_url(settings, f"{slug}.mp3"),
+    )
+    with atomic_output(episode_dir / f"{slug}.chapters.json") as temp:
+        temp.write_text(chapters_json(result.timeline, info), encoding="utf-8")
+    with atomic_output(episode_dir / f"{slug}.vtt") as temp:
+        temp.write_text(webvtt(result.timeline), encoding="utf-8")
+    log.info("rendered %s (%s)", slug, source.path)
+    return Episode(
+        key=source.key,
+        guid=guid,
+        slug=slug,
+        published=published,
+        source=str(source.path),
+        source_hash=_episode_hash(source, signature),
+        title=article.title,
+        description=first_paragraph(article),
+        duration_ms=result.timeline.duration_ms,
+        chapters=result.timeline.chapters,
+        author=author,
+        language=article.language,
+    )

@@ -1,0 +1,117 @@
+"""The podcast's cover image: the user's PNG or JPEG copied into the feed folder, or a
+plain generated square so the feed still has the image Apple Podcasts requires."""
+
+from __future__ import annotations
+
+import logging
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+from ..files import atomic_output
+
+log = logging.getLogger(__name__)
+
+MIN_SIDE, MAX_SIDE = 1400, 3000
+"""Apple Podcasts accepts square covers from 1400 to 3000 pixels a side."""
+DEFAULT_COVER = "cover.png"
+DEFAULT_COLOUR = (29, 78, 137)
+
+
+def image_kind(data: bytes) -> str | None:
+    """"png" or "jpg" from the file's first bytes, else None.
+
+    >>> image_kind(b"\\x89PNG\\r\\n\\x1a\\n...."), image_kind(b"\\xff\\xd8\\xff\\xe0"), image_kind(b"GIF89a")
+    ('png', 'jpg', None)
+    """
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    return None
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG (from IHDR) or JPEG (from its SOF marker), else None."""
+    kind = image_kind(data)
+    if kind == "png" and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if kind == "jpg":
+        pos = 2
+        while pos + 9 < len(data):
+            if data[pos] != 0xFF:
+                return None
+            marker = data[pos + 1]
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+                pos += 2
+                continue
+            (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
+                return width, height
+            pos += 2 + length
+    return None
+
+
+@dataclass(frozen=True)
+class CoverImage:
+    """A checked cover image, ready to copy into the feed folder."""
+
+    data: bytes
+    kind: str
+    """"png" or "jpg"."""
+
+    @property
+    def name(self) -> str:
+        return f"cover.{self.kind}"
+
+
+def read_cover(image: Path) -> CoverImage:
+    """The cover's bytes; an InputError unless it is a PNG or JPEG, a warning if its size is off."""
+    try:
+        data = image.read_bytes()
+    except OSError as err:
+        raise InputError(f"--image {image}: cannot read it ({err.strerror})") from None
+    kind = image_kind(data)
+    if kind is None:
+        raise InputError(f"--image {image} is not a PNG or JPEG; podcast apps accept only those")
+    size = image_size(data)
+    if size is None or size[0] != size[1] or not MIN_SIDE <= size[0] <= MAX_SIDE:
+        shown = f"{size[0]}×{size[1]} px" if size else "of unknown size"
+        log.warning(
+            "cover %s is %s; Apple Podcasts wants a square of %d to %d px", image, shown, MIN_SIDE, MAX_SIDE
+        )
+    return CoverImage(data, kind)
+
+
+def install_cover(cover: CoverImage, folder: Path) -> str:
+    """Copy the cover into the feed folder (when it differs); returns its file name there."""
+    target = folder / cover.name
+    if not target.exists() or target.read_bytes() != cover.data:
+        with atomic_output(target) as temp:
+            temp.write_bytes(cover.data)
+    return cover.name
+
+
+def solid_png(side: int, colour: tuple[int, int, int]) -> bytes:
+    """A square PNG of one colour (RGB, 8 bits per channel)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    row = b"\x00" + bytes(colour) * side
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return b"".join(
+        [b"\x89PNG\r\n\x1a\n", chunk(b"IHDR", header), chunk(b"IDAT", zlib.compress(row * side, 9)), chunk(b"IEND", b"")]
+    )
+
+
+def default_cover(folder: Path) -> str:
+    """A plain cover, written once, for feeds created without --image."""
+    target = folder / DEFAULT_COVER
+    if not target.exists():
+        with atomic_output(target) as temp:
+            temp.write_bytes(solid_png(MIN_SIDE, DEFAULT_COLOUR))
+    return DEFAULT_COVER
