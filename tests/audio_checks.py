@@ -74,3 +74,10 @@ def median_f0(samples: np.ndarray, rate: int, low: float = 60.0, high: float = 5
         if corr[best] / energy > 0.5:  # clearly periodic: voiced
             estimates.append(rate / best)
     return float(np.median(estimates)) if estimates else 0.0
+
+
+def audible_frames(path: Path, threshold: float = 0.01) -> int:
+    """Frames from the first to the last sample above ``threshold`` (speech without padding)."""
+    samples, _ = read_wav(path)
+    loud = np.flatnonzero(np.abs(samples) > threshold)
+    return int(loud[-1] - loud[0] + 1) if loud.size else 0

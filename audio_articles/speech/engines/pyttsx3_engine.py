@@ -8,6 +8,9 @@
 - ``pyttsx3.init()`` before ``fork()`` makes children hang: the engine is created lazily,
   in the process that uses it, and worker pools use the forkserver/spawn start method.
 - The driver prints "Audio saved to …" on stdout: stdout is redirected around each call.
+- espeak-ng applies rate/pitch/volume on its own thread, and ``runAndWait()`` cancels
+  what is still queued: we wait until espeak is idle before each utterance, or a loaded
+  machine speaks with the previous utterance's settings.
 - The driver grows its buffer by concatenation (quadratic): long texts are spoken in
   chunks of whole sentences and the chunks are joined.
 """
@@ -22,6 +25,7 @@ import os
 import re
 import signal
 import threading
+import time
 import wave
 from pathlib import Path
 
@@ -148,6 +152,16 @@ class Pyttsx3Engine:
         if base not in self._voice_ids or (variant and variant not in self._variants):
             raise EngineError(f"the engine has no voice {voice_id!r}; run 'audio-articles voices' to list them")
 
+    def _wait_until_idle(self) -> None:
+        # espeak-ng queues parameter changes on its own thread. runAndWait() first calls
+        # the driver's stop(), which cancels everything queued while espeak is busy, so
+        # without this wait a loaded machine speaks with the previous call's rate/pitch.
+        from pyttsx3.drivers import _espeak
+
+        give_up = time.monotonic() + self.timeout_s
+        while _espeak.IsPlaying() and time.monotonic() < give_up:
+            time.sleep(0.0005)
+
     def _speak_one(self, text: str, voice: Voice, path: Path) -> None:
         engine = self._get()
         self._check_voice(voice.voice)
@@ -160,6 +174,7 @@ class Pyttsx3Engine:
         engine.setProperty("rate", voice.rate)
         engine.setProperty("volume", voice.volume)
         engine.setProperty("pitch", voice.pitch)
+        self._wait_until_idle()
         self._finished.clear()
         with deadline(self.timeout_s, f"{text[:40]!r}"), contextlib.redirect_stdout(io.StringIO()):
             engine.save_to_file(text, str(path))

@@ -1,0 +1,127 @@
+"""The real engine: pyttsx3 driving espeak-ng, with its Linux pitfalls handled."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from audio_articles.errors import EngineError
+from audio_articles.model import Voice
+from audio_articles.speech.cache import ClipCache
+from audio_articles.speech.engines.pyttsx3_engine import Pyttsx3Engine, split_for_engine
+from audio_articles.speech.render import render_clips
+from audio_articles.plan import plan_speech
+from audio_articles.parsing import parse_article
+from audio_articles.speech.voices import load_profile
+
+from .audio_checks import audible_frames, ffprobe_chapters, median_f0, read_wav
+
+pytestmark = pytest.mark.engine
+BODY = Voice("gmw/en-us")
+QUOTE = Voice("gmw/en-us+f3")
+SENTENCE = "The harbour was quiet this morning, and the cranes stood still along the quay."
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return Pyttsx3Engine()
+
+
+def test_writes_a_mono_16_bit_wav_and_nothing_on_stdout(engine, tmp_path, capfd):
+    clip = engine.synthesize(SENTENCE, BODY, tmp_path / "a.wav")
+    assert clip.sample_rate == 22050
+    assert 3000 < clip.duration_ms < 8000
+    samples, _ = read_wav(clip.path)
+    assert abs(samples).max() > 0.1
+    out, _ = capfd.readouterr()
+    assert out == ""  # the driver's "Audio saved to …" is kept off stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.wav"]  # no temporary files left
+
+
+def test_consecutive_calls_each_write_their_own_file(engine, tmp_path):
+    first = engine.synthesize("One short sentence.", BODY, tmp_path / "1.wav")
+    second = engine.synthesize(SENTENCE + " " + SENTENCE, BODY, tmp_path / "2.wav")
+    assert second.duration_ms > 2 * first.duration_ms
+
+
+def test_a_female_variant_is_clearly_higher_in_pitch(engine, tmp_path):
+    body = read_wav(engine.synthesize(SENTENCE, BODY, tmp_path / "body.wav").path)
+    quote = read_wav(engine.synthesize(SENTENCE, QUOTE, tmp_path / "quote.wav").path)
+    body_f0, quote_f0 = median_f0(*body), median_f0(*quote)
+    assert body_f0 > 60
+    assert quote_f0 > 1.3 * body_f0, (body_f0, quote_f0)
+
+
+def test_unknown_voice_is_an_error_not_a_silent_fallback(engine, tmp_path):
+    with pytest.raises(EngineError, match="no voice 'gmw/en-nowhere'"):
+        engine.synthesize(SENTENCE, Voice("gmw/en-nowhere"), tmp_path / "x.wav")
+    with pytest.raises(EngineError, match="no voice"):
+        engine.synthesize(SENTENCE, Voice("gmw/en-us+nosuchvariant"), tmp_path / "x.wav")
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_missing_folder_is_an_error_not_a_hang(engine, tmp_path):
+    with pytest.raises(EngineError, match="no such folder"):
+        engine.synthesize(SENTENCE, BODY, tmp_path / "missing" / "x.wav")
+
+
+def test_long_text_is_spoken_in_chunks_and_joined(engine, tmp_path):
+    text = " ".join([SENTENCE] * 40)  # ≈ 3,200 characters, three engine calls
+    assert len(split_for_engine(text)) == 3
+    clip = engine.synthesize(text, BODY, tmp_path / "long.wav")
+    single = engine.synthesize(SENTENCE, BODY, tmp_path / "one.wav")
+    assert clip.duration_ms == pytest.approx(40 * single.duration_ms, rel=0.1)
+
+
+def test_split_keeps_every_character_and_the_limit():
+    text = "word " * 1000 + "x" * 4000
+    pieces = split_for_engine(text, limit=700)
+    assert all(len(piece) <= 700 for piece in pieces)
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
+
+
+def test_process_pool_renders_the_same_clips(tmp_path):
+    text = "Headline of the test\n\n" + "\n\n".join(
+        f"Paragraph {n}. {SENTENCE} “This is a quotation of some length,” she said." for n in range(60)
+    )
+    jobs = plan_speech(parse_article(text), load_profile())
+    assert sum(len(job.spoken) for job in jobs) > 8000  # large enough for the pool
+    pooled = render_clips(jobs, ClipCache(tmp_path / "pool"), "pyttsx3", workers=2)
+    serial = render_clips(jobs, ClipCache(tmp_path / "serial"), "pyttsx3", workers=1)
+    assert len(pooled) == len(serial) == len(jobs)
+    for a, b in zip(pooled, serial):
+        # espeak's trailing pause depends on the utterance before; the speech does not.
+        assert audible_frames(a.path) == pytest.approx(audible_frames(b.path), rel=0.03)
+
+
+def test_cli_converts_a_news_article_with_the_real_engine(tmp_path):
+    article = Path(__file__).parent / "articles" / "port-strike-talks.txt"
+    output = tmp_path / "news.mp3"
+    run = subprocess.run(
+        [sys.executable, "-m", "audio_articles", "convert", str(article), "-o", str(output)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == ""
+    assert str(output) in run.stderr
+    chapters = ffprobe_chapters(output)
+    assert len(chapters) == 12
+    assert chapters[0]["title"].startswith("Harbour Workers")
+    assert all(a["start"] < b["start"] for a, b in zip(chapters, chapters[1:]))
+    assert chapters[-1]["end"] > 150  # about three minutes of speech
+
+
+def test_every_call_uses_its_own_rate_even_when_settings_alternate(engine, tmp_path):
+    # espeak-ng applies settings on its own thread; pyttsx3's runAndWait cancels settings
+    # still queued, so without care a clip gets the previous call's rate.
+    lengths: dict[int, list[int]] = {175: [], 130: []}
+    for n in range(12):
+        rate = 175 if n % 2 else 130
+        voice = Voice("gmw/en-us+f3" if n % 3 else "gmw/en-us", rate=rate)
+        lengths[rate].append(engine.synthesize(SENTENCE, voice, tmp_path / f"{n}.wav").frames)
+    for rate, frames in lengths.items():
+        assert max(frames) < 1.03 * min(frames), (rate, frames)
+    assert min(lengths[130]) > 1.2 * max(lengths[175])
