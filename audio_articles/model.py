@@ -181,3 +181,9 @@ class Tags:
     comment: str | None = None
     language: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+    """A sentence or two about the programme (ID3 comment, MP4 description)."""
+    cover: Path | None = None
+    """Cover art, a JPEG or PNG file (ID3 APIC, MP4 covr)."""
+    length_ms: int | None = None
+    """Programme length (ID3 TLEN)."""

@@ -3,6 +3,11 @@
 The programme is never held in memory: ``placements`` describes it (which part of each
 clip, how much silence after), and ``pcm_chunks`` yields it clip by clip, so memory stays
 flat however long the article is, and joining N clips is linear, not quadratic.
+
+Clean joins: the engine's own leading and trailing silence is trimmed (a small margin
+is kept so soft consonants survive), the margins count towards the pause, so the silence
+between two clips is exactly the pause the profile asks for, and every clip edge gets a
+short fade, so a clip never starts or stops on a non-zero sample (no click).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ class Placement:
     """Where the kept audio starts in the programme."""
     gap_after: int
     """Frames of silence that follow it."""
+    gain_db: float = 0.0
+    """Gain for this clip alone (voice balance); the programme gain is applied later."""
 
     @property
     def end_frame(self) -> int:
@@ -50,13 +57,20 @@ def read_samples(clip: Clip) -> np.ndarray:
         return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
 
 
-def audible_bounds(samples: np.ndarray, sample_rate: int) -> tuple[int, int]:
-    """First and past-last frame worth keeping: the audible part plus a small margin."""
+def audible_bounds(samples: np.ndarray, sample_rate: int) -> tuple[int, int, int, int]:
+    """(keep_start, keep_end, loud_start, loud_end): the frames worth keeping (the audible
+    part plus a small margin) and the audible part itself.
+
+    >>> import numpy as np
+    >>> audible_bounds(np.array([0] * 1000 + [5000] * 10 + [0] * 1000, dtype="<i2"), 1000)
+    (985, 1025, 1000, 1010)
+    """
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > SILENCE_THRESHOLD)
     if loud.size == 0:
-        return 0, len(samples)
+        return 0, len(samples), 0, len(samples)
     margin = sample_rate * EDGE_MARGIN_MS // 1000
-    return max(0, int(loud[0]) - margin), min(len(samples), int(loud[-1]) + 1 + margin)
+    first, last = int(loud[0]), int(loud[-1]) + 1
+    return max(0, first - margin), min(len(samples), last + margin), first, last
 
 
 def place_clips(
@@ -65,18 +79,29 @@ def place_clips(
     gaps_ms: Sequence[int],
     marks: Sequence[ChapterMark],
 ) -> tuple[list[Placement], Timeline]:
-    """Lay the clips end to end with the requested silences; return placements and timeline."""
+    """Lay the clips end to end with the requested silences; return placements and timeline.
+
+    The pause between two clips is measured from the last audible sample of one to the
+    first audible sample of the next, so the margins kept around the speech are taken out
+    of the silence inserted between them.
+    """
     if not clips:
         raise AudioError("nothing to assemble: the article has no spoken text")
     rates = {clip.sample_rate for clip in clips}
     if len(rates) > 1:
         raise AudioError(f"clips have different sample rates {sorted(rates)}; render them with one engine")
     rate = rates.pop()
+    bounds = [audible_bounds(read_samples(clip), rate) for clip in clips]
     placements: list[Placement] = []
     cursor = 0
-    for job, clip, gap_ms in zip(jobs, clips, gaps_ms):
-        keep_start, keep_end = audible_bounds(read_samples(clip), rate)
-        placement = Placement(job, clip, keep_start, keep_end, cursor, rate * gap_ms // 1000)
+    for n, (job, clip, gap_ms) in enumerate(zip(jobs, clips, gaps_ms)):
+        keep_start, keep_end, _, loud_end = bounds[n]
+        pause = rate * gap_ms // 1000
+        if n + 1 < len(bounds) and pause:
+            next_start, _, next_loud_start, _ = bounds[n + 1]
+            margins = (keep_end - loud_end) + (next_loud_start - next_start)
+            pause = max(0, pause - margins)
+        placement = Placement(job, clip, keep_start, keep_end, cursor, pause)
         placements.append(placement)
         cursor = placement.end_frame + placement.gap_after
     return placements, timeline_of(placements, marks, rate)
@@ -110,15 +135,48 @@ def timeline_of(placements: Sequence[Placement], marks: Sequence[ChapterMark], r
     return Timeline(segments=segments, chapters=chapters, duration_ms=_ms(total, rate))
 
 
-def pcm_chunks(placements: Sequence[Placement], gain_db: float = 0.0) -> Iterator[bytes]:
-    """The programme as 16-bit little-endian mono PCM, one clip (and its gap) at a time."""
-    from pydub import AudioSegment
+def fade_edges(samples: np.ndarray, rate: int, fade_ms: int = FADE_MS) -> np.ndarray:
+    """Float samples with a raised-cosine fade in and out at the edges.
 
+    >>> import numpy as np
+    >>> faded = fade_edges(np.ones(100), 1000, 10)
+    >>> float(faded[0]), float(faded[50]), float(faded[-1])
+    (0.0, 1.0, 0.0)
+    """
+    length = min(len(samples) // 2, rate * fade_ms // 1000)
+    if length < 2:
+        return samples
+    ramp = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, length))
+    out = samples.copy()
+    out[:length] *= ramp
+    out[-length:] *= ramp[::-1]
+    return out
+
+
+def clip_audio(p: Placement) -> np.ndarray:
+    """The kept part of a placed clip as float samples (full scale 1.0), faded at the edges,
+    before any gain: exactly what is streamed, so loudness is measured on it."""
+    kept = read_samples(p.clip)[p.keep_start : p.keep_end].astype(np.float64) / 32768.0
+    return fade_edges(kept, p.clip.sample_rate)
+
+
+def to_pcm(samples: np.ndarray) -> bytes:
+    """Float samples as 16-bit little-endian PCM (clipped to full scale)."""
+    return np.clip(np.round(samples * 32768.0), -32768, 32767).astype("<i2").tobytes()
+
+
+def pcm_chunks(placements: Sequence[Placement], gain_db: float = 0.0) -> Iterator[bytes]:
+    """The programme as 16-bit little-endian mono PCM, one clip (and its gap) at a time.
+
+    Each clip gets its own ``gain_db`` (voice balance) plus ``gain_db`` given here; the
+    programme's loudness gain is normally left to the encoder (see ``loudness.py``), which
+    applies it in floating point, so leave this at 0 there.
+    """
     for p in placements:
-        audio = AudioSegment.from_wav(str(p.clip.path)).get_sample_slice(p.keep_start, p.keep_end)
-        audio = audio.fade_in(FADE_MS).fade_out(FADE_MS)
-        if gain_db:
-            audio = audio.apply_gain(gain_db)
-        yield audio.raw_data
+        audio = clip_audio(p)
+        gain = p.gain_db + gain_db
+        if gain:
+            audio *= 10 ** (gain / 20)
+        yield to_pcm(audio)
         if p.gap_after:
             yield bytes(2 * p.gap_after)

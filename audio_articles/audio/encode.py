@@ -1,25 +1,30 @@
-"""PCM -> MP3 through ffmpeg, with tags and ID3 chapters (CTOC + ordered CHAP frames).
+"""PCM -> MP3 (or M4B/M4A, WAV, Ogg/Opus) through ffmpeg, with tags, cover art and chapters.
 
 ffmpeg's own ID3 writer stores the chapter frames in ascending order with a top-level,
-ordered CTOC, which is what players need; the PCM is piped in, so nothing is held whole.
+ordered CTOC, which is what players need; in MP4 it writes a chapter track, in Ogg
+CHAPTERxxx comments. The PCM is piped in, so nothing is held whole. ``ffmetadata`` is the
+one place tags and chapters are written, for every encode path.
 """
 
 from __future__ import annotations
 
-import errno
+import logging
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import AudioError, OutputError, missing_tool
+from ..errors import AudioError, InputError, OutputError, missing_tool
 from ..model import Chapter, Tags
+from .formats import MP3, NATIVE_RATE, AudioFormat
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Mp3Settings:
+class EncodeSettings:
     """Encoder settings; the defaults suit speech and encode fast."""
 
     bitrate_kbps: int = 64
@@ -27,6 +32,14 @@ class Mp3Settings:
     quality: int = 7
     """LAME's -q (0 best/slowest … 9 worst/fastest); 7 is about twice as fast as the
     default and indistinguishable on synthetic speech at 64 kbps."""
+    sample_rate: int = NATIVE_RATE
+    """Output rate in Hz; 0 keeps the engine's (22 050 Hz for espeak-ng)."""
+    id3v2_version: int = 3
+    """ID3v2.3 is read by every player; 4 writes ID3v2.4."""
+
+
+Mp3Settings = EncodeSettings
+"""The name the MP3-only encoder used; the settings now serve every format."""
 
 
 def ffmpeg() -> str:
@@ -38,25 +51,48 @@ def ffmpeg() -> str:
 
 
 def _escape(value: str) -> str:
-    """Escape a value for ffmpeg's FFMETADATA format."""
+    """Escape a value for ffmpeg's FFMETADATA format.
+
+    >>> _escape("a=b; c#d")
+    'a\\\\=b\\\\; c\\\\#d'
+    """
     for char in "\\=;#\n":
         value = value.replace(char, "\\" + char)
     return value
 
 
-def ffmetadata(tags: Tags, chapters: Iterable[Chapter]) -> str:
-    """Tags and chapters in ffmpeg's FFMETADATA1 format."""
-    lines = [";FFMETADATA1"]
-    fields = {
+def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
+    """Tag names and values as ffmpeg's muxer for ``fmt`` maps them to its own frames.
+
+    >>> tag_fields(Tags("T", artist="A", description="D", length_ms=1500))
+    {'title': 'T', 'artist': 'A', 'comment': 'D', 'TLEN': '1500'}
+    >>> from audio_articles.audio.formats import M4B
+    >>> tag_fields(Tags("T", description="D"), M4B)
+    {'title': 'T', 'comment': 'D', 'description': 'D'}
+    """
+    fields: dict[str, str | None] = {
         "title": tags.title,
         "artist": tags.artist,
+        "album_artist": tags.artist if tags.album else None,
         "album": tags.album,
         "date": tags.date,
-        "comment": tags.comment,
+        "comment": tags.comment or tags.description,
         "language": tags.language,
-        **tags.extra,
     }
-    lines += [f"{key}={_escape(value)}" for key, value in fields.items() if value]
+    if fmt.muxer == "mp3":
+        # ID3 has no description frame that players show; the comment carries it.
+        # TLEN is written as its own frame because the name is a valid ID3 frame id.
+        fields["TLEN"] = str(tags.length_ms) if tags.length_ms else None
+    else:
+        fields["description"] = tags.description
+    fields.update(tags.extra)
+    return {key: value for key, value in fields.items() if value}
+
+
+def ffmetadata(tags: Tags, chapters: Iterable[Chapter], fmt: AudioFormat = MP3) -> str:
+    """Tags and chapters in ffmpeg's FFMETADATA1 format."""
+    lines = [";FFMETADATA1"]
+    lines += [f"{key}={_escape(value)}" for key, value in tag_fields(tags, fmt).items()]
     for chapter in chapters:
         lines += [
             "[CHAPTER]",
@@ -68,27 +104,91 @@ def ffmetadata(tags: Tags, chapters: Iterable[Chapter]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def encode_mp3(
+def cover_kind(path: Path) -> str:
+    """"jpeg" or "png" by the file's first bytes; a clear error for anything else."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError as err:
+        raise InputError(f"cover {path}: cannot read it ({err.strerror})") from None
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    raise InputError(f"cover {path} is not a JPEG or PNG image; give a .jpg or .png file")
+
+
+def _codec_args(fmt: AudioFormat, settings: EncodeSettings) -> list[str]:
+    args = ["-c:a", fmt.codec]
+    if fmt.lossy:
+        args += ["-b:a", f"{settings.bitrate_kbps * (settings.channels if fmt.codec != 'libmp3lame' else 1)}k"]
+    if fmt.codec == "libmp3lame":
+        args += ["-compression_level", str(settings.quality)]
+    if fmt.codec == "libopus":
+        args += ["-application", "voip"]  # tuned for speech
+    return args
+
+
+def _cover_args(tags: Tags, fmt: AudioFormat, input_index: int) -> tuple[list[str], list[str]]:
+    """(input args, output args) that attach the cover, or nothing."""
+    if tags.cover is None:
+        return [], []
+    cover_kind(tags.cover)
+    if not fmt.cover:
+        log.warning("%s files cannot hold cover art; %s is not embedded", fmt.name, tags.cover.name)
+        return [], []
+    outputs = ["-map", f"{input_index}:v", "-c:v", "copy", "-disposition:v:0", "attached_pic"]
+    if fmt.muxer == "mp3":
+        outputs += ["-metadata:s:v", "title=Cover", "-metadata:s:v", "comment=Cover (front)"]
+    return ["-i", str(tags.cover)], outputs
+
+
+def encode_command(
+    sample_rate: int,
+    output: Path,
+    tags: Tags,
+    metadata_file: Path,
+    fmt: AudioFormat = MP3,
+    settings: EncodeSettings = EncodeSettings(),
+    filters: Sequence[str] = (),
+) -> list[str]:
+    """The ffmpeg command that reads mono 16-bit PCM on stdin and writes ``output``."""
+    cover_in, cover_out = _cover_args(tags, fmt, 2)
+    out_rate = fmt.fixed_rate or settings.sample_rate or sample_rate
+    command = [
+        ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+        "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
+        "-i", str(metadata_file), *cover_in,
+        "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1" if fmt.chapters else "-1",
+        *cover_out,
+    ]  # fmt: skip
+    if settings.channels == 2:
+        # The same signal at full level on both sides (ffmpeg's own upmix is 3 dB down).
+        filters = [*filters, "pan=stereo|c0=c0|c1=c0"]
+    if filters:
+        command += ["-af", ",".join(filters)]
+    command += ["-ac", str(settings.channels), "-ar", str(out_rate), *_codec_args(fmt, settings)]
+    if fmt.muxer == "mp3":
+        command += ["-id3v2_version", str(settings.id3v2_version)]
+    return [*command, "-f", fmt.muxer, str(output)]
+
+
+def encode_audio(
     pcm: Iterable[bytes],
     sample_rate: int,
     output: Path,
     tags: Tags,
     chapters: Iterable[Chapter],
-    settings: Mp3Settings = Mp3Settings(),
+    settings: EncodeSettings = EncodeSettings(),
+    fmt: AudioFormat = MP3,
+    filters: Sequence[str] = (),
 ) -> None:
-    """Encode mono 16-bit PCM chunks into ``output`` (which should be a temporary path)."""
+    """Encode mono 16-bit PCM chunks into ``output`` (which should be a temporary path),
+    through the ffmpeg audio ``filters`` (the loudness plan's)."""
     with tempfile.NamedTemporaryFile("w", suffix=".ffmeta", encoding="utf-8", delete=False) as meta:
-        meta.write(ffmetadata(tags, chapters))
-    command = [
-        ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
-        "-i", meta.name, "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
-        "-ac", str(settings.channels),
-        "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
-        "-compression_level", str(settings.quality),
-        "-id3v2_version", "3", "-f", "mp3", str(output),
-    ]  # fmt: skip
+        meta.write(ffmetadata(tags, chapters, fmt))
     try:
+        command = encode_command(sample_rate, output, tags, Path(meta.name), fmt, settings, filters)
         with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
             try:
                 for chunk in pcm:
@@ -104,4 +204,17 @@ def encode_mp3(
         if "No space left" in stderr:
             raise OutputError(f"disk full while writing {output.name}; free some space and run again")
         last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {code}"
-        raise AudioError(f"ffmpeg failed to encode the MP3: {last}")
+        raise AudioError(f"ffmpeg failed to encode the {fmt.name.upper()}: {last}")
+
+
+def encode_mp3(
+    pcm: Iterable[bytes],
+    sample_rate: int,
+    output: Path,
+    tags: Tags,
+    chapters: Iterable[Chapter],
+    settings: EncodeSettings = EncodeSettings(),
+    filters: Sequence[str] = (),
+) -> None:
+    """Encode mono 16-bit PCM chunks into an MP3 at ``output`` (a temporary path)."""
+    encode_audio(pcm, sample_rate, output, tags, chapters, settings, MP3, filters)

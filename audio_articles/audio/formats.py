@@ -1,0 +1,103 @@
+"""Output formats: what each container and codec can carry, chosen by extension or name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+
+NATIVE_RATE = 0
+"""``sample_rate`` value meaning "keep the engine's rate"."""
+SAMPLE_RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)
+"""Output sample rates offered (44 100 Hz is what podcast directories prefer)."""
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    """One output format and what it can hold."""
+
+    name: str
+    """Name for ``--format``."""
+    suffixes: tuple[str, ...]
+    """File extensions that select it (the first is the usual one)."""
+    muxer: str
+    """ffmpeg's container (-f)."""
+    codec: str
+    """ffmpeg's audio encoder (-c:a)."""
+    mime: str
+    """MIME type, for feeds."""
+    chapters: bool
+    """Whether the container stores chapters that players list."""
+    cover: bool
+    """Whether the container stores cover art."""
+    lossy: bool = True
+    """Whether a bitrate applies."""
+    fixed_rate: int | None = None
+    """The only sample rate the codec takes (Opus runs at 48 kHz)."""
+    limiter_ceiling_dbtp: float = -2.0
+    """Peak level the limiter holds before encoding, so that the decoded output stays
+    under −1 dBTP despite the codec's overshoot (measured per codec on speech)."""
+
+
+MP3 = AudioFormat("mp3", (".mp3",), "mp3", "libmp3lame", "audio/mpeg", chapters=True, cover=True)
+M4B = AudioFormat(
+    "m4b", (".m4b",), "ipod", "aac", "audio/mp4", chapters=True, cover=True, limiter_ceiling_dbtp=-3.5
+)
+M4A = AudioFormat(
+    "m4a", (".m4a", ".mp4"), "ipod", "aac", "audio/mp4", chapters=True, cover=True, limiter_ceiling_dbtp=-3.5
+)
+WAV = AudioFormat(
+    "wav", (".wav",), "wav", "pcm_s16le", "audio/wav", chapters=False, cover=False, lossy=False,
+    limiter_ceiling_dbtp=-1.5,
+)  # fmt: skip
+OPUS = AudioFormat(
+    "opus", (".opus", ".ogg", ".oga"), "ogg", "libopus", "audio/ogg", chapters=True, cover=False,
+    fixed_rate=48000, limiter_ceiling_dbtp=-3.0,
+)  # fmt: skip
+FORMATS: dict[str, AudioFormat] = {f.name: f for f in (MP3, M4B, M4A, WAV, OPUS)}
+
+
+def format_named(name: str) -> AudioFormat:
+    """The format for a ``--format`` value.
+
+    >>> format_named("M4B").muxer
+    'ipod'
+    """
+    found = FORMATS.get(name.strip().lower().lstrip("."))
+    if found is None:
+        raise InputError(f"unknown format {name!r}; choose one of: {', '.join(FORMATS)}")
+    return found
+
+
+def format_for(output: Path, requested: str | None = None) -> AudioFormat:
+    """The format for an output file: ``requested`` if given, else by its extension.
+
+    >>> format_for(Path("book.m4b")).name, format_for(Path("talk.ogg")).name
+    ('m4b', 'opus')
+    >>> format_for(Path("out.mp3"), "wav").name
+    'wav'
+    """
+    if requested:
+        return format_named(requested)
+    suffix = output.suffix.lower()
+    for candidate in FORMATS.values():
+        if suffix in candidate.suffixes:
+            return candidate
+    known = ", ".join(s for f in FORMATS.values() for s in f.suffixes)
+    raise InputError(
+        f"cannot tell the format of {output.name!r} from its extension; use one of {known} or give --format"
+    )
+
+
+def check_sample_rate(rate: int) -> int:
+    """A valid output rate, or a clear error (0 keeps the engine's rate).
+
+    >>> check_sample_rate(44100)
+    44100
+    """
+    if rate != NATIVE_RATE and rate not in SAMPLE_RATES:
+        raise InputError(
+            f"sample rate {rate} Hz is not offered; choose one of {', '.join(map(str, SAMPLE_RATES))}"
+        )
+    return rate

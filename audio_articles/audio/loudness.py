@@ -1,0 +1,296 @@
+"""Loudness per ITU-R BS.1770, measured without holding the programme in memory.
+
+Each clip is K-weighted on its own and its energy is added into the programme's global
+100 ms bins (four bins make one 400 ms gating block, stepped by 100 ms as BS.1770 asks).
+Silence between clips contributes empty bins, which the absolute gate removes anyway, so
+the result equals a measurement of the whole programme, while memory is one float per
+100 ms (≈ 3 MB for ten hours). The K-weighting filter restarts at each clip, which is
+exact after the silence that precedes every clip.
+
+From the measurement come two decisions, both plain data so every encode path applies
+them the same way:
+
+- a balance gain per segment kind (quotes as loud as the body), applied clip by clip
+  while streaming (``Placement.gain_db``), never a boost, so 16-bit PCM cannot clip;
+- ONE programme gain to reach the target, applied by ffmpeg in floating point, followed
+  by a true-peak limiter (4× oversampled) only when the peaks would pass −1 dBTP.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..model import SegmentKind
+from .assemble import Placement, clip_audio
+
+TARGET_MONO_LUFS = -19.0
+"""Podcast target for mono programmes."""
+TARGET_STEREO_LUFS = -16.0
+"""Podcast target for stereo programmes."""
+TRUE_PEAK_CEILING_DBTP = -1.0
+"""No sample of the decoded output may exceed this, oversampled."""
+LIMITER_CEILING_DBTP = -2.0
+"""Where the limiter holds peaks for MP3: 1 dB under the ceiling leaves room for the
+overshoot the encoder adds (AAC and Opus need more; see ``formats.py``)."""
+OVERSAMPLING = 4
+"""True peak is estimated at four times the sample rate, as BS.1770 annex 2 does."""
+ABSOLUTE_GATE_LUFS = -70.0
+RELATIVE_GATE_LU = -10.0
+MAX_BALANCE_DB = 12.0
+"""A kind is never moved by more than this to match the body (a guard against clips
+too short to measure well)."""
+SILENT = float("-inf")
+
+
+def target_for(channels: int) -> float:
+    """The podcast target for a channel count.
+
+    >>> target_for(1), target_for(2)
+    (-19.0, -16.0)
+    """
+    return TARGET_STEREO_LUFS if channels >= 2 else TARGET_MONO_LUFS
+
+
+def k_weighting(rate: int) -> np.ndarray:
+    """BS.1770's K-weighting (high shelf + high pass) as second-order sections for ``rate``.
+
+    The coefficients are derived for any rate from the filter's analogue parameters; at
+    48 kHz they equal the ones printed in the standard.
+    """
+    # Stage 1: the head's acoustic effect, a +4 dB shelf above ≈ 1.7 kHz.
+    k = math.tan(math.pi * 1681.974450955533 / rate)
+    q = 0.7071752369554196
+    vh = 10 ** (3.999843853973347 / 20)
+    vb = vh**0.4996667741545416
+    a0 = 1 + k / q + k * k
+    shelf = [
+        (vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0,
+        1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0,
+    ]  # fmt: skip
+    # Stage 2: the RLB high pass at ≈ 38 Hz.
+    k = math.tan(math.pi * 38.13547087602444 / rate)
+    q = 0.5003270373238773
+    a0 = 1 + k / q + k * k
+    highpass = [1.0, -2.0, 1.0, 1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
+    return np.array([shelf, highpass])
+
+
+@dataclass(frozen=True)
+class ClipLevels:
+    """One clip's contribution to the programme's loudness."""
+
+    kind: SegmentKind
+    first_bin: int
+    """Index of the programme's 100 ms bin where the clip starts."""
+    energies: np.ndarray
+    """Sum of squared K-weighted samples per 100 ms bin, from ``first_bin`` on."""
+    true_peak: float
+    """Highest absolute sample at 4× oversampling, full scale = 1.0."""
+
+
+def bin_frames(rate: int) -> int:
+    """Frames in one 100 ms bin."""
+    return round(rate / 10)
+
+
+def clip_levels(
+    samples: np.ndarray, start_frame: int, rate: int, kind: SegmentKind, sos: np.ndarray | None = None
+) -> ClipLevels:
+    """Measure one clip (float samples, full scale 1.0) placed at ``start_frame``."""
+    from scipy.signal import resample_poly, sosfilt
+
+    step = bin_frames(rate)
+    weighted = sosfilt(k_weighting(rate) if sos is None else sos, samples)
+    first_bin = start_frame // step
+    offset = start_frame - first_bin * step
+    bins = (offset + np.arange(len(samples))) // step
+    energies = np.bincount(bins, weights=weighted * weighted) if len(samples) else np.zeros(1)
+    peak = float(np.max(np.abs(resample_poly(samples, OVERSAMPLING, 1)))) if len(samples) else 0.0
+    return ClipLevels(kind, first_bin, energies, peak)
+
+
+def gated_loudness(energies: np.ndarray, step: int) -> float:
+    """Integrated loudness (LUFS, mono) of a programme given its 100 ms bin energies.
+
+    >>> import numpy as np
+    >>> tone = np.full(50, 0.5 * 0.1 ** 2 * 100)  # 5 s of a 0.1-amplitude sine, 100-frame bins
+    >>> round(gated_loudness(tone, 100), 2)
+    -23.7
+    >>> gated_loudness(np.zeros(50), 100)
+    -inf
+    """
+    if len(energies) < 4:
+        energies = np.concatenate([energies, np.zeros(4 - len(energies))])
+    blocks = np.convolve(energies, np.ones(4), mode="valid") / (4 * step)
+    with np.errstate(divide="ignore"):
+        block_lufs = -0.691 + 10 * np.log10(blocks)
+    above_absolute = blocks[block_lufs > ABSOLUTE_GATE_LUFS]
+    if above_absolute.size == 0:
+        return SILENT
+    relative_gate = -0.691 + 10 * np.log10(above_absolute.mean()) + RELATIVE_GATE_LU
+    kept = blocks[block_lufs > max(relative_gate, ABSOLUTE_GATE_LUFS)]
+    return float(-0.691 + 10 * np.log10(kept.mean()))
+
+
+def programme_energies(levels: Sequence[ClipLevels], gains_db: Sequence[float] | None = None) -> np.ndarray:
+    """The programme's bin energies, each clip scaled by its gain."""
+    if not levels:
+        return np.zeros(0)
+    total = max(level.first_bin + len(level.energies) for level in levels)
+    energies = np.zeros(total)
+    for n, level in enumerate(levels):
+        scale = 10 ** ((gains_db[n] if gains_db else 0.0) / 10)
+        energies[level.first_bin : level.first_bin + len(level.energies)] += scale * level.energies
+    return energies
+
+
+def kind_loudness(levels: Sequence[ClipLevels], step: int) -> dict[SegmentKind, float]:
+    """Each kind's loudness, measured over its own clips in place (the rest silent)."""
+    result = {}
+    for kind in dict.fromkeys(level.kind for level in levels):
+        result[kind] = gated_loudness(programme_energies([lv for lv in levels if lv.kind == kind]), step)
+    return result
+
+
+def balance_gains(loudness: dict[SegmentKind, float]) -> dict[SegmentKind, float]:
+    """Gain per kind that brings every kind to the body's loudness (or the loudest kind's,
+    when there is no body), shifted so that no kind is boosted.
+
+    >>> gains = balance_gains({SegmentKind.BODY: -20.0, SegmentKind.QUOTE: -26.0, SegmentKind.HEADLINE: -19.0})
+    >>> [(str(kind), gain) for kind, gain in gains.items()]
+    [('body', -6.0), ('quote', 0.0), ('headline', -7.0)]
+
+    (The quote needs 6 dB more than the body: rather than boost it, the others are cut;
+    the programme gain restores the level afterwards, in floating point.)
+    """
+    measured = {kind: value for kind, value in loudness.items() if value != SILENT}
+    if not measured:
+        return {kind: 0.0 for kind in loudness}
+    reference = measured.get(SegmentKind.BODY, max(measured.values()))
+    raw = {
+        kind: max(-MAX_BALANCE_DB, min(MAX_BALANCE_DB, reference - value)) if value != SILENT else 0.0
+        for kind, value in loudness.items()
+    }
+    # No boosts: the largest raw gain becomes 0 dB.
+    top = max(raw.values())
+    return {kind: gain - top if top > 0 else gain for kind, gain in raw.items()}
+
+
+@dataclass(frozen=True)
+class LoudnessPlan:
+    """What to do to the programme's level; the same for every encode path."""
+
+    target_lufs: float
+    """Integrated loudness the output should have (as its channels are counted)."""
+    measured_lufs: float
+    """Loudness of the balanced programme before the programme gain (mono)."""
+    gain_db: float
+    """The one gain applied to the whole programme."""
+    true_peak_dbtp: float
+    """True peak the programme would reach with ``gain_db`` and no limiter."""
+    kind_gains_db: dict[SegmentKind, float]
+    """Balance gain applied to every clip of each kind before the programme gain."""
+
+    def needs_limiter(self, ceiling_dbtp: float = LIMITER_CEILING_DBTP) -> bool:
+        return self.true_peak_dbtp > ceiling_dbtp
+
+    def filters(self, rate: int, ceiling_dbtp: float = LIMITER_CEILING_DBTP) -> list[str]:
+        """ffmpeg audio filters (in order) applying the gain, and the limiter if needed.
+
+        The limiter runs at four times the rate, so it catches the peaks between samples
+        that a decoder reconstructs; ``latency=1`` removes its look-ahead delay so the
+        chapter times stay exact. Lossy codecs overshoot, so pass a lower ceiling for them
+        (``AudioFormat.limiter_ceiling_dbtp``).
+        """
+        limit = self.needs_limiter(ceiling_dbtp)
+        if not self.gain_db and not limit:
+            return []
+        chain = [f"volume={self.gain_db:.3f}dB:precision=double"]
+        if limit:
+            ceiling = 10 ** (ceiling_dbtp / 20)
+            chain += [
+                f"aresample={OVERSAMPLING * rate}",
+                f"alimiter=limit={ceiling:.5f}:attack=1:release=50:level=0:latency=1",
+                f"aresample={rate}",
+            ]
+        return chain
+
+
+def parse_target(text: str) -> float | None:
+    """A ``--loudness`` value: LUFS as a number (the minus sign optional), or None for "off".
+
+    >>> parse_target("-16"), parse_target("23"), parse_target("off")
+    (-16.0, -23.0, None)
+    """
+    from ..errors import InputError
+
+    cleaned = text.strip().lower().removesuffix("lufs").strip()
+    if cleaned in ("off", "none", "no"):
+        return None
+    try:
+        value = -abs(float(cleaned))
+    except ValueError:
+        raise InputError(f"--loudness {text!r} is not a number; give a target such as -16 (LUFS) or 'off'") from None
+    if not -40.0 <= value <= -5.0:
+        raise InputError(f"--loudness {text!r} is out of range; give a target from -40 to -5 LUFS, or 'off'")
+    return value
+
+
+def _db(value: float) -> float:
+    return 20 * math.log10(value) if value > 0 else SILENT
+
+
+def plan_loudness(levels: Sequence[ClipLevels], rate: int, channels: int = 1, target_lufs: float | None = None) -> LoudnessPlan:
+    """Balance the kinds, then find the one gain that brings the programme to the target.
+
+    Duplicating a mono programme into two channels adds 3 dB (BS.1770 sums the channels),
+    so the gain is computed for the channel count the output will have.
+    """
+    target = target_for(channels) if target_lufs is None else target_lufs
+    step = bin_frames(rate)
+    kind_gains = balance_gains(kind_loudness(levels, step))
+    clip_gains = [kind_gains[level.kind] for level in levels]
+    measured = gated_loudness(programme_energies(levels, clip_gains), step)
+    if measured == SILENT:
+        return LoudnessPlan(target, SILENT, 0.0, SILENT, kind_gains)
+    channel_sum_db = 10 * math.log10(max(1, channels))
+    gain = target - (measured + channel_sum_db)
+    peak = max((_db(level.true_peak) + g for level, g in zip(levels, clip_gains)), default=SILENT)
+    return LoudnessPlan(target, measured, gain, peak + gain, kind_gains)
+
+
+def no_change(target_lufs: float | None = None) -> LoudnessPlan:
+    """A plan that leaves the level alone (normalization switched off)."""
+    return LoudnessPlan(target_lufs if target_lufs is not None else SILENT, SILENT, 0.0, SILENT, {})
+
+
+
+def measure(placements: Sequence[Placement]) -> list[ClipLevels]:
+    """Levels of every placed clip, reading one clip at a time (exactly the audio that
+    ``pcm_chunks`` streams, before any gain)."""
+    if not placements:
+        return []
+    rate = placements[0].clip.sample_rate
+    sos = k_weighting(rate)
+    return [clip_levels(clip_audio(p), p.start_frame, rate, p.job.kind, sos) for p in placements]
+
+
+def loudness_plan(placements: Sequence[Placement], channels: int = 1, target_lufs: float | None = None) -> LoudnessPlan:
+    """Measure the placed programme and decide its balance and gain."""
+    if not placements:
+        return no_change(target_lufs)
+    return plan_loudness(measure(placements), placements[0].clip.sample_rate, channels, target_lufs)
+
+
+def balanced(placements: Sequence[Placement], plan: LoudnessPlan) -> list[Placement]:
+    """The placements with each clip's balance gain set (applied while streaming)."""
+    return [replace(p, gain_db=plan.kind_gains_db.get(p.job.kind, 0.0)) for p in placements]
+
+
+def programme_gain(placements: Sequence[Placement], channels: int = 1, target_lufs: float | None = None) -> float:
+    """The one gain (dB) that brings the balanced programme to the target."""
+    return loudness_plan(placements, channels, target_lufs).gain_db
