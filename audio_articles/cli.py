@@ -112,6 +112,62 @@ def convert(
     )
 
 
+@app.command()
+def preview(
+    source: Optional[Path] = typer.Argument(
+        None, help="Article file (.txt or .md); optional with --text.", show_default=False
+    ),
+    paragraph: Optional[int] = typer.Option(None, "--paragraph", "-p", help="Paragraph number, as inspect shows it."),
+    segment: Optional[int] = typer.Option(None, "--segment", "-s", help="Segment number, as inspect shows it."),
+    section: Optional[int] = typer.Option(None, "--section", help="Section number, from 1."),
+    text: Optional[str] = typer.Option(
+        None, "--text", "-t", help="Speak these words instead (in the article's language when FILE is given)."
+    ),
+    kind: str = typer.Option("body", "--kind", help="Whose voice speaks --text: headline, body, quote, …"),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="WAV or MP3 file to write. Default: a WAV in the temporary folder."
+    ),
+    voices: Optional[str] = typer.Option(
+        None, "--voices", help="Voice profile: a name from voices/ (default, newsroom, …) or a .toml path."
+    ),
+    play: bool = typer.Option(True, "--play/--no-play", help="Play it (ffplay, paplay, aplay or afplay)."),
+    cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),
+    engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine."),
+) -> None:
+    """Hear one paragraph, segment or section (or any text) as the conversion will speak it.
+
+    Prints the file's path on stdout, then plays it.
+    """
+    from .errors import InputError
+    from .model import SegmentKind
+    from .preview import choose_part, preview as run
+
+    try:
+        kinds = {k.value: k for k in SegmentKind}
+        if kind not in kinds:
+            raise InputError(f"unknown --kind {kind!r}; choose one of: {', '.join(kinds)}")
+        from .convert import Options
+
+        part = choose_part(paragraph, segment, section)
+        result = run(source, part, text, output, Options(voices=voices, engine=engine, use_cache=cache), kinds[kind])
+    except AudioArticlesError as error:
+        raise fail(error) from None
+    seconds = result.duration_ms / 1000
+    typer.echo(
+        f"{result.what}: {len(result.jobs)} segment{'s' * (len(result.jobs) != 1)}, {seconds:.1f} s"
+        f" ({result.cached_clips} of {result.clips} clips from cache)",
+        err=True,
+    )
+    typer.echo(str(result.output))
+    if play:
+        from .playback import play as play_file
+
+        sys.stdout.flush()
+        playback = play_file(result.output)
+        if not playback.played:
+            typer.echo(f"audio-articles: {playback.problem}", err=True)
+
+
 cache_app = typer.Typer(
     help="The clip cache: every rendered clip is kept, so converting again re-renders only what changed.",
     no_args_is_help=True,

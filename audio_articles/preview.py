@@ -1,0 +1,235 @@
+"""Preview: render one part of an article (or a line of text) in a second, to listen and fix.
+
+The part is voiced exactly as a full conversion voices it: the same parsing, profile,
+speech-ready text and clip cache, so a previewed paragraph's clips are reused by the
+conversion that follows (and the other way round). Numbers are the ones ``inspect`` shows:
+``paragraph`` is the block number, ``segment`` the 1-based position over the article,
+``section`` the 1-based section.
+
+Rendering happens in this process (no worker pool) and writes only the selected part.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import wave
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import InputError
+from .model import Article, Section, Segment, SegmentKind, SpeechJob, Timeline
+
+if TYPE_CHECKING:  # convert imports numpy: only at run time, once needed
+    from .convert import Options
+    from .speech.voices import Profile
+
+PART_KINDS = ("paragraph", "segment", "section")
+OUTPUT_SUFFIXES = (".wav", ".mp3")
+
+
+@dataclass(frozen=True)
+class Part:
+    """Which part of an article to preview."""
+
+    kind: str
+    """"paragraph", "segment" or "section"."""
+    number: int
+    """1-based, as ``inspect`` shows it."""
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.number}"
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    """What a preview produced."""
+
+    output: Path
+    what: str
+    """What was rendered, e.g. "paragraph 3" or "text"."""
+    jobs: tuple[SpeechJob, ...]
+    timeline: Timeline
+    """Where each segment lies in the preview."""
+    clips: int
+    cached_clips: int
+
+    @property
+    def duration_ms(self) -> int:
+        return self.timeline.duration_ms
+
+
+def choose_part(paragraph: int | None = None, segment: int | None = None, section: int | None = None) -> Part | None:
+    """The one part asked for, None when none was; InputError when several were.
+
+    >>> choose_part(paragraph=3)
+    Part(kind='paragraph', number=3)
+    """
+    given = [Part(kind, n) for kind, n in zip(PART_KINDS, (paragraph, segment, section)) if n is not None]
+    if len(given) > 1:
+        raise InputError(f"preview one part at a time, not {' and '.join(str(p) for p in given)}")
+    return given[0] if given else None
+
+
+def number_ranges(numbers: list[int]) -> str:
+    """Sorted numbers written as compact ranges.
+
+    >>> number_ranges([1, 2, 3, 5, 7, 8])
+    '1-3, 5, 7-8'
+    >>> number_ranges([4])
+    '4'
+    """
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def part_segment_indexes(article: Article, part: Part) -> list[int]:
+    """The 1-based segment indexes a part covers; InputError naming the valid numbers."""
+    if part.kind == "segment":
+        total = sum(len(section.segments) for section in article.sections)
+        if not 1 <= part.number <= total:
+            raise InputError(f"segment {part.number} is out of range; this article has segments 1-{total}")
+        return [part.number]
+    if part.kind == "section":
+        count = len(article.sections)
+        if not 1 <= part.number <= count:
+            raise InputError(f"section {part.number} is out of range; this article has sections 1-{count}")
+        first = 1 + sum(len(section.segments) for section in article.sections[: part.number - 1])
+        indexes = list(range(first, first + len(article.sections[part.number - 1].segments)))
+        if not indexes:
+            raise InputError(f"section {part.number} has nothing to say")
+        return indexes
+    if part.kind == "paragraph":
+        by_paragraph: dict[int, list[int]] = {}
+        for index, segment in enumerate(article.segments(), start=1):
+            by_paragraph.setdefault(segment.paragraph, []).append(index)
+        if part.number in by_paragraph:
+            return by_paragraph[part.number]
+        valid = number_ranges(list(by_paragraph))
+        if by_paragraph and min(by_paragraph) <= part.number <= max(by_paragraph):
+            raise InputError(f"paragraph {part.number} has no spoken text; choose one of {valid}")
+        raise InputError(f"paragraph {part.number} is out of range; this article has paragraphs {valid}")
+    raise InputError(f"cannot preview a {part.kind!r}; choose one of: {', '.join(PART_KINDS)}")
+
+
+def text_article(text: str, kind: SegmentKind = SegmentKind.BODY, like: Article | None = None) -> Article:
+    """A one-segment article speaking ``text`` with ``kind``'s voice, in ``like``'s language."""
+    words = " ".join(text.split())
+    if not words:
+        raise InputError("--text is empty; give the words to speak")
+    segment = Segment(kind=kind, text=words, paragraph=1, start=0, end=len(text))
+    base = like or Article(title=words, sections=())
+    return replace(base, title=words, sections=(Section(title=words, segments=(segment,)),), removed=())
+
+
+def default_output(name: str, what: str) -> Path:
+    """A WAV in this user's temporary folder, named after the article and the part."""
+    try:
+        user = os.getlogin()
+    except OSError:
+        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    folder = Path(tempfile.gettempdir()) / f"audio-articles-{user}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    slug = re.sub(r"[^\w]+", "-", f"{name} {what}".lower()).strip("-")[:80] or "preview"
+    return folder / f"{slug}.wav"
+
+
+def check_output(output: Path) -> None:
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise InputError(f"preview writes .wav or .mp3 files, not {output.name!r}; use e.g. -o preview.wav")
+
+
+def preview(
+    source: str | os.PathLike[str] | None = None,
+    part: Part | None = None,
+    text: str | None = None,
+    output: str | os.PathLike[str] | None = None,
+    options: Options | None = None,
+    kind: SegmentKind = SegmentKind.BODY,
+) -> PreviewResult:
+    """Render ``part`` of the article at ``source`` (or ``text``, in its language) to ``output``.
+
+    ``options`` is a ``convert.Options`` (profile, engine, cache); ``workers`` is ignored.
+    """
+    from .convert import Options, load_article
+    from .speech.voices import load_profile
+
+    options = options or Options()
+    if part is None and text is None:
+        raise InputError("choose what to preview: --paragraph N, --segment N, --section N or --text '…'")
+    if part is not None and text is not None:
+        raise InputError(f"preview either {part} or --text, not both")
+    if part is not None and source is None:
+        raise InputError(f"--{part.kind} needs an article file; or use --text '…' alone")
+    if output is not None:
+        check_output(Path(output))
+    article = load_article(Path(source)) if source is not None else None
+    profile = options.profile or load_profile(options.voices)
+
+    if text is not None:
+        article = text_article(text, kind, like=article)
+        wanted = [1]
+        what = "text"
+    else:
+        wanted = part_segment_indexes(article, part)
+        what = str(part)
+    name = Path(source).stem if source is not None else "text"
+    output = Path(output) if output is not None else default_output(name, what)
+    return _render(article, profile, wanted, output, what, options)
+
+
+def _render(
+    article: Article, profile: Profile, wanted: list[int], output: Path, what: str, options: Options
+) -> PreviewResult:
+    from .plan import chapter_marks, gaps_ms, plan_speech
+
+    all_jobs = plan_speech(article, profile)
+    chosen = set(wanted)
+    jobs = [job for job in all_jobs if job.index in chosen]
+    marks = [mark for mark in chapter_marks(article) if mark.first_index in chosen]
+    gaps = gaps_ms(article, jobs, profile)
+    # Heavy modules (numpy, the engine) load only now that there is something to render.
+    from .audio.assemble import pcm_chunks, place_clips
+    from .files import atomic_output
+    from .speech.cache import ClipCache, default_cache_dir
+    from .speech.render import render_clips
+
+    with tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch, ClipCache(
+        (options.cache_dir or default_cache_dir()) if options.use_cache else Path(scratch)
+    ).in_use() as cache:
+        clips = render_clips(jobs, cache, options.engine, workers=1)
+        placements, timeline = place_clips(jobs, clips, gaps, marks)
+        rate = clips[0].sample_rate
+        with atomic_output(output) as temp:
+            if output.suffix.lower() == ".mp3":
+                from .audio.encode import encode_mp3
+                from .convert import article_tags
+
+                encode_mp3(pcm_chunks(placements), rate, temp, article_tags(article), timeline.chapters)
+            else:
+                write_wav(pcm_chunks(placements), rate, temp)
+    return PreviewResult(
+        output=output,
+        what=what,
+        jobs=tuple(jobs),
+        timeline=timeline,
+        clips=len(clips),
+        cached_clips=sum(clip.cached for clip in clips),
+    )
+
+
+def write_wav(pcm, sample_rate: int, path: Path) -> None:
+    """Mono 16-bit PCM chunks into a WAV file, one chunk at a time."""
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(sample_rate)
+        for chunk in pcm:
+            wav.writeframes(chunk)
