@@ -40,6 +40,8 @@ class Segment:
     """Offset of the segment's first character in the decoded source text."""
     end: int = 0
     """Offset just past the segment's last character in the decoded source text."""
+    speaker: str | None = None
+    """Who is speaking, in a transcript with speaker labels ("THE PRESIDENT"); else None."""
 
 
 @dataclass(frozen=True)

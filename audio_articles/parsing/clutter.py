@@ -1,7 +1,8 @@
-"""Web and press-release clutter: small named rules, each saying why a line is not spoken.
+"""Web, newsletter and press-release clutter: small named rules, each saying why.
 
-A rule takes one paragraph and returns the reason it is clutter, or None. Add a rule by
-writing a function and listing it in ``RULES``.
+A line rule looks at one line of the source and returns the reason it is not spoken, or
+None. Add a rule by writing a function and listing it in ``LINE_RULES``. Patterns are
+anchored and free of nested repetition, so each line is checked in linear time.
 """
 
 from __future__ import annotations
@@ -12,52 +13,127 @@ from collections.abc import Callable
 Rule = Callable[[str], "str | None"]
 
 
-def read_more_link(paragraph: str) -> str | None:
-    """"Read More: …" teasers that link to another story."""
-    if re.match(r"(?i)^(read more|related|see also|more from)\s*[:\-–—]", paragraph):
+def read_more_link(line: str) -> str | None:
+    """ "Read More: …" teasers that link to another story."""
+    if re.match(r"(?:Read [Mm]ore|READ MORE|Related|RELATED|See [Aa]lso|SEE ALSO|More [Ff]rom|MORE FROM)"
+                r"(?: [Ss]tories| [Cc]overage)?\s*[:›»|]", line):  # fmt: skip
         return "read-more link"
     return None
 
 
-def embed_artifact(paragraph: str) -> str | None:
-    """Bracketed template or embed code such as [time-brightcove not-tgx="true"]."""
-    if re.fullmatch(r"\[[\w\-]+(\s+[^\]]*)?\]", paragraph) and ("=" in paragraph or "-" in paragraph):
+def embed_artifact(line: str) -> str | None:
+    """Bracketed template or embed code such as [time-brightcove not-tgx="true"] or [/caption]."""
+    if re.fullmatch(r"\[/?[a-z][\w\-]*(?:\s[^\]]*)?\]", line.strip()) and (
+        "=" in line or "-" in line or line.lstrip().startswith("[/")
+    ):
         return "embed artifact"
+    if re.fullmatch(r"\{\{[^{}]*\}\}|\{%[^{}]*%\}", line.strip()):
+        return "template tag"
     return None
 
 
-def bare_url(paragraph: str) -> str | None:
-    """A paragraph that is nothing but a link."""
-    if re.fullmatch(r"(https?://|www\.)\S+", paragraph):
+def bare_url(line: str) -> str | None:
+    """A line that is nothing but a link."""
+    if re.fullmatch(r"[<(]?(?:https?://|www\.)\S+[>)]?", line.strip()):
         return "bare URL"
     return None
 
 
-def web_furniture(paragraph: str) -> str | None:
-    """Buttons and labels copied along with the page."""
-    if re.fullmatch(
-        r"(?i)[›»>\s]*(advertisement|share this article|back to top|skip advertisement|"
-        r"continue reading|sign up for our newsletter|click here to subscribe)[\s.!]*",
-        paragraph,
-    ):
+_FURNITURE = re.compile(
+    r"(?i)[›»>↑^\s]*(?:advertisement|advertisement\s*-\s*scroll to continue|skip advertisement|"
+    r"share this article|share this story|share on (?:facebook|twitter|x|linkedin)|"
+    r"back to top|continue reading(?: below)?|"
+    r"sign up for (?:our|the) newsletter|subscribe to (?:our|the) newsletter|click here to subscribe|"
+    r"view (?:this email )?in (?:your )?browser|view online|unsubscribe|manage (?:your )?preferences|"
+    r"update your preferences|forward (?:this )?to a friend|"
+    r"listen to (?:this )?(?:article|story)|print this (?:article|page)|comments?|"
+    r"story continues below(?: advertisement)?|sponsored(?: content)?)[\s.!:]*"
+)
+
+
+def web_furniture(line: str) -> str | None:
+    """Buttons and labels copied along with the page or the newsletter."""
+    if _FURNITURE.fullmatch(line):
         return "page furniture"
     return None
 
 
-def collection_header(paragraph: str) -> str | None:
+def collection_header(line: str) -> str | None:
     """A feed or collection name above the article, e.g. "Some Feed - Full Text Articles"."""
-    if re.fullmatch(r"(?i).{1,80}\s[-–—|]\s*full[- ]text (articles|feed|stories)", paragraph):
+    if re.fullmatch(r"(?i).{1,80}\s[-–—|]\s*full[- ]text (?:articles|feed|stories)\s*", line):
         return "collection header"
     return None
 
 
-RULES: tuple[Rule, ...] = (read_more_link, embed_artifact, bare_url, web_furniture, collection_header)
+def press_release_label(line: str) -> str | None:
+    """ "FOR IMMEDIATE RELEASE" and similar labels at the top of a press release."""
+    if re.fullmatch(r"(?i)\s*(?:for immediate release|news release|press release|media advisory|embargoed.{0,60})[\s:.]*",
+                    line):  # fmt: skip
+        return "press-release label"
+    return None
 
 
-def clutter_reason(paragraph: str) -> str | None:
-    """The first rule's reason for dropping ``paragraph``, or None to keep it."""
-    for rule in RULES:
-        reason = rule(paragraph)
+def photo_credit(line: str) -> str | None:
+    """A photo credit line, e.g. "Photo: Jane Doe/Getty Images" or "(AP Photo/John Smith)"."""
+    if re.fullmatch(r"\s*\(?(?:Photo|Photograph|Image|Illustration|Credit|Photo credit|AP Photo)"
+                    r"(?: by)?\s*[:/].{0,120}", line, flags=re.IGNORECASE):  # fmt: skip
+        return "photo caption"
+    return None
+
+
+def transcript_time(line: str) -> str | None:
+    """Clock stamps that open and close official transcripts ("2:14 P.M. EST", "END 2:50 P.M.")."""
+    if re.fullmatch(r"\s*(?:END\s+)?\d{1,2}:\d{2}\s*[AP]\.?M\.?(?:\s+[A-Z]{2,4})?\s*", line):
+        return "transcript time stamp"
+    return None
+
+
+LINE_RULES: tuple[Rule, ...] = (
+    read_more_link,
+    embed_artifact,
+    bare_url,
+    web_furniture,
+    collection_header,
+    press_release_label,
+    photo_credit,
+    transcript_time,
+)
+
+
+def clutter_reason(line: str) -> str | None:
+    """The first rule's reason for dropping ``line``, or None to keep it."""
+    for rule in LINE_RULES:
+        reason = rule(line)
         if reason:
             return reason
     return None
+
+
+# -- structure markers: not clutter to drop line by line, but boundaries -------------
+
+_SEPARATOR = re.compile(r"\s*(?:[*\-_=~#•·]\s*){3,}|\s*[›»>↑^]*\s*back to top\s*", re.IGNORECASE)
+_END_MARK = re.compile(r"\s*(?:-+\s*end\s*-+|#{3}|-\s*30\s*-|-?\s*ends?\s*-?|\[?\s*end\s*\]?)\s*", re.IGNORECASE)
+_CONTACT = re.compile(r"\s*(?:(?:media|press|investor|news)\s+)?(?:contacts?|enquiries|inquiries)\s*:", re.IGNORECASE)
+
+
+def is_separator(line: str) -> bool:
+    """A line that separates articles in a digest: "* * *", "---", "› Back to Top".
+
+    >>> [is_separator(s) for s in ["* * *", "---", "› Back to Top", "A - B - C"]]
+    [True, True, True, False]
+    """
+    return bool(_SEPARATOR.fullmatch(line))
+
+
+def is_end_mark(line: str) -> bool:
+    """The mark that ends a press release ("-end-", "###", "-30-", "ENDS").
+
+    >>> [is_end_mark(s) for s in ["-end-", "- END -", "###", "-30-", "ENDS", "The end"]]
+    [True, True, True, True, True, False]
+    """
+    return bool(_END_MARK.fullmatch(line))
+
+
+def is_contact_block(first_line: str) -> bool:
+    """A block that starts "Media contact:" and lists names, phones and e-mail addresses."""
+    return bool(_CONTACT.match(first_line))

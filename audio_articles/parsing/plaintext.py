@@ -1,82 +1,286 @@
-"""Plain-text articles: the headline, paragraphs separated by blank lines, quotations."""
+"""Plain-text articles: headline, byline, paragraphs, lists, digests, transcripts, clutter.
+
+The text is read once, line by line: lines become blocks (paragraphs separated by blank
+lines, wrapped lines joined), clutter lines are removed with their reason, separators
+split a digest into articles, and each article's blocks become segments.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from ..model import Article, Removed, Section, Segment, SegmentKind
-from .clutter import clutter_reason
-from .quotes import split_quotes
+from ..model import Article
+from . import clutter
+from .build import ArticleBuilder
+from .options import ParseOptions
+from .prose import add_prose
+from .text import fold
+from .transcript import looks_like_transcript, split_label
 
-_BLANK_LINES = re.compile(r"\n[ \t]*\n")
-_BYLINE = re.compile(r"(?i)^by\s+([A-Z][\w.'’\-]+(?:\s+(?:and\s+)?[A-Z][\w.'’\-]+){0,5})$")
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    start: int
+    """Offset of the line in the source text."""
 
 
 @dataclass(frozen=True)
 class Block:
-    """A paragraph of the source with its offsets."""
+    """A paragraph of the source: consecutive non-blank lines."""
 
-    text: str
-    start: int
-    end: int
+    lines: tuple[Line, ...]
+    underlined: bool = False
+    """The source underlined it (=== or ---): a heading."""
 
+    @property
+    def text(self) -> str:
+        return fold(" ".join(line.text for line in self.lines))
 
-def blocks(text: str) -> list[Block]:
-    """Paragraphs separated by blank lines; wrapped lines are joined with spaces."""
-    found = []
-    pos = 0
-    for match in [*_BLANK_LINES.finditer(text), None]:
-        end = match.start() if match else len(text)
-        raw = text[pos:end]
-        if raw.strip():
-            lead = len(raw) - len(raw.lstrip())
-            folded = " ".join(raw.split())
-            found.append(Block(folded, pos + lead, pos + len(raw.rstrip())))
-        if match:
-            pos = match.end()
-    return found
+    @property
+    def start(self) -> int:
+        return self.lines[0].start
+
+    @property
+    def end(self) -> int:
+        return self.lines[-1].start + len(self.lines[-1].text)
 
 
-def paragraph_segments(block: Block, paragraph: int, min_quote_words: int) -> list[Segment]:
-    """Body and quote segments of one paragraph, in order."""
-    segments = []
-    for span in split_quotes(block.text, min_quote_words):
-        piece = block.text[span.start : span.end].strip()
-        if not piece or not any(ch.isalnum() for ch in piece):
+SEPARATOR = None
+"""Marks an article boundary in the block stream."""
+
+_BULLET = re.compile(r"\s*(?:[-*•–+]|(\d{1,3}[.)]))\s+(?=\S)")
+_MARKDOWN_HEADING = re.compile(r"(#{1,6})\s+(?=\S)")
+_UNDERLINE = re.compile(r"\s*(?:={3,}|-{3,})\s*")
+_SENTENCE_END = ".,;:!?\"”’)»…"
+
+_MONTHS = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?|janvier|février|mars|avril|mai|juin|juillet|août|"
+    r"septembre|octobre|novembre|décembre)"
+)
+_DATE_LINE = re.compile(
+    r"(?i)(?:(?:published|updated|posted|publié le|mis à jour le)\s*:?\s*)?"
+    r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+|(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
+    r"(" + _MONTHS + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?|\d{1,2}(?:er)?\s+" + _MONTHS + r"\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2})"
+    r"[^\n]{0,40}"
+)
+_BYLINE = re.compile(
+    r"(?:By|BY|Par|PAR|Von|Por)\s+([A-Z][\w.'’\-]*(?:\s+(?:and|et|und|y|[A-Z][\w.'’\-]*)){0,7})\s*(?:[,|•/–—-]\s*(.*))?"
+)
+_CAPTION_CREDIT = re.compile(r"Getty Images|AP Photo|/AFP|AFP via|Reuters/|/Reuters|Shutterstock|/Bloomberg|Photo(?:graph)?(?: by)?:|\(Photo")
+_DATELINE = re.compile(
+    r"((?:[A-Z]{2}[A-Z.'’\-]*)(?:\s+[A-Z]{2}[A-Z.'’\-]*){0,3}"
+    r"(?:,\s+[A-Z][\w.]*(?:\s+[\w.]+){0,2})?(?:\s*\([^()]{1,30}\))?\s*(?:[—–]|--?))\s+(?=\S)"
+)
+
+
+def _lines(text: str) -> list[Line]:
+    lines = []
+    offset = 0
+    for raw in text.split("\n"):
+        lines.append(Line(raw, offset))
+        offset += len(raw) + 1
+    return lines
+
+
+def _raw_blocks(text: str) -> list[list[Line]]:
+    """Runs of non-blank lines."""
+    blocks: list[list[Line]] = []
+    current: list[Line] = []
+    for line in _lines(text):
+        if line.text.strip():
+            current.append(line)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def clean_blocks(text: str, builder: ArticleBuilder, transcript: bool) -> list[Block | None]:
+    """Blocks with clutter lines removed (and recorded); None where articles separate."""
+    stream: list[Block | None] = []
+    after_end = False
+    for raw in _raw_blocks(text):
+        first = raw[0].text.strip()
+        if after_end:
+            if len(raw) == 1 and clutter.is_separator(first):
+                after_end = False
+                builder.remove(first, "article separator")
+                stream.append(SEPARATOR)
+            else:
+                builder.remove(" ".join(line.text for line in raw), "after the end of the release")
             continue
-        kind = SegmentKind.QUOTE if span.quoted else SegmentKind.BODY
-        # Offsets are approximate within a reflowed paragraph: they bound the block.
-        segments.append(Segment(kind, piece, paragraph, block.start, block.end))
-    return segments
+        if clutter.is_contact_block(first):
+            builder.remove(" ".join(line.text for line in raw), "press contact")
+            continue
+        current: list[Line] = []
+
+        def flush(underlined: bool = False) -> None:
+            if current:
+                stream.append(Block(tuple(current), underlined))
+                current.clear()
+
+        for position, line in enumerate(raw):
+            stripped = line.text.strip()
+            if after_end:
+                builder.remove(stripped, "after the end of the release")
+            elif clutter.is_end_mark(stripped):
+                flush()
+                builder.remove(stripped, "end of the release")
+                after_end = True
+            elif current and position == len(raw) - 1 and _UNDERLINE.fullmatch(stripped):
+                flush(underlined=True)
+            elif clutter.is_separator(stripped):
+                flush()
+                builder.remove(stripped, "article separator")
+                stream.append(SEPARATOR)
+            elif reason := clutter.clutter_reason(stripped):
+                flush()
+                builder.remove(stripped, reason)
+            else:
+                if transcript and current and split_label(stripped).speaker:
+                    flush()  # a new speaker starts a new paragraph
+                current.append(Line(stripped, line.start + len(line.text) - len(line.text.lstrip())))
+        flush()
+    return stream
 
 
-def parse_plaintext(text: str, *, min_quote_words: int = 4, fallback_title: str = "Untitled") -> Article:
-    """Parse a plain-text article."""
-    removed: list[Removed] = []
-    kept: list[Block] = []
-    for block in blocks(text):
-        reason = clutter_reason(block.text)
-        if reason:
-            removed.append(Removed(block.text, reason))
+def _articles(stream: list[Block | None]) -> list[list[Block]]:
+    chunks: list[list[Block]] = [[]]
+    for item in stream:
+        if item is SEPARATOR:
+            chunks.append([])
         else:
-            kept.append(block)
+            chunks[-1].append(item)
+    return [chunk for chunk in chunks if chunk]
 
-    segments: list[Segment] = []
-    title = fallback_title
-    author = None
-    if kept:
-        headline = kept.pop(0)
-        title = headline.text
-        segments.append(Segment(SegmentKind.HEADLINE, headline.text, 1, headline.start, headline.end))
-    if kept and (byline := _BYLINE.match(kept[0].text)):
-        author = byline.group(1)
-        removed.append(Removed(kept.pop(0).text, "byline"))
-    for number, block in enumerate(kept, start=len(segments) + 1):
-        segments.extend(paragraph_segments(block, number, min_quote_words))
-    return Article(
-        title=title,
-        sections=(Section(title, tuple(segments)),),
-        author=author,
-        removed=tuple(removed),
-    )
+
+def is_headline(block: Block) -> bool:
+    """Short, one or two lines, not ending like a sentence (abbreviations like "U.S." aside)."""
+    text = block.text
+    if len(block.lines) > 2 or len(text.split()) > 30 or split_label(text).speaker:
+        return False
+    if _BULLET.match(text) and not _BULLET.match(text).group(1):
+        return False
+    last = text.split()[-1]
+    return not text.endswith((".", ",", ";", ":")) or last.count(".") > 1
+
+
+def is_subheading(block: Block, following: Block | None) -> bool:
+    """A short single line between paragraphs, not punctuated like a sentence."""
+    text = block.text
+    if block.underlined:
+        return True
+    if len(block.lines) != 1 or following is None or len(text.split()) > 10:
+        return False
+    if text.endswith(tuple(_SENTENCE_END)) or not (text[0].isupper() or text[0].isdigit()):
+        return False
+    return len(following.text) > len(text) and not _BULLET.match(text)
+
+
+def parse_plaintext(
+    text: str, *, options: ParseOptions = ParseOptions(), fallback_title: str = "Untitled"
+) -> Article:
+    """Parse a plain-text article (or a digest of several)."""
+    builder = ArticleBuilder(min_quote_words=options.min_quote_words)
+    transcript = looks_like_transcript(text.split("\n", 20000)[:20000])
+    meta = _Meta()
+    for number, chunk in enumerate(_articles(clean_blocks(text, builder, transcript))):
+        _parse_one(chunk, number, builder, options, transcript, meta)
+    return builder.build(title=None, fallback_title=fallback_title, author=meta.author, date=meta.date)
+
+
+@dataclass
+class _Meta:
+    author: str | None = None
+    date: str | None = None
+
+
+def _parse_one(
+    blocks: list[Block],
+    number: int,
+    builder: ArticleBuilder,
+    options: ParseOptions,
+    transcript: bool,
+    meta: _Meta,
+) -> None:
+    """One article of the file: headline, byline/date/caption, then the body."""
+    rest = list(blocks)
+    heading = _MARKDOWN_HEADING.match(rest[0].text)
+    if (heading and len(heading.group(1)) == 1) or (not heading and is_headline(rest[0])):
+        first = rest.pop(0)
+        builder.add_headline(_MARKDOWN_HEADING.sub("", first.text, count=1), first.start, first.end)
+        rest = _after_headline(rest, builder, meta if number == 0 else _Meta())
+        if rest:
+            rest[0] = _drop_dateline(rest[0], builder)
+    speaker: str | None = None
+    for position, block in enumerate(rest):
+        following = rest[position + 1] if position + 1 < len(rest) else None
+        text = block.text
+        heading = _MARKDOWN_HEADING.match(text)
+        if heading:
+            level = len(heading.group(1))
+            add = builder.add_headline if level == 1 else builder.add_subheading
+            body = text[heading.end() :]
+            add(body, block.start, block.end) if level == 1 else add(body, level, block.start, block.end)
+        elif not transcript and is_subheading(block, following):
+            builder.add_subheading(text, 2, block.start, block.end)
+        elif _BULLET.match(block.lines[0].text):
+            _add_list(block, builder)
+        else:
+            speaker = add_prose(block.text, block.start, block.end, builder, options, transcript, speaker)
+
+
+def _after_headline(blocks: list[Block], builder: ArticleBuilder, meta: _Meta) -> list[Block]:
+    """Drop the byline, date line and photo caption that follow a headline (in any order)."""
+    rest = list(blocks)
+    for _ in range(3):
+        if not rest:
+            break
+        text = rest[0].text
+        byline = _BYLINE.fullmatch(text) if len(text.split()) <= 16 else None
+        if byline:
+            meta.author = meta.author or byline.group(1)
+            tail = byline.group(2) or ""
+            if (date := _DATE_LINE.search(tail)) and meta.date is None:
+                meta.date = date.group(1)
+            builder.remove(text, "byline")
+        elif len(text.split()) <= 12 and (date := _DATE_LINE.fullmatch(text)):
+            meta.date = meta.date or date.group(1)
+            builder.remove(text, "date line")
+        elif len(text.split()) <= 60 and _CAPTION_CREDIT.search(text):
+            builder.remove(text, "photo caption")
+        else:
+            break
+        rest.pop(0)
+    return rest
+
+
+def _drop_dateline(block: Block, builder: ArticleBuilder) -> Block:
+    """ "WASHINGTON (AP) — The president …": the place name is not spoken."""
+    match = _DATELINE.match(block.lines[0].text)
+    if not match:
+        return block
+    builder.remove(match.group(1), "dateline")
+    first = block.lines[0]
+    trimmed = Line(first.text[match.end() :], first.start + match.end())
+    return Block((trimmed, *block.lines[1:]), block.underlined)
+
+
+def _add_list(block: Block, builder: ArticleBuilder) -> None:
+    """One list item per bullet; lines without a bullet continue the item above."""
+    items: list[tuple[str, int, int]] = []
+    for line in block.lines:
+        bullet = _BULLET.match(line.text)
+        if bullet:
+            number = bullet.group(1) or ""
+            items.append((number + " " + line.text[bullet.end() :], line.start, line.start + len(line.text)))
+        elif items:
+            text, start, _ = items[-1]
+            items[-1] = (text + " " + line.text, start, line.start + len(line.text))
+    for text, start, end in items:
+        builder.add_list_item(text, start, end)

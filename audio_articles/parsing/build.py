@@ -1,0 +1,127 @@
+"""Collects segments block by block and numbers them; both parsers feed one of these.
+
+Paragraph numbers count blocks from 1 in reading order (headlines, subheadings, list
+items and notices included): the numbers ``inspect`` shows and ``preview`` plays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import Article, Removed, Section, Segment, SegmentKind
+from .quotes import ends_open, split_quotes
+from .text import fold, has_words
+
+SECTION_LEVELS = 3
+"""Headings down to this level (##, ###) open a section and a chapter; deeper ones do not."""
+
+
+@dataclass
+class _OpenSection:
+    title: str
+    segments: list[Segment] = field(default_factory=list)
+
+
+@dataclass
+class ArticleBuilder:
+    """Mutable scratch space of one parse; ``build()`` returns the frozen Article."""
+
+    min_quote_words: int = 4
+    sections: list[_OpenSection] = field(default_factory=list)
+    removed: list[Removed] = field(default_factory=list)
+    headline: str | None = None
+    """The first headline: the article's title unless the source names one."""
+    paragraphs: int = 0
+    in_quotation: bool = False
+    """The last paragraph ended inside an open quotation (it may continue in the next)."""
+
+    # -- what the parsers call -------------------------------------------------------
+
+    def remove(self, text: str, reason: str) -> None:
+        """Record text that is deliberately not spoken (only when it has words)."""
+        text = fold(text)
+        if has_words(text):
+            self.removed.append(Removed(text, reason))
+
+    def add_headline(self, text: str, start: int = 0, end: int = 0) -> None:
+        """An article's headline; a second headline (a digest) opens a new section."""
+        text = fold(text)
+        if self.headline is None:
+            self.headline = text
+        if self._has_segments():
+            self.sections.append(_OpenSection(text))
+        self._add(SegmentKind.HEADLINE, text, start, end)
+
+    def add_subheading(self, text: str, level: int = 2, start: int = 0, end: int = 0) -> None:
+        """A subheading; levels up to SECTION_LEVELS open a new section."""
+        text = fold(text)
+        if level <= SECTION_LEVELS:
+            self.sections.append(_OpenSection(text))
+        self._add(SegmentKind.SUBHEADING, text, start, end)
+
+    def add_paragraph(
+        self, text: str, start: int = 0, end: int = 0, *, quoted: bool = False, speaker: str | None = None
+    ) -> None:
+        """A paragraph of prose: body with quotations split out, or all quote (``quoted``)."""
+        text = fold(text)
+        if not has_words(text):
+            return
+        self.paragraphs += 1
+        if quoted:
+            self._append(Segment(SegmentKind.QUOTE, text, self.paragraphs, start, end, speaker))
+            self.in_quotation = False
+            return
+        spans = split_quotes(text, self.min_quote_words, continuing=self.in_quotation)
+        for span in spans:
+            piece = text[span.start : span.end].strip()
+            if has_words(piece):
+                kind = SegmentKind.QUOTE if span.quoted else SegmentKind.BODY
+                self._append(Segment(kind, piece, self.paragraphs, start, end, speaker))
+        self.in_quotation = ends_open(spans)
+
+    def add_list_item(self, text: str, start: int = 0, end: int = 0) -> None:
+        self._add(SegmentKind.LIST_ITEM, fold(text), start, end)
+
+    def add_notice(self, text: str, start: int = 0, end: int = 0, speaker: str | None = None) -> None:
+        """A short announcement, e.g. where a code block is skipped or a speaker changes."""
+        self._add(SegmentKind.NOTICE, fold(text), start, end, speaker)
+
+    def build(
+        self,
+        *,
+        title: str | None,
+        fallback_title: str,
+        author: str | None = None,
+        date: str | None = None,
+        language: str = "en",
+    ) -> Article:
+        """The finished Article; ``title`` (e.g. from front matter) wins over the headline."""
+        title = title or self.headline or fallback_title
+        # The untitled first section (text before any subheading) is titled by the article.
+        frozen = tuple(Section(s.title or title, tuple(s.segments)) for s in self.sections if s.segments)
+        return Article(
+            title=title,
+            sections=frozen,
+            author=author,
+            language=language,
+            date=date,
+            removed=tuple(self.removed),
+        )
+
+    # -- internals -------------------------------------------------------------------
+
+    def _has_segments(self) -> bool:
+        return any(section.segments for section in self.sections)
+
+    def _add(self, kind: SegmentKind, text: str, start: int, end: int, speaker: str | None = None) -> None:
+        if not has_words(text):
+            return
+        self.paragraphs += 1
+        self.in_quotation = False
+        self._append(Segment(kind, text, self.paragraphs, start, end, speaker))
+
+    def _append(self, segment: Segment) -> None:
+        if not self.sections:
+            # The first section is titled by the article (filled in by build()).
+            self.sections.append(_OpenSection(""))
+        self.sections[-1].segments.append(segment)

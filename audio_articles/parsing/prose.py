@@ -1,0 +1,50 @@
+"""A paragraph of prose, which in a transcript may open with a speaker label and hold stage directions."""
+
+from __future__ import annotations
+
+from .build import ArticleBuilder
+from .options import ParseOptions, SpeakerLabels
+from .transcript import split_directions, split_label, spoken_label
+
+
+def add_prose(
+    text: str,
+    start: int,
+    end: int,
+    builder: ArticleBuilder,
+    options: ParseOptions,
+    transcript: bool = False,
+    speaker: str | None = None,
+) -> str | None:
+    """Add a paragraph: speaker label, stage directions, body and quotations.
+
+    ``speaker`` is who spoke last in a transcript; returns who speaks now.
+    """
+    if transcript:
+        labelled = split_label(text)
+        if labelled.speaker:
+            changed = labelled.speaker != speaker
+            speaker = labelled.speaker
+            text = labelled.rest
+            if options.speaker_labels == SpeakerLabels.ALWAYS or (
+                options.speaker_labels == SpeakerLabels.CHANGES and changed
+            ):
+                builder.add_notice(spoken_label(speaker), start, start + len(labelled.label), speaker)
+            else:
+                builder.remove(labelled.label, "speaker label" if changed else "repeated speaker label")
+    pieces = split_directions(text, transcript)
+    if options.stage_directions:
+        for piece, is_direction in pieces:
+            if is_direction:
+                builder.add_notice(piece.strip("()[] "), start, end, speaker)
+            else:
+                builder.add_paragraph(piece, start, end, speaker=speaker)
+        return speaker
+    spoken = []
+    for piece, is_direction in pieces:
+        if is_direction:
+            builder.remove(piece, "stage direction")
+        else:
+            spoken.append(piece)
+    builder.add_paragraph(" ".join(spoken), start, end, speaker=speaker)
+    return speaker
