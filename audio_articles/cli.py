@@ -87,6 +87,17 @@ def convert(
         None, "--model", help="Piper voice file (voice.onnx with voice.onnx.json beside it); implies --engine piper."
     ),
     speaker: Optional[int] = typer.Option(None, "--speaker", min=0, help="Speaker number of a multi-speaker Piper voice."),
+    audio_format: Optional[str] = typer.Option(
+        None, "--format", "-f", help="mp3, m4b, m4a, wav or opus. Default: from the output's extension, else mp3."
+    ),
+    loudness: Optional[str] = typer.Option(
+        None, "--loudness", help="Loudness target in LUFS, or 'off'.", show_default="-19 mono, -16 stereo"
+    ),
+    sample_rate: int = typer.Option(
+        0, "--sample-rate", help="Output rate in Hz, e.g. 44100.", show_default="the voice's own, 22050"
+    ),
+    stereo: bool = typer.Option(False, "--stereo", help="Two channels (same voice on both sides) instead of mono."),
+    cover: Optional[Path] = typer.Option(None, "--cover", help="Cover art, a JPEG or PNG, embedded in the file."),
 ) -> None:
     """Convert one article into an MP3 with a chapter per paragraph (or per section)."""
     from .audio.encode import Mp3Settings
@@ -95,6 +106,7 @@ def convert(
     options = Options(voices=voices, engine=engine, workers=jobs, use_cache=cache, mp3=Mp3Settings(bitrate_kbps=bitrate))
     options.model, options.speaker = model, speaker
     try:
+        _sound_options(options, audio_format, loudness, sample_rate, stereo, cover)
         with _progress_bar() as bar:
             task = bar.add_task("Speaking", total=None)
 
@@ -264,6 +276,19 @@ def feed(
         err=True,
     )
     typer.echo(result.settings.feed_url)
+
+
+def _sound_options(options, audio_format, loudness, sample_rate, stereo, cover) -> None:
+    """Apply convert's sound options (format, loudness, rate, channels, cover) to ``options``."""
+    from dataclasses import replace
+
+    from .audio.loudness import parse_target
+
+    options.format, options.cover = audio_format, cover
+    options.mp3 = replace(options.mp3, sample_rate=sample_rate, channels=2 if stereo else 1)
+    if loudness is not None:
+        options.loudness_lufs = parse_target(loudness)
+        options.normalize = options.loudness_lufs is not None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .audio.assemble import pcm_chunks, place_clips
-from .audio.encode import Mp3Settings, encode_mp3
+from .audio.encode import Mp3Settings, cover_kind, encode_audio
+from .audio.formats import check_sample_rate, format_for, format_named
+from .audio.loudness import LoudnessPlan, balanced, loudness_plan, no_change
 from .files import atomic_output, is_markdown, read_article_text
 from .model import Article, SpeechJob, Tags, Timeline
 from .parsing import parse_article
@@ -42,6 +44,16 @@ class Options:
     """A Piper voice file (``voice.onnx``) that speaks every segment, whatever the profile says."""
     speaker: int | None = None
     """Speaker of a multi-speaker Piper ``model``."""
+    format: str | None = None
+    """Output format (mp3, m4b, m4a, wav, opus); None: from the output's extension."""
+    loudness_lufs: float | None = None
+    """Integrated loudness target; None: −19 LUFS mono, −16 LUFS stereo."""
+    normalize: bool = True
+    """Balance the voices and bring the programme to the loudness target."""
+    cover: Path | None = None
+    """Cover art (JPEG or PNG) embedded in the output."""
+    album: str | None = None
+    """Album tag: the collection or feed the article belongs to."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,8 @@ class ConvertResult:
     timeline: Timeline
     clips: int
     cached_clips: int
+    loudness: LoudnessPlan | None = None
+    """What was done to the level (None when nothing was measured)."""
 
 
 Progress = Callable[[str, int, int], None]
@@ -70,6 +84,23 @@ def article_tags(article: Article) -> Tags:
     return Tags(title=article.title, artist=article.author, date=article.date, language=article.language)
 
 
+DESCRIPTION_CHARS = 300
+
+
+def article_description(article: Article, limit: int = DESCRIPTION_CHARS) -> str | None:
+    """The first body paragraph, cut at a word before ``limit`` characters (for players
+    and podcast apps that show a summary)."""
+    from .model import SegmentKind
+
+    first = next((s for s in article.segments() if s.kind == SegmentKind.BODY), None)
+    if first is None:
+        return None
+    words = " ".join(s.text for s in article.segments() if s.paragraph == first.paragraph)
+    if len(words) <= limit:
+        return words
+    return words[:limit].rsplit(" ", 1)[0].rstrip(",;:—-") + "…"
+
+
 def convert(
     source: str | os.PathLike[str],
     output: str | os.PathLike[str] | None = None,
@@ -79,7 +110,8 @@ def convert(
     """Convert one article file into an MP3 with chapter markers; returns what was made."""
     options = options or Options()
     source = Path(source)
-    output = Path(output) if output else source.with_suffix(".mp3")
+    suffix = format_named(options.format).suffixes[0] if options.format else ".mp3"
+    output = Path(output) if output else source.with_suffix(suffix)
     article = load_article(source)
     profile = options.profile or load_profile(options.voices)
     return render_article(article, output, profile, options, progress)
@@ -105,6 +137,10 @@ def render_article(
     """Render a parsed article to ``output`` (replaced atomically)."""
     from .errors import InputError
 
+    output_format = format_for(output, options.format)  # checked before any speech is rendered
+    check_sample_rate(options.mp3.sample_rate)
+    if options.cover is not None:
+        cover_kind(options.cover)
     if options.model:
         profile = with_piper_model(profile, options.model, options.speaker)
     jobs: list[SpeechJob] = plan_speech(article, profile)
@@ -124,14 +160,29 @@ def render_article(
     ).in_use() as cache:
         clips = render_clips(jobs, cache, options.engine, options.workers, tick)
         placements, timeline = place_clips(jobs, clips, gaps_ms(article, jobs, profile), chapter_marks(article))
+        rate = clips[0].sample_rate
+        plan = (
+            loudness_plan(placements, options.mp3.channels, options.loudness_lufs)
+            if options.normalize
+            else no_change(options.loudness_lufs)
+        )
+        tags = replace(
+            article_tags(article),
+            album=options.album,
+            cover=options.cover,
+            length_ms=timeline.duration_ms,
+            description=article_description(article),
+        )
         with atomic_output(output) as temp:
-            encode_mp3(
-                pcm_chunks(placements),
-                clips[0].sample_rate,
+            encode_audio(
+                pcm_chunks(balanced(placements, plan)),
+                rate,
                 temp,
-                article_tags(article),
+                tags,
                 timeline.chapters,
                 options.mp3,
+                output_format,
+                plan.filters(rate, output_format.limiter_ceiling_dbtp),
             )
     return ConvertResult(
         output=output,
@@ -139,4 +190,5 @@ def render_article(
         timeline=timeline,
         clips=len(clips),
         cached_clips=sum(clip.cached for clip in clips),
+        loudness=plan if options.normalize else None,
     )
