@@ -87,6 +87,19 @@ def convert(
         None, "--model", help="Piper voice file (voice.onnx with voice.onnx.json beside it); implies --engine piper."
     ),
     speaker: Optional[int] = typer.Option(None, "--speaker", min=0, help="Speaker number of a multi-speaker Piper voice."),
+    voice: Optional[str] = typer.Option(
+        None, "--voice", help="Engine voice for every kind, e.g. gmw/en (quotations keep their variant)."
+    ),
+    quote_voice: Optional[str] = typer.Option(None, "--quote-voice", help="Engine voice for quotations, e.g. gmw/en-us+f2."),
+    rate: Optional[int] = typer.Option(
+        None, "--rate", min=80, max=450, help="Body rate in words per minute; other kinds keep their relative pace."
+    ),
+    lang: Optional[str] = typer.Option(
+        None, "--lang", help="Language to speak in, e.g. fr. Default: front matter 'lang', else detected, else en."
+    ),
+    lexicon: Optional[list[Path]] = typer.Option(
+        None, "--lexicon", help="Pronunciation lexicon ('word = respelling' lines or .toml); repeatable."
+    ),
     audio_format: Optional[str] = typer.Option(
         None, "--format", "-f", help="mp3, m4b, m4a, wav or opus. Default: from the output's extension, else mp3."
     ),
@@ -105,6 +118,8 @@ def convert(
 
     options = Options(voices=voices, engine=engine, workers=jobs, use_cache=cache, mp3=Mp3Settings(bitrate_kbps=bitrate))
     options.model, options.speaker = model, speaker
+    options.voice, options.quote_voice, options.rate, options.language = voice, quote_voice, rate, lang
+    options.lexicons = tuple(lexicon or ())
     try:
         _sound_options(options, audio_format, loudness, sample_rate, stereo, cover)
         with _progress_bar() as bar:
@@ -276,6 +291,39 @@ def feed(
         err=True,
     )
     typer.echo(result.settings.feed_url)
+
+
+@app.command("voices")
+def voices_command(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    lang: Optional[str] = typer.Option(
+        None, "--lang", help="Show only voices of this language, and what each profile uses for it."
+    ),
+    engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine (pyttsx3 or fake)."),
+) -> None:
+    """List the engine's installed voices and the voice each profile gives every kind."""
+    import json
+
+    from .speech.resolve import voices_overview
+
+    try:
+        overview = voices_overview(engine, lang)
+    except AudioArticlesError as error:
+        raise fail(error) from None
+    if as_json:
+        typer.echo(json.dumps(overview.to_json(), indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{len(overview.voices)} voices ({overview.engine}):")
+    for info in overview.voices:
+        typer.echo(f"  {info.id:<28} {info.name:<36} {','.join(info.languages):<14} {info.gender or ''}")
+    if overview.variants:
+        typer.echo(f"variants, added as voice+variant (e.g. gmw/en-us+f3): {' '.join(overview.variants)}")
+    for profile in overview.profiles:
+        typer.echo(f"\nprofile {profile.name}  ({profile.source})  {profile.description}")
+        if profile.error:
+            typer.echo(f"  error: {profile.error}")
+        for kind, voice in profile.kinds:
+            typer.echo(f"  {kind:<11} {voice}")
 
 
 def _sound_options(options, audio_format, loudness, sample_rate, stereo, cover) -> None:

@@ -54,6 +54,16 @@ class Options:
     """Cover art (JPEG or PNG) embedded in the output."""
     album: str | None = None
     """Album tag: the collection or feed the article belongs to."""
+    language: str | None = None
+    """Language to speak in (``--lang``); None: front matter, detection, else English."""
+    lexicons: tuple[str | os.PathLike[str], ...] = ()
+    """Lexicon files (``--lexicon``), added to the profile's and the article folder's."""
+    voice: str | None = None
+    """Engine voice for every kind (``--voice``); quotations keep their variant."""
+    quote_voice: str | None = None
+    """Engine voice for quotations (``--quote-voice``)."""
+    rate: int | None = None
+    """Body rate in words per minute (``--rate``); other kinds keep their relative pace."""
 
 
 @dataclass(frozen=True)
@@ -113,8 +123,18 @@ def convert(
     suffix = format_named(options.format).suffixes[0] if options.format else ".mp3"
     output = Path(output) if output else source.with_suffix(suffix)
     article = load_article(source)
-    profile = options.profile or load_profile(options.voices)
+    profile = speech_profile(source, options)
     return render_article(article, output, profile, options, progress)
+
+
+def speech_profile(source: str | os.PathLike[str], options: Options) -> Profile:
+    """The voice profile for one article: loaded, with the command line's overrides and the
+    project lexicon (``lexicon.txt``/``lexicon.toml`` beside the article, then ``--lexicon``)."""
+    from .speech.lexicon import project_lexicon
+
+    profile = options.profile or load_profile(options.voices)
+    profile = profile.with_overrides(voice=options.voice, quote_voice=options.quote_voice, rate=options.rate)
+    return profile.with_lexicon(project_lexicon(Path(source), options.lexicons))
 
 
 def with_piper_model(profile: Profile, model: str | os.PathLike[str], speaker: int | None = None) -> Profile:
@@ -143,7 +163,11 @@ def render_article(
         cover_kind(options.cover)
     if options.model:
         profile = with_piper_model(profile, options.model, options.speaker)
-    jobs: list[SpeechJob] = plan_speech(article, profile)
+    from .speech.resolve import engine_catalog
+
+    jobs: list[SpeechJob] = plan_speech(
+        article, profile, language=options.language, catalog=engine_catalog(options.engine)
+    )
     if not jobs:
         raise InputError(f"{article.title!r} has nothing left to say once clutter is removed")
     done = 0

@@ -116,6 +116,8 @@ class SpeechJob:
     paragraph: int
     pause_before_ms: int = 0
     pause_after_ms: int = 0
+    language: str = "en"
+    """Language the text is spoken in (BCP 47), which chose the voice and the text rules."""
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .model import Article, ChapterMark, SegmentKind, SpeechJob
-from .speech.normalize import speech_ready
+from .speech.language import choose_language
+from .speech.lexicon import Lexicon
+from .speech.normalize import pipeline_for, speech_ready
 from .speech.voices import Profile
+
+if TYPE_CHECKING:
+    from .speech.resolve import VoiceCatalog
 
 CHAPTER_TITLE_WORDS = 8
 
@@ -23,18 +30,46 @@ def chapter_title(text: str, words: int = CHAPTER_TITLE_WORDS) -> str:
     return " ".join(parts[:words]).rstrip(",;:—-") + "…"
 
 
-def plan_speech(article: Article, profile: Profile) -> list[SpeechJob]:
-    """One job per segment with its voice and the pauses around it."""
+def article_language(article: Article, override: str | None = None) -> str:
+    """The language an article is spoken in: ``override`` (``--lang``), its declared
+    non-English language, or a clearly detected one; else English."""
+    return choose_language(article.language, (s.text for s in article.segments()), override)
+
+
+def plan_speech(
+    article: Article,
+    profile: Profile,
+    *,
+    language: str | None = None,
+    lexicon: Lexicon | None = None,
+    catalog: VoiceCatalog | None = None,
+) -> list[SpeechJob]:
+    """One job per segment with its voice, the text exactly as the engine receives it,
+    and the pauses around it.
+
+    Every kind's voice is resolved against ``catalog`` (default: the pyttsx3 engine's
+    voices) for the article's language (see ``article_language``), so a French article
+    gets French voices and a voice the engine lacks fails here, before any rendering.
+    The spoken text is the written text after the lexicon (the profile's, then
+    ``lexicon``, whose entries win) and the speech-ready steps for that language.
+    """
+    from .speech.resolve import engine_catalog, resolve_profile
+
+    spoken_language = article_language(article, language)
+    resolved = resolve_profile(profile, catalog or engine_catalog("pyttsx3"), spoken_language)
+    words = profile.lexicon.merged(lexicon)
+    steps = pipeline_for(spoken_language, profile.urls)
     jobs = []
     for index, segment in enumerate(article.segments(), start=1):
-        settings = profile.settings(segment.kind)
+        settings = resolved.settings(segment.kind)
         jobs.append(
             SpeechJob(
                 index=index,
                 kind=segment.kind,
                 text=segment.text,
-                spoken=speech_ready(segment.text),
+                spoken=speech_ready(words.apply(segment.text), steps),
                 voice=settings.voice,
+                language=spoken_language,
                 paragraph=segment.paragraph,
                 pause_before_ms=settings.pause_before_ms,
                 pause_after_ms=settings.pause_after_ms,

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ProfileError
 from ..model import SegmentKind, Voice
+from .lexicon import Lexicon, LexiconError, lexicon_from_mapping, load_lexicon
+from .normalize import URL_MODES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,8 +32,16 @@ RANGES: dict[str, tuple[float, float]] = {
     "pause_before": (0, 10000),
     "pause_after": (0, 10000),
 }
-KIND_KEYS = {"voice", *RANGES}
-TOP_KEYS = {"name", "description", "paragraph_pause", "section_pause", "defaults", *(k.value for k in SegmentKind)}
+ENGINE_KEYS = ("engine", "model", "speaker")
+"""Which engine speaks a kind; for Piper, the voice file and speaker."""
+CHOICE_KEYS = ("language", "gender", "fallback")
+"""How a voice is chosen when ``voice`` is absent, missing from the engine, or of another language."""
+GENDERS = ("female", "male")
+KIND_KEYS = {"voice", *RANGES, *ENGINE_KEYS, *CHOICE_KEYS}
+TOP_KEYS = {
+    "name", "description", "paragraph_pause", "section_pause", "urls", "lexicon", "defaults",
+    *(k.value for k in SegmentKind),
+}
 
 
 @dataclass(frozen=True)
@@ -39,8 +49,16 @@ class KindSettings:
     """How one kind of segment is spoken."""
 
     voice: Voice
+    """The voice asked for; ``voice.voice`` is "" when only a language is given."""
     pause_before_ms: int
     pause_after_ms: int
+    language: str | None = None
+    """Language the voice should speak when ``voice`` names none (BCP 47, e.g. "fr")."""
+    gender: str | None = None
+    """"female" or "male": preferred when a voice is chosen by language (espeak-ng's
+    voices are male; "female" then adds a female variant such as +f3)."""
+    fallback: bool = False
+    """A voice the engine lacks: warn and choose one by language, instead of failing."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,10 @@ class Profile:
     section_pause_ms: int = 1100
     description: str = ""
     source: Path | None = None
+    urls: str = "domain"
+    """Links and e-mail addresses: "domain" ("nasa dot gov") or "drop"."""
+    lexicon: Lexicon = field(default_factory=Lexicon)
+    """Respellings for every article read with this profile (the project's are added later)."""
 
     def settings(self, kind: SegmentKind) -> KindSettings:
         return self.kinds[kind]
@@ -64,6 +86,35 @@ class Profile:
             kinds[k] = replace(kinds[k], voice=replace(kinds[k].voice, **changes))
         return replace(self, kinds=kinds)
 
+    def with_lexicon(self, lexicon: Lexicon | None) -> Profile:
+        """A copy whose lexicon also has ``lexicon``'s entries (which win on the same word)."""
+        return replace(self, lexicon=self.lexicon.merged(lexicon)) if lexicon else self
+
+    def with_overrides(
+        self, voice: str | None = None, quote_voice: str | None = None, rate: int | None = None
+    ) -> Profile:
+        """The command line's quick changes.
+
+        ``voice`` replaces every kind's voice, keeping each kind's espeak-ng variant (so
+        quotations stay in their variant); ``quote_voice`` then sets the quotation voice;
+        ``rate`` is the body's rate and the other kinds keep their pace relative to it.
+        """
+        kinds = dict(self.kinds)
+        for kind, settings in kinds.items():
+            spoken = settings.voice
+            if voice:
+                variant = spoken.voice.partition("+")[2]
+                keep = f"+{variant}" if variant and "+" not in voice else ""
+                spoken = replace(spoken, voice=voice + keep, engine=None, model=None, speaker=None)
+            if quote_voice and kind == SegmentKind.QUOTE:
+                spoken = replace(spoken, voice=quote_voice, engine=None, model=None, speaker=None)
+            if rate:
+                body_rate = self.kinds[SegmentKind.BODY].voice.rate or rate
+                low, high = RANGES["rate"]
+                spoken = replace(spoken, rate=int(min(high, max(low, round(spoken.rate * rate / body_rate)))))
+            kinds[kind] = replace(settings, voice=spoken)
+        return replace(self, kinds=kinds)
+
 
 def profile_search_path() -> list[Path]:
     """Folders searched for ``--voices NAME``: the user's config folder, then the shipped ones."""
@@ -71,6 +122,15 @@ def profile_search_path() -> list[Path]:
 
     user = Path(os.environ.get("AUDIO_ARTICLES_CONFIG") or platformdirs.user_config_dir("audio-articles"))
     return [user / "voices", PROFILE_DIR]
+
+
+def available_profiles() -> list[Path]:
+    """Every profile file found, by name; the user's config folder wins over the shipped one."""
+    found: dict[str, Path] = {}
+    for folder in reversed(profile_search_path()):
+        if folder.is_dir():
+            found.update({p.stem: p for p in sorted(folder.glob("*.toml"))})
+    return [found[name] for name in sorted(found)]
 
 
 def find_profile(name_or_path: str | os.PathLike[str] | None) -> Path:
@@ -94,19 +154,99 @@ def find_profile(name_or_path: str | os.PathLike[str] | None) -> Path:
     )
 
 
+def key_location(path: Path, table: str | None, key: str) -> str:
+    """"file, line N" for ``key`` in ``[table]`` (top level when None), or just the file.
+
+    Error messages use it, so a user can go straight to the line to fix.
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return str(path)
+    current = None
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.startswith("[") and not stripped.startswith("[["):
+            current = stripped.strip("[] \t").split("]")[0].strip()
+            if table is not None and key == f"[{table}]" and current == table:
+                return f"{path}, line {number}"
+            continue
+        name = stripped.split("=", 1)[0].strip().strip("\"'")
+        if current == table and "=" in stripped and name == key:
+            return f"{path}, line {number}"
+    return str(path)
+
+
 def _check_table(table: dict, where: str, path: Path) -> None:
     for key, value in table.items():
+        at = key_location(path, where, key)
         if key not in KIND_KEYS:
             raise ProfileError(
-                f"{path}: unknown key {where}.{key}; allowed keys: {', '.join(sorted(KIND_KEYS))}"
+                f"{at}: unknown key {where}.{key}; allowed keys: {', '.join(sorted(KIND_KEYS))}"
             )
         if key == "voice":
             if not isinstance(value, str) or not value.strip():
-                raise ProfileError(f"{path}: {where}.voice must be a voice id such as \"gmw/en-us\"")
+                raise ProfileError(f"{at}: {where}.voice must be a voice id such as \"gmw/en-us\"")
+            continue
+        if key in ENGINE_KEYS:
+            _check_engine_key(key, value, where, at)
+            continue
+        if key in CHOICE_KEYS:
+            _check_choice_key(key, value, where, at)
             continue
         low, high = RANGES[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise ProfileError(f"{path}: {where}.{key} = {value!r} is out of range; allowed {low:g} to {high:g}")
+            raise ProfileError(f"{at}: {where}.{key} = {value!r} is out of range; allowed {low:g} to {high:g}")
+
+
+def _check_choice_key(key: str, value: object, where: str, at: str) -> None:
+    if key == "language" and (not isinstance(value, str) or not value.replace("-", "").isalnum()):
+        raise ProfileError(f"{at}: {where}.language = {value!r}; give a language tag such as \"en\" or \"fr\"")
+    if key == "gender" and value not in GENDERS:
+        raise ProfileError(f"{at}: {where}.gender = {value!r}; choose one of: {', '.join(GENDERS)}")
+    if key == "fallback" and not isinstance(value, bool):
+        raise ProfileError(f"{at}: {where}.fallback = {value!r}; give true or false")
+
+
+def _check_engine_key(key: str, value: object, where: str, path: Path) -> None:
+    from .engines import ENGINES
+
+    if key == "engine" and value not in ENGINES:
+        raise ProfileError(f"{path}: {where}.engine = {value!r}; choose one of: {', '.join(ENGINES)}")
+    if key == "model" and (not isinstance(value, str) or not value.endswith(".onnx")):
+        raise ProfileError(f"{path}: {where}.model must be a Piper voice file such as \"en_US-amy-medium.onnx\"")
+    if key == "speaker" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ProfileError(f"{path}: {where}.speaker = {value!r}; give a speaker number (0, 1, …)")
+
+
+def _engine_settings(merged: dict, where: str, path: Path) -> dict:
+    """engine, model and speaker for a kind. A Piper model is found beside the profile, else
+    in the voice folders; a kind spoken by another engine drops the inherited model."""
+    engine = merged.get("engine")
+    if engine != "piper":
+        if "voice" not in merged and "language" not in merged:
+            raise ProfileError(
+                f"{path}: [{where}] is spoken by {engine or 'pyttsx3'} and needs a voice or a language,"
+                " e.g. voice = \"gmw/en-us\" or language = \"en\""
+            )
+        return {"engine": engine, "model": None, "speaker": None}
+    if "model" not in merged:
+        raise ProfileError(f"{path}: [{where}] uses engine = \"piper\" and needs model = \"path/to/voice.onnx\"")
+    model = Path(merged["model"]).expanduser()
+    if not model.is_absolute():
+        candidates = [path.parent / model, *(folder / model for folder in profile_search_path())]
+        model = next((c for c in candidates if c.is_file()), candidates[0])
+    return {"engine": "piper", "model": str(model), "speaker": merged.get("speaker")}
+
+
+def piper_voice_name(model: str | os.PathLike[str], speaker: int | None = None) -> str:
+    """How a Piper voice is named in plans and transcripts: the model's name and speaker.
+
+    >>> piper_voice_name("/v/en_US-amy-medium.onnx"), piper_voice_name("libritts.onnx", 3)
+    ('en_US-amy-medium', 'libritts#3')
+    """
+    name = Path(model).name.removesuffix(".onnx")
+    return name if speaker is None else f"{name}#{speaker}"
 
 
 def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
@@ -126,14 +266,16 @@ def profile_from_dict(data: dict, path: Path) -> Profile:
     for key in data:
         if key not in TOP_KEYS:
             raise ProfileError(
-                f"{path}: unknown key {key!r}; allowed: {', '.join(sorted(TOP_KEYS))}"
+                f"{key_location(path, None, key)}: unknown key {key!r}; allowed: {', '.join(sorted(TOP_KEYS))}"
             )
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise ProfileError(f"{path}: [defaults] must be a table")
     _check_table(defaults, "defaults", path)
-    if "voice" not in defaults:
-        raise ProfileError(f"{path}: [defaults] must set voice, e.g. voice = \"gmw/en-us\"")
+    if "voice" not in defaults and "language" not in defaults and defaults.get("engine") != "piper":
+        raise ProfileError(
+            f"{path}: [defaults] must set voice or language, e.g. voice = \"gmw/en-us\" or language = \"en\""
+        )
     pauses = {}
     for key in ("paragraph_pause", "section_pause"):
         value = data.get(key, 650 if key == "paragraph_pause" else 1100)
@@ -148,15 +290,20 @@ def profile_from_dict(data: dict, path: Path) -> Profile:
             raise ProfileError(f"{path}: [{kind.value}] must be a table")
         _check_table(table, kind.value, path)
         merged = {**defaults, **table}
+        engine = _engine_settings(merged, kind.value, path)
         kinds[kind] = KindSettings(
             voice=Voice(
-                voice=merged["voice"],
+                voice=piper_voice_name(engine["model"], engine["speaker"]) if engine["model"] else merged.get("voice", ""),
                 rate=int(merged.get("rate", 175)),
                 pitch=int(merged.get("pitch", 50)),
                 volume=float(merged.get("volume", 1.0)),
+                **engine,
             ),
             pause_before_ms=int(merged.get("pause_before", 0)),
             pause_after_ms=int(merged.get("pause_after", 250)),
+            language=merged.get("language"),
+            gender=merged.get("gender"),
+            fallback=bool(merged.get("fallback", False)),
         )
     return Profile(
         name=str(data.get("name", path.stem)),
@@ -165,4 +312,27 @@ def profile_from_dict(data: dict, path: Path) -> Profile:
         paragraph_pause_ms=pauses["paragraph_pause"],
         section_pause_ms=pauses["section_pause"],
         source=path,
+        urls=_urls_mode(data, path),
+        lexicon=_profile_lexicon(data, path),
     )
+
+
+def _urls_mode(data: dict, path: Path) -> str:
+    urls = data.get("urls", "domain")
+    if urls not in URL_MODES:
+        raise ProfileError(f"{key_location(path, None, 'urls')}: urls = {urls!r}; choose one of: {', '.join(URL_MODES)}")
+    return urls
+
+
+def _profile_lexicon(data: dict, path: Path) -> Lexicon:
+    """``lexicon = "file.txt"`` (beside the profile) or a ``[lexicon]`` table."""
+    value = data.get("lexicon")
+    if value is None:
+        return Lexicon()
+    try:
+        if isinstance(value, str):
+            file = Path(value).expanduser()
+            return load_lexicon(file if file.is_absolute() else Path(path).parent / file)
+        return lexicon_from_mapping(value, f"{path} [lexicon]")
+    except LexiconError as err:
+        raise ProfileError(str(err)) from None

@@ -1,0 +1,126 @@
+"""Which language an article is in, and which engine voice speaks it.
+
+Detection counts each language's commonest function words ("the", "le", "der", …).
+Those words make up a third or more of any running text, so a few sentences are
+enough, the result is deterministic, and it needs no model or download. It only
+answers when the text is long enough and one language clearly leads; otherwise the
+caller keeps English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from .engines.base import VoiceInfo
+
+STOP_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset("the of and to in is that for it was on with as are be by this at from have has not".split()),
+    "fr": frozenset("le la les de des et est une un du dans que qui pour pas sur au aux avec ce sont par été à il elle ne se ou mais cette".split()),
+    "es": frozenset("el la los las de del que y en un una por con para es se su al lo como más pero este está fue".split()),
+    "de": frozenset("der die das und ist nicht ein eine den dem des zu mit sich auf für von auch im wird wurde sie es".split()),
+    "it": frozenset("il di che e la per un una non sono gli le del della con si da al nel è".split()),
+    "pt": frozenset("o a os as de que e do da em um uma para com não no na se por dos é".split()),
+    "nl": frozenset("de het een en van is dat niet op te zijn voor met als ook maar aan er".split()),
+}
+MIN_WORDS = 12
+"""Shorter texts are not judged: a headline alone is too easy to mistake."""
+MIN_SHARE = 0.15
+"""The leading language's function words must be at least this share of all words…"""
+MIN_LEAD = 1.5
+"""…and at least this many times as frequent as the runner-up's."""
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+def primary(tag: str) -> str:
+    """The primary language of a BCP 47 tag.
+
+    >>> primary("fr-CA"), primary("EN_us"), primary("")
+    ('fr', 'en', '')
+    """
+    return re.split(r"[-_]", tag.strip().lower(), maxsplit=1)[0]
+
+
+def detect_language(text: str) -> str | None:
+    """The text's language when it is clearly one of ``STOP_WORDS``, else None.
+
+    >>> detect_language("Le conseil municipal a voté mardi pour la rénovation de la bibliothèque, qui est fermée depuis un an.")
+    'fr'
+    >>> detect_language("The council voted on Tuesday to renovate the library, which has been closed for a year.")
+    'en'
+    >>> detect_language("Bonjour Paris") is None
+    True
+    """
+    words = [w.lower() for w in _WORD.findall(text)]
+    if len(words) < MIN_WORDS:
+        return None
+    counts = sorted(
+        ((sum(w in stops for w in words), lang) for lang, stops in STOP_WORDS.items()), reverse=True
+    )
+    (best, lang), (second, _) = counts[0], counts[1]
+    if best >= MIN_SHARE * len(words) and best >= MIN_LEAD * max(second, 1):
+        return lang
+    return None
+
+
+def choose_language(declared: str | None, texts: Iterable[str], override: str | None = None) -> str:
+    """The language to speak: ``override`` (``--lang``), else a declared non-English
+    language (front matter), else what detection finds, else English.
+
+    An article that declares nothing is parsed as "en", so a declared "en" cannot be told
+    apart from none: detection may still switch it, but only when it is clearly another language.
+
+    >>> choose_language("en", ["Le maire a dit que la ville est prête pour les jeux et que les travaux sont finis."])
+    'fr'
+    >>> choose_language("de", ["The text is English but the front matter says German."])
+    'de'
+    >>> choose_language(None, ["Le maire a dit que la ville est prête pour les jeux."], override="en")
+    'en'
+    """
+    if override:
+        return override.strip()
+    if declared and primary(declared) != "en":
+        return declared.strip()
+    return detect_language(" ".join(texts)) or (declared or "en").strip()
+
+
+def voice_languages(voice: VoiceInfo) -> list[str]:
+    """A voice's language tags, lower case; espeak-ng's ids ("roa/fr") count too."""
+    tags = [tag.lower().replace("_", "-") for tag in voice.languages]
+    return tags + [voice.id.split("/")[-1].split("+")[0].lower()]
+
+
+def speaks(voice: VoiceInfo, language: str) -> bool:
+    """True when the voice speaks the primary language of ``language``.
+
+    >>> speaks(VoiceInfo("roa/fr", "French (France)", ("fr-fr",)), "fr-CA")
+    True
+    """
+    return any(primary(tag) == primary(language) for tag in voice_languages(voice))
+
+
+def voices_for_language(language: str, voices: Sequence[VoiceInfo]) -> list[VoiceInfo]:
+    """Voices that speak ``language``, best first: the exact tag ("fr-be"), then the
+    language's main voice ("fr", "fr-fr"), then the rest in the engine's order.
+
+    >>> voices = [VoiceInfo("roa/fr-be", "French (Belgium)", ("fr-be",)), VoiceInfo("roa/fr", "French (France)", ("fr-fr",))]
+    >>> [v.id for v in voices_for_language("fr", voices)]
+    ['roa/fr', 'roa/fr-be']
+    >>> [v.id for v in voices_for_language("fr-BE", voices)]
+    ['roa/fr-be', 'roa/fr']
+    """
+    wanted = language.strip().lower().replace("_", "-")
+    lang = primary(wanted)
+
+    def rank(item: tuple[int, VoiceInfo]) -> tuple[int, int]:
+        position, voice = item
+        tags = voice_languages(voice)
+        if wanted in tags:
+            return (0, position)
+        if lang in tags or f"{lang}-{lang}" in tags:
+            return (1, position)
+        return (2, position)
+
+    matching = [(i, v) for i, v in enumerate(voices) if speaks(v, lang)]
+    return [voice for _, voice in sorted(matching, key=rank)]
