@@ -8,8 +8,9 @@ reads back) so the real piper-tts runtime and onnxruntime run on it:
 - output audio [1, 1, T] float32.
 
 The audio is a sine tone of ``SAMPLES_PER_ID × N × length_scale`` samples, so its length
-follows the number of phoneme ids and the requested length scale, and its pitch follows
-the speaker. No weights of a real voice are involved.
+follows the number of phoneme ids and the requested length scale; its pitch follows the
+speaker, and short sentences come out quieter than long ones (as a real model's sentences
+differ in level). No weights of a real voice are involved.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ SAMPLE_RATE = 16000
 SAMPLES_PER_ID = 400
 """25 ms of tone per phoneme id at 16 kHz."""
 AMPLITUDE = 0.25
-"""Deliberately quiet: piper-tts would stretch each sentence to full scale."""
+"""Peak of a long sentence; deliberately quiet: piper-tts would stretch each sentence to full scale."""
+FULL_IDS = 60
+"""Sentences of fewer phoneme ids get proportionally quieter: N / FULL_IDS × AMPLITUDE."""
 BASE_HZ = 220.0
 SPEAKER_STEP_HZ = 110.0
 """Each speaker id raises the tone by this much, so tests can tell speakers apart."""
@@ -40,6 +43,7 @@ def build_voice(
     sample_rate: int = SAMPLE_RATE,
     drop_phonemes: tuple[str, ...] = (),
     length_scale: float = 1.0,
+    amplitude: float = AMPLITUDE,
 ) -> Path:
     """Write ``folder/name.onnx`` and ``folder/name.onnx.json``; return the .onnx path.
 
@@ -66,7 +70,8 @@ def build_voice(
         const("zero_f", 0.0),
         const("one_f", 1.0),
         const("angle_step", 2 * math.pi / sample_rate),
-        const("amplitude", AMPLITUDE),
+        const("amplitude", amplitude),
+        const("full_ids", float(FULL_IDS)),
         const("base_hz", BASE_HZ),
         const("out_shape_head", [1, 1], TensorProto.INT64),
         # T = floor(N × SAMPLES_PER_ID × length_scale)
@@ -91,7 +96,10 @@ def build_voice(
         helper.make_node("Mul", ["t", "angle_step"], ["phase_unit"]),
         helper.make_node("Mul", ["phase_unit", "freq"], ["phase"]),
         helper.make_node("Sin", ["phase"], ["wave"]),
-        helper.make_node("Mul", ["wave", "amplitude"], ["scaled"]),
+        helper.make_node("Div", ["n_f", "full_ids"], ["fullness"]),
+        helper.make_node("Min", ["fullness", "one_f"], ["level"]),
+        helper.make_node("Mul", ["level", "amplitude"], ["peak"]),
+        helper.make_node("Mul", ["wave", "peak"], ["scaled"]),
         helper.make_node("Cast", ["t_scalar"], ["t_int"], to=TensorProto.INT64),
         helper.make_node("Reshape", ["t_int", "one_i"], ["t_dim"]),
         helper.make_node("Concat", ["out_shape_head", "t_dim"], ["out_shape"], axis=0),
