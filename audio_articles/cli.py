@@ -45,24 +45,35 @@ def fail(error: AudioArticlesError) -> typer.Exit:
 def main_options(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does, on stderr."),
 ) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLineFormatter("%(name)s: " if verbose else ""))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
+
+
+class _OneLineFormatter(logging.Formatter):
+    """'audio-articles: warning: …', the same shape as errors."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"audio-articles: {record.levelname.lower()}: {self.prefix % record.__dict__ if self.prefix else ''}{record.getMessage()}"
 
 
 def _progress_bar():
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    console = Console(stderr=True)
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=console,
         transient=True,
+        disable=not console.is_terminal,  # no bar, and no stray blank lines, in logs and pipes
     )
 
 
@@ -80,6 +91,7 @@ def convert(
         os.cpu_count() or 1, "--jobs", "-j", min=1, help="Speech processes to run at once.", show_default="all cores"
     ),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),
+    max_size: str = typer.Option("20MB", "--max-size", help="Refuse article files larger than this, e.g. 100MB."),
     engine: str = typer.Option(
         "pyttsx3", "--engine", help="Speech engine: pyttsx3 (espeak-ng) or piper (neural voices, optional extra)."
     ),
@@ -121,6 +133,9 @@ def convert(
     options.voice, options.quote_voice, options.rate, options.language = voice, quote_voice, rate, lang
     options.lexicons = tuple(lexicon or ())
     try:
+        from .files import parse_size
+
+        options.max_bytes = parse_size(max_size)
         _sound_options(options, audio_format, loudness, sample_rate, stereo, cover)
         with _progress_bar() as bar:
             task = bar.add_task("Speaking", total=None)

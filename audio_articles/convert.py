@@ -16,7 +16,7 @@ from .audio.assemble import pcm_chunks, place_clips
 from .audio.encode import Mp3Settings, cover_kind, encode_audio
 from .audio.formats import check_sample_rate, format_for, format_named
 from .audio.loudness import LoudnessPlan, balanced, loudness_plan, no_change
-from .files import atomic_output, is_markdown, read_article_text
+from .files import DEFAULT_MAX_BYTES, atomic_output, is_markdown, read_article_text
 from .model import Article, SpeechJob, Tags, Timeline
 from .parsing import parse_article
 from .plan import chapter_marks, gaps_ms, plan_speech
@@ -39,6 +39,8 @@ class Options:
     cache_dir: Path | None = None
     """Clip cache folder; None means the user cache folder."""
     use_cache: bool = True
+    max_bytes: int = DEFAULT_MAX_BYTES
+    """Refuse article files larger than this (``--max-size``)."""
     mp3: Mp3Settings = field(default_factory=Mp3Settings)
     model: str | os.PathLike[str] | None = None
     """A Piper voice file (``voice.onnx``) that speaks every segment, whatever the profile says."""
@@ -83,9 +85,9 @@ Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total) while clips render."""
 
 
-def load_article(path: Path) -> Article:
+def load_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
     """Read and parse one article file."""
-    text = read_article_text(path)
+    text = read_article_text(path, max_bytes)
     return parse_article(text, markdown=is_markdown(path), fallback_title=path.stem.replace("-", " ").replace("_", " "))
 
 
@@ -122,7 +124,7 @@ def convert(
     source = Path(source)
     suffix = format_named(options.format).suffixes[0] if options.format else ".mp3"
     output = Path(output) if output else source.with_suffix(suffix)
-    article = load_article(source)
+    article = load_article(source, options.max_bytes)
     profile = speech_profile(source, options)
     return render_article(article, output, profile, options, progress)
 

@@ -4,36 +4,102 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import InputError, OutputError
 
+logger = logging.getLogger(__name__)
+
 ARTICLE_SUFFIXES = {".txt": False, ".text": False, ".md": True, ".markdown": True}
 """Known article file types and whether each is Markdown."""
 
 
-def read_article_text(path: Path) -> str:
-    """The article's text, decoded; a clear InputError for anything unusable."""
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+"""Largest article read without --max-size: ten hours of speech is under 1 MB of text."""
+
+# C0 and C1 control characters other than tab and newline; form feeds break paragraphs.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# Bytes that Windows-1252 leaves undefined: text holding them is not cp1252 either.
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def parse_size(text: str) -> int:
+    """Bytes from a size such as "20MB", "512k" or "1000000".
+
+    >>> parse_size("20MB"), parse_size("512k"), parse_size("1000")
+    (20971520, 524288, 1000)
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*", text.lower())
+    if not match:
+        raise InputError(f"size {text!r} is not understood; write it like 20MB, 512k or 1000000")
+    number, unit = match.groups()
+    return int(float(number) * 1024 ** " kmg".index(unit or " "))
+
+
+def human_size(size: int) -> str:
+    """A byte count for people.
+
+    >>> human_size(52), human_size(12_345), human_size(31_200_000)
+    ('52 bytes', '12.1 KB', '29.8 MB')
+    """
+    if size < 1024:
+        return f"{size} bytes"
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            return f"{size:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM); Windows-1252 with a warning when that is unambiguous."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        position = err.start
+    high = sum(byte >= 0x80 for byte in data)
+    # Western text has few accented letters; mostly-high bytes means another encoding.
+    if high < len(data) / 4 and not _CP1252_UNDEFINED.intersection(data):
+        logger.warning("%s is not UTF-8; read it as Windows-1252 (Latin-1). Save it as UTF-8 to be sure.", name)
+        return data.decode("cp1252")
+    raise InputError(f"{name} is not UTF-8 text (bad byte at {position}); save it as UTF-8 and try again")
+
+
+def clean_text(text: str) -> str:
+    """Unix line ends; form feeds become paragraph breaks; other control characters go.
+
+    >>> clean_text("a\\r\\nb\\x0cc\\x07d\\x85")
+    'a\\nb\\n\\ncd'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\f", "\n\n").replace("\v", "\n")
+    return _CONTROL.sub("", text)
+
+
+def read_article_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The article's text, decoded and cleaned; a clear InputError for anything unusable."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path} is a folder; give an article file (.txt or .md)")
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                f"{path} is {human_size(size)}, over the {human_size(max_bytes)} limit; "
+                "raise it with --max-size (e.g. --max-size 100MB)"
+            )
         data = path.read_bytes()
     except OSError as err:
         raise InputError(f"{path}: cannot read it ({err.strerror})") from None
     if b"\x00" in data:
         raise InputError(f"{path} looks like a binary file, not text; give a .txt or .md article")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InputError(
-            f"{path} is not UTF-8 text (byte {err.start}); save it as UTF-8 and try again"
-        ) from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = clean_text(decode_text(data, str(path)))
     if not text.strip():
         raise InputError(f"{path} is empty; there is nothing to say")
     return text
