@@ -319,6 +319,7 @@ def voices_command(
     """List the engine's installed voices and the voice each profile gives every kind."""
     import json
 
+    from .speech.engines.piper_engine import piper_voices_json, voice_listing
     from .speech.resolve import voices_overview
 
     try:
@@ -326,7 +327,7 @@ def voices_command(
     except AudioArticlesError as error:
         raise fail(error) from None
     if as_json:
-        typer.echo(json.dumps(overview.to_json(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps({**overview.to_json(), "piper": piper_voices_json()}, indent=2, ensure_ascii=False))
         return
     typer.echo(f"{len(overview.voices)} voices ({overview.engine}):")
     for info in overview.voices:
@@ -339,6 +340,9 @@ def voices_command(
             typer.echo(f"  error: {profile.error}")
         for kind, voice in profile.kinds:
             typer.echo(f"  {kind:<11} {voice}")
+    typer.echo("")
+    for line in voice_listing():
+        typer.echo(line)
 
 
 def _sound_options(options, audio_format, loudness, sample_rate, stereo, cover) -> None:

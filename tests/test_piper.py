@@ -25,7 +25,6 @@ from audio_articles.speech.engines.piper_engine import (
     OUTPUT_RATE,
     PEAK,
     find_voice_files,
-    voice_listing,
 )
 from audio_articles.speech.render import render_clips
 from audio_articles.speech.voices import load_profile
@@ -343,16 +342,26 @@ def test_command_line_convert_with_engine_piper_and_model(voices, tmp_path):
 # --- listing the voices a user has -----------------------------------------------------
 
 
-def test_voice_listing_finds_voices_in_the_users_voices_folder(tmp_path, monkeypatch):
+def test_voices_command_lists_piper_voices_in_the_users_voices_folder(tmp_path, monkeypatch):
     config = tmp_path / "config"
     monkeypatch.setenv("AUDIO_ARTICLES_CONFIG", str(config))
+    runner = CliRunner()
+    empty = runner.invoke(app, ["voices", "--engine", "fake"])
+    assert empty.exit_code == 0, empty.output
+    assert f"Piper voices: none in {config / 'voices'}" in empty.output
     build_voice(config / "voices", "en_US-test-low")
     build_voice(config / "voices", "en_GB-choir-medium", speakers=4, sample_rate=22050)
     (config / "voices" / "half-downloaded.onnx").write_bytes(b"")
-    lines = voice_listing()
-    assert any(line.startswith(str(config / "voices" / "en_US-test-low.onnx")) for line in lines)
-    assert any("en_GB-choir-medium.onnx  piper en_US, 22050 Hz, 4 speakers" in line for line in lines)
-    assert not any("half-downloaded" in line for line in lines)  # no .onnx.json: skipped
+    listed = runner.invoke(app, ["voices", "--engine", "fake"])
+    assert "Piper voices (2)" in listed.stdout
+    assert f"{config / 'voices' / 'en_US-test-low.onnx'}  en_US, 16000 Hz\n" in listed.stdout
+    assert "en_GB-choir-medium.onnx  en_US, 22050 Hz, speakers 0-3" in listed.stdout
+    # No .onnx.json beside it: not listed, and a warning says what is missing.
+    assert "half-downloaded" not in listed.stdout
+    assert "half-downloaded.onnx has no config half-downloaded.onnx.json" in listed.stderr
+    as_json = json.loads(runner.invoke(app, ["voices", "--engine", "fake", "--json"]).stdout)
+    assert [Path(v["model"]).name for v in as_json["piper"]] == ["en_GB-choir-medium.onnx", "en_US-test-low.onnx"]
+    assert as_json["piper"][0]["speakers"] == ["speaker0", "speaker1", "speaker2", "speaker3"]
 
 
 def test_find_voice_files_reads_language_and_speakers(voices):

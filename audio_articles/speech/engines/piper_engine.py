@@ -156,12 +156,32 @@ def voice_folders() -> list[Path]:
 
 
 def voice_listing() -> list[str]:
-    """One line per Piper voice found, for ``audio-articles voices``."""
-    lines = []
-    for found in find_voice_files(voice_folders()):
-        speakers = f", {len(found.speakers)} speakers" if found.speakers else ""
-        lines.append(f"{found.model}  piper {found.language}, {found.sample_rate} Hz{speakers}")
+    """The Piper section of ``audio-articles voices``: one line per voice file found."""
+    folders = voice_folders()
+    found = find_voice_files(folders)
+    if not found:
+        return [
+            f"Piper voices: none in {' or '.join(str(f) for f in folders)}; put a voice's .onnx and "
+            f".onnx.json there (from {VOICES_URL}) and install {INSTALL_HINT}"
+        ]
+    lines = [f"Piper voices ({len(found)}), used with --model FILE or model = \"FILE\" in a profile:"]
+    for voice in found:
+        speakers = f", speakers 0-{len(voice.speakers) - 1}" if voice.speakers else ""
+        lines.append(f"  {voice.model}  {voice.language}, {voice.sample_rate} Hz{speakers}")
     return lines
+
+
+def piper_voices_json() -> list[dict]:
+    """The Piper voice files found, for ``audio-articles voices --json``."""
+    return [
+        {
+            "model": str(voice.model),
+            "language": voice.language,
+            "sample_rate": voice.sample_rate,
+            "speakers": list(voice.speakers),
+        }
+        for voice in find_voice_files(voice_folders())
+    ]
 
 
 @functools.lru_cache(maxsize=64)
