@@ -40,7 +40,7 @@ OVERSAMPLING = 4
 """True peak is estimated at four times the sample rate, as BS.1770 annex 2 does."""
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
-MAX_BALANCE_DB = 12.0
+MAX_BALANCE_DB = 20.0
 """A kind is never moved by more than this to match the body (a guard against clips
 too short to measure well)."""
 SILENT = float("-inf")
