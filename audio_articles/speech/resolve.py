@@ -147,7 +147,7 @@ def _resolve_kind(
     if asked:
         info = catalog.find(voice.voice)
         if catalog.has(voice.voice):
-            if info is None or speaks(info, wanted_language):
+            if info is None or settings.pinned or speaks(info, wanted_language):
                 return settings
             # An installed voice of another language: keep its variant, change the voice.
         elif not settings.fallback:

@@ -59,6 +59,8 @@ class KindSettings:
     voices are male; "female" then adds a female variant such as +f3)."""
     fallback: bool = False
     """A voice the engine lacks: warn and choose one by language, instead of failing."""
+    pinned: bool = False
+    """Chosen on the command line (--voice, --quote-voice): kept whatever the article's language."""
 
 
 @dataclass(frozen=True)
@@ -102,17 +104,20 @@ class Profile:
         kinds = dict(self.kinds)
         for kind, settings in kinds.items():
             spoken = settings.voice
+            pinned = settings.pinned
             if voice:
                 variant = spoken.voice.partition("+")[2]
                 keep = f"+{variant}" if variant and "+" not in voice else ""
                 spoken = replace(spoken, voice=voice + keep, engine=None, model=None, speaker=None)
+                pinned = True
             if quote_voice and kind == SegmentKind.QUOTE:
                 spoken = replace(spoken, voice=quote_voice, engine=None, model=None, speaker=None)
+                pinned = True
             if rate:
                 body_rate = self.kinds[SegmentKind.BODY].voice.rate or rate
                 low, high = RANGES["rate"]
                 spoken = replace(spoken, rate=int(min(high, max(low, round(spoken.rate * rate / body_rate)))))
-            kinds[kind] = replace(settings, voice=spoken)
+            kinds[kind] = replace(settings, voice=spoken, pinned=pinned)
         return replace(self, kinds=kinds)
 
 

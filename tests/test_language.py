@@ -1,0 +1,153 @@
+"""Language: detection, choice, and a voice of that language for every kind."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from audio_articles.cli import app
+from audio_articles.convert import Options, convert
+from audio_articles.errors import ProfileError
+from audio_articles.model import SegmentKind
+from audio_articles.parsing import parse_article
+from audio_articles.plan import article_language, plan_speech
+from audio_articles.speech.engines import VoiceInfo
+from audio_articles.speech.language import choose_language, detect_language, primary, voices_for_language
+from audio_articles.speech.resolve import VoiceCatalog, engine_catalog
+from audio_articles.speech.voices import load_profile
+
+SENTENCES = {
+    "en": "The city council voted on Tuesday to reopen the library, which has been closed for a year after the flood.",
+    "fr": "Le conseil municipal a voté mardi pour la rénovation de la bibliothèque, qui est fermée depuis un an après les inondations.",
+    "es": "El ayuntamiento aprobó el martes la renovación de la biblioteca, que lleva un año cerrada por obras en el edificio.",
+    "de": "Der Stadtrat hat am Dienstag die Renovierung der Bibliothek beschlossen, die seit einem Jahr für die Öffentlichkeit geschlossen ist.",
+    "it": "Il consiglio comunale ha approvato martedì il restauro della biblioteca, che è chiusa da un anno per lavori.",
+    "pt": "A câmara municipal aprovou na terça-feira a renovação da biblioteca, que está fechada há um ano para obras.",
+    "nl": "De gemeenteraad heeft dinsdag de renovatie van de bibliotheek goedgekeurd, die al een jaar gesloten is voor werkzaamheden.",
+}
+
+FRENCH_MARKDOWN = """---
+title: Le marché de nuit revient
+lang: fr
+---
+
+# Le marché de nuit revient
+
+Le marché de nuit du quartier rouvre vendredi soir après deux ans d'absence, avec une
+trentaine de stands et un concert sur la place.
+
+« Nous avons attendu ce moment pendant très longtemps », a déclaré la maire lundi.
+"""
+
+
+@pytest.mark.parametrize("language", sorted(SENTENCES))
+def test_detects_each_language(language):
+    assert detect_language(SENTENCES[language]) == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bonjour Paris",  # too short to judge
+        "NASA SpaceX ESA JAXA Roscosmos ISRO CNSA launch launch launch orbit orbit orbit",  # no function words
+        "",
+    ],
+)
+def test_does_not_guess(text):
+    assert detect_language(text) is None
+
+
+def test_detection_is_deterministic():
+    text = " ".join(SENTENCES.values())
+    assert len({detect_language(text) for _ in range(20)}) == 1
+
+
+@pytest.mark.parametrize(
+    "declared, override, text, expected",
+    [
+        ("en", None, SENTENCES["en"], "en"),
+        ("en", None, SENTENCES["fr"], "fr"),  # nothing declared: detection switches
+        ("de", None, SENTENCES["en"], "de"),  # declared non-English wins
+        ("fr", "en", SENTENCES["fr"], "en"),  # --lang wins over everything
+        ("en-GB", None, "Short.", "en-GB"),
+    ],
+)
+def test_choose_language(declared, override, text, expected):
+    assert choose_language(declared, [text], override) == expected
+
+
+def test_primary():
+    assert [primary(t) for t in ("fr-CA", "pt_BR", "EN")] == ["fr", "pt", "en"]
+
+
+def test_voices_for_language_prefers_exact_then_main():
+    voices = [
+        VoiceInfo("roa/fr-be", "French (Belgium)", ("fr-be",)),
+        VoiceInfo("roa/fr", "French (France)", ("fr-fr",)),
+        VoiceInfo("gmw/en", "English", ("en-gb",)),
+    ]
+    assert [v.id for v in voices_for_language("fr", voices)] == ["roa/fr", "roa/fr-be"]
+    assert [v.id for v in voices_for_language("fr-BE", voices)] == ["roa/fr-be", "roa/fr"]
+    assert voices_for_language("ja", voices) == []
+
+
+def test_french_article_gets_french_voices_for_every_kind(fake_engine):
+    article = parse_article(FRENCH_MARKDOWN, markdown=True)
+    assert article.language == "fr"
+    jobs = plan_speech(article, load_profile(), catalog=engine_catalog(fake_engine))
+    assert {job.kind for job in jobs} >= {SegmentKind.HEADLINE, SegmentKind.BODY, SegmentKind.QUOTE}
+    for job in jobs:
+        assert job.language == "fr"
+        assert job.voice.voice.startswith("roa/fr"), job
+    quote = next(job for job in jobs if job.kind == SegmentKind.QUOTE)
+    assert quote.voice.voice == "roa/fr+f3"  # the profile's quotation variant is kept
+
+
+def test_french_without_front_matter_is_detected(fake_engine):
+    text = "Le marché de nuit revient\n\n" + SENTENCES["fr"] + " " + SENTENCES["fr"]
+    article = parse_article(text)
+    assert article_language(article) == "fr"
+    jobs = plan_speech(article, load_profile(), catalog=engine_catalog(fake_engine))
+    assert {job.voice.voice for job in jobs} == {"roa/fr"}
+
+
+def test_lang_option_overrides(fake_engine):
+    article = parse_article(FRENCH_MARKDOWN, markdown=True)
+    jobs = plan_speech(article, load_profile(), language="en", catalog=engine_catalog(fake_engine))
+    assert {job.voice.voice for job in jobs} <= {"gmw/en-us", "gmw/en-us+f3"}
+
+
+def test_language_without_a_voice_is_a_clear_error():
+    catalog = VoiceCatalog("fake", (VoiceInfo("gmw/en-us", "English", ("en-us",)),))
+    article = parse_article("Title\n\nSome text here.")
+    with pytest.raises(ProfileError) as caught:
+        plan_speech(article, load_profile(), language="ja", catalog=catalog)
+    assert "no voice for language 'ja'" in str(caught.value)
+    assert "installed languages: en" in str(caught.value)
+
+
+def test_convert_lang_reaches_the_engine(tmp_path, fake_engine):
+    source = tmp_path / "marche.md"
+    source.write_text(FRENCH_MARKDOWN, encoding="utf-8")
+    convert(source, tmp_path / "out.mp3", Options(engine=fake_engine, workers=1))
+    assert {call.voice.voice for call in fake_engine.calls} == {"roa/fr", "roa/fr+f3"}
+    assert all("dollar" not in call.text for call in fake_engine.calls)
+
+
+def test_french_markdown_with_real_voices():
+    article = parse_article(FRENCH_MARKDOWN, markdown=True)
+    jobs = plan_speech(article, load_profile("newsroom"))  # the pyttsx3 engine's own voice list
+    assert all(job.voice.voice.split("+")[0] in ("roa/fr",) for job in jobs), [j.voice.voice for j in jobs]
+
+
+def test_inspect_json_shows_french_voice(tmp_path):
+    pytest.importorskip("audio_articles.inspect")
+    source = tmp_path / "marche.md"
+    source.write_text(FRENCH_MARKDOWN, encoding="utf-8")
+    result = CliRunner().invoke(app, ["inspect", str(source), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    text = json.dumps(data)
+    assert "roa/fr" in text and "gmw/en" not in text
