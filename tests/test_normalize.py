@@ -26,6 +26,12 @@ from audio_articles.speech import normalize as n
         (n.expand_abbreviations, "i.e. the No. 5 bus", "that is the number 5 bus"),
         (n.expand_abbreviations, "a Ph.D. student", "a PhD student"),
         (n.expand_abbreviations, "the U.S. and e.g. Canada", "the U.S. and e.g. Canada"),  # espeak-ng reads these right
+        (n.join_initials, "President V.V. Putin invited", "President V.V Putin invited"),
+        (n.join_initials, "George W. Bush said", "George W Bush said"),
+        (n.join_initials, "J. R. R. Tolkien wrote", "J R R Tolkien wrote"),
+        (n.join_initials, "U.S. officials said", "U.S officials said"),
+        (n.join_initials, "back to the U.S. The next day", "back to the U.S. The next day"),
+        (n.join_initials, "Plan B. Then it rained.", "Plan B. Then it rained."),
         (n.speak_times, "at 8:36 a.m. EDT", "at 8:36 a.m. Eastern Daylight Time"),
         (n.speak_times, "by 12:00", "by 12 o'clock"),
         (n.speak_times, "at 9:00 p.m.", "at 9 p.m."),

@@ -148,6 +148,39 @@ def expand_abbreviations(text: str) -> str:
     return re.sub(r"\bNo\.\s*(?=\d)", "number ", text)
 
 
+# Words that usually open a sentence: a full stop before them is a sentence end.
+_SENTENCE_STARTERS = frozenset(
+    "The A An It Its He His She Her We Our They Their I In On At But And Or So Yet This That These"
+    " Those There Then Now Here When While If As After Before However Meanwhile Still For From With"
+    " By To Some Many Most No Not One What Who Why How Other Others Officials Police".split()
+)
+_DOTTED = re.compile(r"\b((?:[A-Z]\.){2,})(?=\s+([A-Za-z][\w'’-]*))")
+_SPACED_INITIALS = re.compile(r"(?<=[A-Z][a-z]) ((?:[A-Z]\. )+)(?=([A-Z][a-z][\w'’-]*))|(?<![\w.])((?:[A-Z]\. )+)(?=([A-Z][a-z][\w'’-]*))")
+
+
+def join_initials(text: str) -> str:
+    """Initials inside a name or phrase lose the full stop espeak-ng pauses on, unless a
+    new sentence follows ("in the U.S. The next day" keeps it).
+
+    >>> join_initials("President V.V. Putin met George W. Bush and J. R. R. Tolkien in the U.S. The end.")
+    'President V.V Putin met George W Bush and J R R Tolkien in the U.S. The end.'
+    >>> join_initials("U.S. officials in Washington, D.C. said")
+    'U.S officials in Washington, D.C said'
+    """
+
+    def dotted(match: re.Match[str]) -> str:
+        initials, following = match.group(1), match.group(2)
+        return initials if following in _SENTENCE_STARTERS else initials[:-1]
+
+    def spaced(match: re.Match[str]) -> str:
+        initials = match.group(1) or match.group(3)
+        following = match.group(2) or match.group(4)
+        lead = " " if match.group(1) else ""
+        return initials if following in _SENTENCE_STARTERS else lead + initials.replace(". ", " ")
+
+    return _SPACED_INITIALS.sub(spaced, _DOTTED.sub(dotted, text))
+
+
 _ZONES = {
     "EDT": "Eastern Daylight Time", "EST": "Eastern Standard Time", "CDT": "Central Daylight Time",
     "CST": "Central Standard Time", "MDT": "Mountain Daylight Time", "MST": "Mountain Standard Time",
@@ -308,6 +341,7 @@ ENGLISH: tuple[TextFn, ...] = (
     speak_emails,
     speak_urls,
     expand_abbreviations,
+    join_initials,
     speak_times,
     speak_currency,
     speak_decades,
