@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import logging
 import os
 import re
@@ -116,6 +117,26 @@ def _umask() -> int:
     return mask
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary files for ``path`` left by runs that were killed (their process
+    is gone); those of runs still going are left alone."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\..*\.part{re.escape(path.suffix)}")
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.part*"):
+        match = pattern.fullmatch(candidate.name)
+        if match and int(match.group(1)) != os.getpid() and not _pid_alive(int(match.group(1))):
+            candidate.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_output(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
@@ -125,8 +146,11 @@ def atomic_output(path: Path) -> Iterator[Path]:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: folder {folder} does not exist")
+    remove_stale_temporaries(path)
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix, dir=folder)
+        handle, temp_name = tempfile.mkstemp(
+            prefix=f".{path.name}.{os.getpid()}.", suffix=".part" + path.suffix, dir=folder
+        )
     except OSError as err:
         raise OutputError(f"cannot write in {folder}: {err.strerror}; choose another output folder") from None
     os.close(handle)
