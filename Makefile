@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SYSTEM_PACKAGES := espeak-ng libespeak-ng1 ffmpeg
+SYSTEM_PACKAGES := espeak-ng libespeak-ng1 ffmpeg chromium
 
 .PHONY: help setup system-deps demo test test-fast bench fuzz clean
 
@@ -19,12 +19,14 @@ help:
 
 setup: system-deps $(STAMP)
 
-# espeak-ng (the speech library pyttsx3 drives) and ffmpeg (encoding) come from the
+# espeak-ng (the speech library pyttsx3 drives), ffmpeg (encoding) and chromium (headless,
+# to test the feed's index page) come from the
 # system's package manager; apt-get is used when they are missing and we may use it.
 system-deps:
 	@missing=""; \
 	command -v ffmpeg >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
 	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	ldconfig -p 2>/dev/null | grep -q 'libespeak-ng\.so' || missing="$$missing libespeak-ng1"; \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then SUDO=""; \
