@@ -114,7 +114,8 @@ def read_sources(paths: Sequence[Path]) -> list[Source]:
 def render_signature(profile: Profile, options: Options) -> str:
     """What besides the text decides an episode's audio; part of its hash."""
     engine = options.engine
-    engine_id = engine if isinstance(engine, str) else getattr(engine, "identity", lambda: engine.name)()
+    # The engine's name, never its instance: creating pyttsx3 here would break worker processes.
+    engine_id = engine if isinstance(engine, str) else getattr(engine, "name", type(engine).__name__)
     return repr((RENDER_VERSION, replace(profile, source=None), engine_id, options.mp3))
 
 

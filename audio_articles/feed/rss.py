@@ -48,7 +48,8 @@ def _tag(name: str) -> str:
     return f"{{{NAMESPACES[prefix]}}}{local}" if prefix else local
 
 
-def _add(parent: ET.Element, name: str, text: str | None = None, **attributes: str) -> ET.Element:
+def _add(parent: ET.Element, name: str, text: str | None = None, /, **attributes: str) -> ET.Element:
+    """A child element; ``text`` is positional so an attribute may be called "text"."""
     element = ET.SubElement(parent, _tag(name), {_tag(k.replace("__", ":")): xml_text(v) for k, v in attributes.items()})
     if text is not None:
         element.text = xml_text(text)
@@ -94,7 +95,7 @@ def feed_xml(settings: FeedSettings, episodes: Sequence[Episode], sizes: Mapping
     _add(channel, "itunes:summary", settings.description or settings.title)
     parent = channel
     for name in [part.strip() for part in settings.category.split(">") if part.strip()]:
-        parent = _add(parent, "itunes:category", text=name)
+        parent = _add(parent, "itunes:category", text=name)  # an attribute, as Apple specifies
     _add(channel, "itunes:explicit", "true" if settings.explicit else "false")
     _add(channel, "itunes:type", "episodic")
     for episode in ordered:

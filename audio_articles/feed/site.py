@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from html import escape
 
 from ..audio.chapters import seconds
-from .dates import duration_clock
 from .rss import EPISODES_FOLDER
 from .settings import FeedSettings
 from .state import Episode, newest_first
@@ -115,7 +114,7 @@ def _episode_html(episode: Episode) -> str:
         f'<article id="{slug}" aria-labelledby="{heading_id}"{lang}>',
         f'<h2 id="{heading_id}">{title}</h2>',
         f'<p class="meta"><time datetime="{published.date().isoformat()}">{published.strftime("%-d %B %Y")}</time>'
-        f" · {duration_clock(episode.duration_ms)}"
+        f" · {_time_label(episode.duration_ms)}"
         + (f" · {escape(episode.author)}" if episode.author else "")
         + "</p>",
         f"<p>{escape(episode.description)}</p>" if episode.description else "",
@@ -129,7 +128,7 @@ def _episode_html(episode: Episode) -> str:
             start = seconds(chapter.start_ms)
             lines.append(
                 f'<li><a href="{escape(audio, quote=True)}#t={start}" data-player="{player_id}"'
-                f' data-start="{start}"><time>{_time_label(chapter.start_ms)}</time>'
+                f' data-start="{start}"><time>{_time_label(chapter.start_ms)}</time> '
                 f"{escape(chapter.title)}</a></li>"
             )
         lines += ["</ol>", "</nav>"]

@@ -92,5 +92,8 @@ def save_state(folder: Path, episodes: dict[str, Episode]) -> None:
     """Write the state file atomically, in a stable order."""
     records = [asdict(episode) for episode in sorted(episodes.values(), key=lambda episode: episode.key)]
     text = json.dumps({"version": STATE_VERSION, "episodes": records}, ensure_ascii=False, indent=1) + "\n"
-    with atomic_output(folder / STATE_FILE) as temp:
+    path = folder / STATE_FILE
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return  # unchanged: leave the file (and its time stamp) alone
+    with atomic_output(path) as temp:
         temp.write_text(text, encoding="utf-8")
