@@ -33,6 +33,7 @@ from .audio_checks import decode, ffprobe_chapters, ffprobe_format, read_wav
 from .piper_voice import AMPLITUDE, FULL_IDS, SAMPLE_RATE, SAMPLES_PER_ID, build_voice, tone_hz
 
 pytestmark = pytest.mark.piper
+pytest.importorskip("piper", reason="the piper extra is not installed: pip install -e '.[dev,piper]' (make test does)")
 
 ARTICLE = Path(__file__).parent / "articles" / "port-strike-talks.txt"
 LONG = "This sentence has quite a lot of sounds in it, more than sixty phoneme ids for sure."
@@ -244,6 +245,20 @@ def test_worker_processes_render_piper_voices_like_the_main_process(voices, tmp_
     serial = render_clips(jobs, ClipCache(tmp_path / "b"), "pyttsx3", workers=1)
     assert [c.frames for c in pooled] == [c.frames for c in serial]
     assert read_wav(pooled[7].path)[0].tolist() == read_wav(serial[7].path)[0].tolist()
+
+
+@pytest.mark.engine
+def test_worker_processes_mix_piper_and_espeak_voices(voices, tmp_path):
+    # Each worker builds both engines; piper-tts's own espeak-ng phonemizer and the system
+    # espeak-ng that pyttsx3 drives live side by side in one process.
+    sentences = [f"Item {n}: the harbour reopened after talks, the union said on Monday." for n in range(120)]
+    espeak = Voice("gmw/en-us")
+    jobs = [job(n + 1, text, piper_voice(voices) if n % 2 else espeak) for n, text in enumerate(sentences)]
+    clips = render_clips(jobs, ClipCache(tmp_path / "c"), "pyttsx3", workers=2)
+    for n, clip in enumerate(clips[:10]):
+        samples, rate = read_wav(clip.path)
+        share = tone_share(samples, rate, tone_hz(0))
+        assert share > 0.9 if n % 2 else share < 0.3, (n, share)
 
 
 # --- profiles ---------------------------------------------------------------------------
