@@ -89,10 +89,28 @@ def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
     return {key: value for key, value in fields.items() if value}
 
 
+def clock(ms: int) -> str:
+    """A time as HH:MM:SS.mmm (Ogg chapter comments).
+
+    >>> clock(3_725_691)
+    '01:02:05.691'
+    """
+    seconds, millis = divmod(ms, 1000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
 def ffmetadata(tags: Tags, chapters: Iterable[Chapter], fmt: AudioFormat = MP3) -> str:
     """Tags and chapters in ffmpeg's FFMETADATA1 format."""
     lines = [";FFMETADATA1"]
     lines += [f"{key}={_escape(value)}" for key, value in tag_fields(tags, fmt).items()]
+    if fmt.muxer == "ogg":
+        # Ogg chapters are CHAPTERxxx comments; written here because ffmpeg 5's own
+        # writer rounds the seconds (1.691 s comes out as 00:00:02.691).
+        for n, chapter in enumerate(chapters):
+            lines += [f"CHAPTER{n:03d}={clock(chapter.start_ms)}", f"CHAPTER{n:03d}NAME={_escape(chapter.title)}"]
+        return "\n".join(lines) + "\n"
     for chapter in chapters:
         lines += [
             "[CHAPTER]",
