@@ -9,6 +9,7 @@ row, the whole conversion around it. A real Piper voice adds its model's time on
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import tempfile
 from pathlib import Path
@@ -40,6 +41,9 @@ for n, segment in enumerate(load_article(article).segments()):
 
 
 def rows() -> list[Row]:
+    if importlib.util.find_spec("piper") is None:
+        print("bench_piper: skipped, the piper extra is not installed", file=sys.stderr)
+        return []
     with tempfile.TemporaryDirectory(prefix="bench-piper-") as scratch:
         scratch = Path(scratch)
         model = build_voice(scratch / "voice", "synthetic")
