@@ -18,6 +18,7 @@ them the same way:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -101,7 +102,7 @@ def clip_levels(
     samples: np.ndarray, start_frame: int, rate: int, kind: SegmentKind, sos: np.ndarray | None = None
 ) -> ClipLevels:
     """Measure one clip (float samples, full scale 1.0) placed at ``start_frame``."""
-    from scipy.signal import resample_poly, sosfilt
+    from scipy.signal import sosfilt
 
     step = bin_frames(rate)
     weighted = sosfilt(k_weighting(rate) if sos is None else sos, samples)
@@ -109,8 +110,61 @@ def clip_levels(
     offset = start_frame - first_bin * step
     bins = (offset + np.arange(len(samples))) // step
     energies = np.bincount(bins, weights=weighted * weighted) if len(samples) else np.zeros(1)
-    peak = float(np.max(np.abs(resample_poly(samples, OVERSAMPLING, 1)))) if len(samples) else 0.0
-    return ClipLevels(kind, first_bin, energies, peak)
+    return ClipLevels(kind, first_bin, energies, true_peak(samples))
+
+
+PEAK_BLOCK = 256
+"""Samples per block when looking for the blocks worth oversampling."""
+PEAK_CONTEXT = 32
+"""Samples of context on each side of an oversampled run (the resampling filter spans 10)."""
+
+
+@functools.cache
+def _interpolator(oversampling: int) -> np.ndarray:
+    """The low-pass filter ``resample_poly`` designs for itself, designed once."""
+    from scipy.signal import firwin
+
+    half = 10 * oversampling
+    return firwin(2 * half + 1, 1 / oversampling, window=("kaiser", 5.0))
+
+
+def true_peak(samples: np.ndarray, oversampling: int = OVERSAMPLING) -> float:
+    """Highest absolute value of the signal oversampled ``oversampling`` times.
+
+    Only the blocks whose own samples come within 6 dB of the clip's highest sample are
+    oversampled (runs of them at once, with context): between samples, speech overshoots
+    its samples by a fraction of a dB, never by 6. Oversampling the whole clip gives the
+    same value and costs about twenty times more, the largest share of measuring an hour.
+
+    >>> import numpy as np
+    >>> from scipy.signal import resample_poly
+    >>> t = np.arange(22050)
+    >>> tone = np.hanning(22050) * np.sin(2 * np.pi * 5512.5 * t / 22050 + np.pi / 4)  # samples miss the crests
+    >>> round(float(np.max(np.abs(tone))), 2), round(true_peak(tone), 2)
+    (0.71, 1.0)
+    >>> bool(abs(true_peak(tone) - np.max(np.abs(resample_poly(tone, 4, 1)))) < 1e-12)
+    True
+    >>> true_peak(np.zeros(10)), true_peak(np.zeros(0))
+    (0.0, 0.0)
+    """
+    from scipy.signal import resample_poly
+
+    magnitude = np.abs(samples)
+    if not len(samples) or not magnitude.max() > 0:
+        return 0.0
+    blocks = -(-len(samples) // PEAK_BLOCK)
+    padded = np.zeros(blocks * PEAK_BLOCK)
+    padded[: len(samples)] = magnitude
+    loud = padded.reshape(blocks, PEAK_BLOCK).max(axis=1) >= magnitude.max() / 2
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], loud.astype(np.int8), [0]])))
+    peak = 0.0
+    for first, stop in zip(edges[::2], edges[1::2]):
+        start, end = first * PEAK_BLOCK, min(len(samples), stop * PEAK_BLOCK)
+        lo, hi = max(0, start - PEAK_CONTEXT), min(len(samples), end + PEAK_CONTEXT)
+        fine = resample_poly(samples[lo:hi], oversampling, 1, window=_interpolator(oversampling))
+        inner = fine[(start - lo) * oversampling : (end - lo) * oversampling]
+        peak = max(peak, float(np.max(np.abs(inner))))
+    return peak
 
 
 def gated_loudness(energies: np.ndarray, step: int) -> float:
