@@ -95,3 +95,16 @@ def test_pipeline_for_lists_steps():
     assert n.pipeline_for("en") == n.ENGLISH
     assert n.pipeline_for("de") == n.NEUTRAL
     assert n.speak_urls not in n.pipeline_for("en", urls="drop")
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["normalize", "language", "lexicon", "voices", "resolve"],
+)
+def test_doctests(module):
+    """The examples in the speech modules' docstrings hold."""
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"audio_articles.speech.{module}"))
+    assert result.failed == 0

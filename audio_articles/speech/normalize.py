@@ -221,7 +221,7 @@ _CODES = {
     "AUD": ("Australian dollar", "Australian dollars"), "CHF": ("Swiss franc", "Swiss francs"),
     "CNY": ("yuan", "yuan"), "INR": ("rupee", "rupees"),
 }
-_SYMBOL_AMOUNT = re.compile(r"(?P<symbol>US\$|[$€£¥₹])\s?" + _AMOUNT + _SCALE)
+_SYMBOL_AMOUNT = re.compile(r"(?P<symbol>US\$|[$€£¥₹])" + _AMOUNT + _SCALE)
 _AMOUNT_CODE = re.compile(_AMOUNT + _SCALE + r"\s?(?P<code>" + "|".join(_CODES) + r")\b")
 _SCALE_WORDS = {"bn": "billion", "m": "million", "k": "thousand"}
 
@@ -329,7 +329,9 @@ def dashes_as_pauses(text: str) -> str:
     >>> dashes_as_pauses("The plan — if it works — is bold")
     'The plan, if it works, is bold'
     """
-    return re.sub(r"\s*[\u2014\u2013]\s+|\s+[\u2014\u2013]\s*|\s*\u2014\s*", ", ", text)
+    # An en dash between two words without spaces ("Paris–Berlin") is a link, not a pause.
+    text = re.sub(r"(?:\s*(?:\u2014|(?<!\w)\u2013|\u2013(?!\w))\s*)+", ", ", text)
+    return re.sub(r",+(?=[.,;:!?])", "", _tidy(text)).strip()
 
 
 NEUTRAL: tuple[TextFn, ...] = (fold_whitespace, drop_emoji, keep_link_domains, dashes_as_pauses)
@@ -341,16 +343,17 @@ ENGLISH: tuple[TextFn, ...] = (
     speak_emails,
     speak_urls,
     expand_abbreviations,
-    join_initials,
     speak_times,
     speak_currency,
     speak_decades,
     speak_ranges,
     speak_units,
     speak_symbols,
+    join_initials,
     dashes_as_pauses,
 )
-"""Steps for English text, in order (money before ranges: "$5-$10")."""
+"""Steps for English text, in order: money before ranges ("$5-$10"); initials after every
+step that writes words, since whether their full stop stays depends on the next word."""
 
 PIPELINE = ENGLISH
 """The default pipeline (English)."""

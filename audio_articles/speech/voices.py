@@ -32,6 +32,13 @@ RANGES: dict[str, tuple[float, float]] = {
     "pause_before": (0, 10000),
     "pause_after": (0, 10000),
 }
+FRAMING_KEYS = ("intro", "outro", "intro_jingle", "outro_jingle")
+"""Spoken intro and outro (templates), and sound files played before and after."""
+DEFAULT_INTRO = "{title}{by_author}."
+"""``intro = true``: "<title>, by <author>." (without the byline when there is no author)."""
+DEFAULT_OUTRO = "That was {title}{by_author}."
+FRAMING_FIELDS = ("title", "author", "by_author", "date")
+"""Placeholders an intro or outro template may use."""
 ENGINE_KEYS = ("engine", "model", "speaker")
 """Which engine speaks a kind; for Piper, the voice file and speaker."""
 CHOICE_KEYS = ("language", "gender", "fallback")
@@ -40,7 +47,7 @@ GENDERS = ("female", "male")
 KIND_KEYS = {"voice", *RANGES, *ENGINE_KEYS, *CHOICE_KEYS}
 TOP_KEYS = {
     "name", "description", "paragraph_pause", "section_pause", "urls", "lexicon", "defaults",
-    *(k.value for k in SegmentKind),
+    *(k.value for k in SegmentKind), *FRAMING_KEYS,
 }
 
 
@@ -77,6 +84,14 @@ class Profile:
     """Links and e-mail addresses: "domain" ("nasa dot gov") or "drop"."""
     lexicon: Lexicon = field(default_factory=Lexicon)
     """Respellings for every article read with this profile (the project's are added later)."""
+    intro: str = ""
+    """Template spoken before the article, e.g. "{title}, by {author}." ("" for none)."""
+    outro: str = ""
+    """Template spoken after the article ("" for none)."""
+    intro_jingle: Path | None = None
+    """Sound file played first (any format ffmpeg reads)."""
+    outro_jingle: Path | None = None
+    """Sound file played last."""
 
     def settings(self, kind: SegmentKind) -> KindSettings:
         return self.kinds[kind]
@@ -182,9 +197,21 @@ def key_location(path: Path, table: str | None, key: str) -> str:
     return str(path)
 
 
+@dataclass(frozen=True)
+class _KeyPlace:
+    """Where a key is, found only when an error message is formatted."""
+
+    path: Path
+    table: str | None
+    key: str
+
+    def __str__(self) -> str:
+        return key_location(self.path, self.table, self.key)
+
+
 def _check_table(table: dict, where: str, path: Path) -> None:
     for key, value in table.items():
-        at = key_location(path, where, key)
+        at = _KeyPlace(path, where, key)
         if key not in KIND_KEYS:
             raise ProfileError(
                 f"{at}: unknown key {where}.{key}; allowed keys: {', '.join(sorted(KIND_KEYS))}"
@@ -319,6 +346,7 @@ def profile_from_dict(data: dict, path: Path) -> Profile:
         source=path,
         urls=_urls_mode(data, path),
         lexicon=_profile_lexicon(data, path),
+        **_framing(data, path),
     )
 
 
@@ -341,3 +369,37 @@ def _profile_lexicon(data: dict, path: Path) -> Lexicon:
         return lexicon_from_mapping(value, f"{path} [lexicon]")
     except LexiconError as err:
         raise ProfileError(str(err)) from None
+
+
+def _framing(data: dict, path: Path) -> dict:
+    """The intro/outro templates (``true`` for the default ones) and jingle paths (beside the
+    profile when relative), checked now so a typo fails before any speech is rendered."""
+    found: dict = {}
+    for key, default in (("intro", DEFAULT_INTRO), ("outro", DEFAULT_OUTRO)):
+        value = data.get(key, "")
+        if value is True:
+            value = default
+        elif value is False:
+            value = ""
+        if not isinstance(value, str):
+            raise ProfileError(f"{key_location(path, None, key)}: {key} must be text such as \"{default}\", or true")
+        try:
+            value.format_map({name: "" for name in FRAMING_FIELDS})
+        except (KeyError, ValueError, IndexError) as err:
+            raise ProfileError(
+                f"{key_location(path, None, key)}: {key} = {value!r} is not a valid template ({err});"
+                f" use {', '.join('{' + n + '}' for n in FRAMING_FIELDS)}"
+            ) from None
+        found[key] = value.strip()
+    for key in ("intro_jingle", "outro_jingle"):
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise ProfileError(f"{key_location(path, None, key)}: {key} must be the path of a sound file")
+        file = Path(value).expanduser()
+        file = file if file.is_absolute() else Path(path).parent / file
+        if not file.is_file():
+            raise ProfileError(f"{key_location(path, None, key)}: {key} file {str(file)!r} not found")
+        found[key] = file
+    return found
