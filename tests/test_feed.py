@@ -460,3 +460,26 @@ def test_doctests_of_the_feed_modules():
 
     for module in (cover, dates, rss, settings, site, slugs):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_episode_tags_carry_the_podcast_title_and_cover(built):
+    for episode in built.episodes:
+        tags = ID3(built.folder / "episodes" / episode.audio_name)
+        assert tags["TALB"].text[0] == "Local & <Harbour> News"
+        (picture,) = tags.getall("APIC")
+        assert picture.data == (built.folder / "cover.png").read_bytes()
+
+
+def test_new_cover_rerenders_the_episodes_with_it(tmp_path):
+    from audio_articles.feed.cover import solid_png
+
+    articles = write_articles(tmp_path / "articles")
+    feed_dir = tmp_path / "feed"
+    build([articles], feed_dir)
+    cover = tmp_path / "new.png"
+    cover.write_bytes(solid_png(1500, (10, 120, 60)))
+    result = build([articles], feed_dir, image=str(cover))
+    assert len(result.rendered) == 3
+    for episode in result.episodes:
+        (picture,) = ID3(feed_dir / "episodes" / episode.audio_name).getall("APIC")
+        assert picture.data == cover.read_bytes()

@@ -73,6 +73,8 @@ def test_one_player_and_chapter_list_per_episode(page, feed):
     players = page.all("audio")
     assert [p["src"] for p in players] == [f"episodes/{e.audio_name}" for e in feed.episodes]
     assert all("controls" in p for p in players)
+    assert [t["src"] for t in page.all("track")] == [f"episodes/{e.transcript_name}" for e in feed.episodes]
+    assert all(t["kind"] == "captions" for t in page.all("track"))
     links = [a for a in page.all("a") if "data-start" in a]
     expected = []
     for episode in feed.episodes:

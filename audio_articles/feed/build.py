@@ -93,7 +93,7 @@ def find_article_files(sources: Sequence[Path]) -> list[Path]:
     return found
 
 
-def read_sources(paths: Sequence[Path]) -> list[Source]:
+def read_sources(paths: Sequence[Path], max_bytes: int) -> list[Source]:
     """Read and parse every article before rendering any, so bad input fails early."""
     sources: dict[str, Source] = {}
     for path in paths:
@@ -105,18 +105,21 @@ def read_sources(paths: Sequence[Path]) -> list[Source]:
                 f"two articles are named {key} ({sources[key].path} and {path}); "
                 "episodes are identified by file name, so rename one"
             )
-        text = read_article_text(path)
+        text = read_article_text(path, max_bytes)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        sources[key] = Source(path, key, digest, load_article(path))
+        sources[key] = Source(path, key, digest, load_article(path, max_bytes))
     return list(sources.values())
 
 
 def render_signature(profile: Profile, options: Options) -> str:
-    """What besides the text decides an episode's audio; part of its hash."""
+    """What besides the text decides an episode's file; part of its hash."""
     engine = options.engine
     # The engine's name, never its instance: creating pyttsx3 here would break worker processes.
     engine_id = engine if isinstance(engine, str) else getattr(engine, "name", type(engine).__name__)
-    return repr((RENDER_VERSION, replace(profile, source=None), engine_id, options.mp3))
+    cover = hashlib.sha256(options.cover.read_bytes()).hexdigest() if options.cover else None
+    # Every option that shapes the file (voices, language, loudness, tags, …), not how it runs.
+    shaping = replace(options, engine=engine_id, cover=cover, profile=None, workers=0, cache_dir=None, use_cache=True)
+    return repr((RENDER_VERSION, replace(profile, source=None), shaping))
 
 
 def first_paragraph(article: Article) -> str:
@@ -197,7 +200,7 @@ def build_feed(
     folder = Path(folder)
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)  # one first-seen time per run
     # Bad input fails before the folder is created or anything is written.
-    found = read_sources(find_article_files([Path(source) for source in sources]))
+    found = read_sources(find_article_files([Path(source) for source in sources]), options.max_bytes)
     settings = merge_settings(load_settings(folder) if folder.is_dir() else None, replace(change, image=None))
     profile = options.profile or load_profile(settings.voices or options.voices)
     cover = read_cover(Path(change.image)) if change.image else None
@@ -213,6 +216,8 @@ def build_feed(
         save_settings(folder, settings)
 
         episodes = load_state(folder)
+        # Each MP3 carries the podcast's title as its album and the cover as its picture.
+        options = replace(options, album=settings.title, cover=folder / settings.image)
         signature = render_signature(profile, options)
         stale = [
             source
@@ -299,7 +304,6 @@ def _render_episode(
         guid=guid,
         slug=slug,
         published=published,
-        source=str(source.path),
         source_hash=_episode_hash(source, signature),
         title=article.title,
         description=first_paragraph(article),

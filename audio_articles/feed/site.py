@@ -119,7 +119,9 @@ def _episode_html(episode: Episode) -> str:
         + "</p>",
         f"<p>{escape(episode.description)}</p>" if episode.description else "",
         f'<audio id="{player_id}" controls preload="metadata" src="{escape(audio, quote=True)}"'
-        f' aria-label="{escape(episode.title, quote=True)}"></audio>',
+        f' aria-label="{escape(episode.title, quote=True)}">'
+        f'<track kind="captions" label="Transcript" srclang="{escape(episode.language or "en", quote=True)}"'
+        f' src="{EPISODES_FOLDER}/{escape(episode.transcript_name, quote=True)}"></audio>',
     ]
     if episode.chapters:
         lines.append(f'<nav aria-label="Chapters of {escape(episode.title, quote=True)}">')

@@ -7,7 +7,7 @@ nothing writes the same bytes; a record's guid, slug and pubDate are set once an
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -31,8 +31,6 @@ class Episode:
     """File name stem under episodes/; chosen once, never changed."""
     published: str
     """pubDate as ISO 8601 UTC: the article's date, else when it first entered the feed."""
-    source: str
-    """Path of the article file when it was last rendered."""
     source_hash: str
     """Hash of the article's bytes and the render settings; a change means re-render."""
     title: str
@@ -77,10 +75,14 @@ def load_state(folder: Path) -> dict[str, Episode]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         records = data["episodes"]
+        known = {f.name for f in fields(Episode)}
         episodes = [
-            Episode(**{**record, "chapters": tuple(Chapter(**chapter) for chapter in record["chapters"])})
+            Episode(**{
+                **{key: value for key, value in record.items() if key in known},
+                "chapters": tuple(Chapter(**chapter) for chapter in record["chapters"]),
+            })
             for record in records
-        ]
+        ]  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise InputError(
             f"{path} is damaged ({err}); delete it to rebuild every episode on the next run"
