@@ -15,11 +15,12 @@ from pathlib import Path
 from .audio.assemble import pcm_chunks, place_clips
 from .audio.encode import Mp3Settings, cover_kind, encode_audio
 from .audio.formats import check_sample_rate, format_for, format_named
+from .audio.jingles import with_jingles
 from .audio.loudness import LoudnessPlan, balanced, loudness_plan, no_change
 from .files import DEFAULT_MAX_BYTES, atomic_output, is_markdown, read_article_text
 from .model import Article, SpeechJob, Tags, Timeline
 from .parsing import parse_article
-from .plan import chapter_marks, gaps_ms, plan_speech
+from .plan import chapter_marks, gaps_ms, plan_speech, with_intro_outro
 from .speech.cache import ClipCache, default_cache_dir
 from .speech.engines import Engine
 from .speech.render import render_clips
@@ -167,11 +168,11 @@ def render_article(
         profile = with_piper_model(profile, options.model, options.speaker)
     from .speech.resolve import engine_catalog
 
-    jobs: list[SpeechJob] = plan_speech(
-        article, profile, language=options.language, catalog=engine_catalog(options.engine)
-    )
+    catalog = engine_catalog(options.engine)
+    jobs: list[SpeechJob] = plan_speech(article, profile, language=options.language, catalog=catalog)
     if not jobs:
         raise InputError(f"{article.title!r} has nothing left to say once clutter is removed")
+    jobs = with_intro_outro(article, jobs, profile, catalog=catalog)
     done = 0
 
     def tick(count: int) -> None:
@@ -185,6 +186,7 @@ def render_article(
         (options.cache_dir or default_cache_dir()) if options.use_cache else Path(scratch)
     ).in_use() as cache:
         clips = render_clips(jobs, cache, options.engine, options.workers, tick)
+        jobs, clips = with_jingles(jobs, clips, profile.intro_jingle, profile.outro_jingle, Path(scratch))
         placements, timeline = place_clips(jobs, clips, gaps_ms(article, jobs, profile), chapter_marks(article))
         rate = clips[0].sample_rate
         plan = (

@@ -78,6 +78,53 @@ def plan_speech(
     return jobs
 
 
+def framing_text(template: str, article: Article) -> str:
+    """An intro or outro template filled in for one article.
+
+    >>> a = Article("Tides", (), author="Ines Calder")
+    >>> framing_text("{title}{by_author}.", a), framing_text("{title}{by_author}.", Article("Tides", ()))
+    ('Tides, by Ines Calder.', 'Tides.')
+    """
+    fields = {
+        "title": article.title,
+        "author": article.author or "",
+        "by_author": f", by {article.author}" if article.author else "",
+        "date": article.date or "",
+    }
+    return " ".join(template.format_map(fields).split())
+
+
+def with_intro_outro(
+    article: Article, jobs: list[SpeechJob], profile: Profile, *, catalog: VoiceCatalog | None = None
+) -> list[SpeechJob]:
+    """``jobs`` with the profile's spoken intro first and outro last, in the notice voice.
+
+    They are planned like any segment (lexicon, speech-ready text, voice for the article's
+    language); the intro is numbered 0 and the outro one past the last segment, so the
+    article's own segment numbers do not change.
+    """
+    from dataclasses import replace
+
+    from .model import Section, Segment
+
+    if not jobs or not (profile.intro or profile.outro):
+        return jobs
+    last = jobs[-1]
+    framed = list(jobs)
+    for template, index, paragraph in (
+        (profile.outro, last.index + 1, last.paragraph + 1),
+        (profile.intro, 0, 0),
+    ):
+        text = framing_text(template, article) if template else ""
+        if not text:
+            continue
+        alone = Article(article.title, (Section("", (Segment(SegmentKind.NOTICE, text, 1),)),), language=last.language)
+        job = plan_speech(alone, profile, language=last.language, catalog=catalog)[0]
+        job = replace(job, index=index, paragraph=paragraph)
+        framed = [job, *framed] if index == 0 else [*framed, job]
+    return framed
+
+
 def gaps_ms(article: Article, jobs: list[SpeechJob], profile: Profile) -> list[int]:
     """Silence after each job: the longest pause asked for at that boundary; 0 after the last."""
     section_starts = set()

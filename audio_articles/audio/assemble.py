@@ -125,6 +125,7 @@ def timeline_of(placements: Sequence[Placement], marks: Sequence[ChapterMark], r
             end_ms=_ms(p.end_frame, rate),
         )
         for p in placements
+        if p.job.text  # jingles have no text: nothing to transcribe
     )
     start_of = {p.job.index: p.start_frame for p in placements}
     starts = [0 if n == 0 else start_of[mark.first_index] for n, mark in enumerate(marks)]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..model import SegmentKind
+from ..model import SegmentKind, SpeechJob
 from .assemble import Placement, clip_audio
 
 TARGET_MONO_LUFS = -19.0
@@ -84,7 +84,8 @@ def k_weighting(rate: int) -> np.ndarray:
 class ClipLevels:
     """One clip's contribution to the programme's loudness."""
 
-    kind: SegmentKind
+    kind: SegmentKind | str
+    """Balance group: the segment kind, or "jingle"."""
     first_bin: int
     """Index of the programme's 100 ms bin where the clip starts."""
     energies: np.ndarray
@@ -323,6 +324,15 @@ def no_change(target_lufs: float | None = None) -> LoudnessPlan:
 
 
 
+JINGLE = "jingle"
+"""Balance group of the profile's jingles: music is levelled apart from the voices."""
+
+
+def balance_group(job: SpeechJob) -> SegmentKind | str:
+    """What a clip is balanced with: its segment kind, or the jingles' group (no text)."""
+    return job.kind if job.text else JINGLE
+
+
 def measure(placements: Sequence[Placement]) -> list[ClipLevels]:
     """Levels of every placed clip, reading one clip at a time (exactly the audio that
     ``pcm_chunks`` streams, before any gain)."""
@@ -330,7 +340,7 @@ def measure(placements: Sequence[Placement]) -> list[ClipLevels]:
         return []
     rate = placements[0].clip.sample_rate
     sos = k_weighting(rate)
-    return [clip_levels(clip_audio(p), p.start_frame, rate, p.job.kind, sos) for p in placements]
+    return [clip_levels(clip_audio(p), p.start_frame, rate, balance_group(p.job), sos) for p in placements]
 
 
 def loudness_plan(placements: Sequence[Placement], channels: int = 1, target_lufs: float | None = None) -> LoudnessPlan:
@@ -342,7 +352,7 @@ def loudness_plan(placements: Sequence[Placement], channels: int = 1, target_luf
 
 def balanced(placements: Sequence[Placement], plan: LoudnessPlan) -> list[Placement]:
     """The placements with each clip's balance gain set (applied while streaming)."""
-    return [replace(p, gain_db=plan.kind_gains_db.get(p.job.kind, 0.0)) for p in placements]
+    return [replace(p, gain_db=plan.kind_gains_db.get(balance_group(p.job), 0.0)) for p in placements]
 
 
 def programme_gain(placements: Sequence[Placement], channels: int = 1, target_lufs: float | None = None) -> float:
