@@ -56,8 +56,15 @@ demo: setup
 	$(BIN)/audio-articles convert samples/city-library-reopens.txt -o out/city-library-reopens.mp3
 	@echo "Listen to out/city-library-reopens.mp3; its chapters: ffprobe -v error -show_chapters out/city-library-reopens.mp3"
 
+# The tests run with networking unavailable (a new network namespace with only loopback)
+# where the system allows it, to show that nothing reaches for the network.
+OFFLINE := $(shell unshare -n true 2>/dev/null && echo yes)
+ifeq ($(OFFLINE),yes)
+RUN_OFFLINE := AUDIO_ARTICLES_TESTS_OFFLINE=1 unshare -n sh -c 'ip link set lo up 2>/dev/null; exec "$$@"' offline
+endif
+
 test: setup
-	$(BIN)/python -m pytest
+	$(RUN_OFFLINE) $(BIN)/python -m pytest
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not engine"
