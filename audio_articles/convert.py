@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .audio import parallel
 from .audio.assemble import pcm_chunks, place_clips
 from .audio.encode import Mp3Settings, cover_kind, encode_audio
 from .audio.formats import check_sample_rate, format_for, format_named
@@ -202,16 +203,29 @@ def render_article(
             description=article_description(article),
         )
         with atomic_output(output) as temp:
-            encode_audio(
-                pcm_chunks(balanced(placements, plan)),
-                rate,
-                temp,
-                tags,
-                timeline.chapters,
-                options.mp3,
-                output_format,
-                plan.filters(rate, output_format.limiter_ceiling_dbtp),
-            )
+            if parallel.worth_it(output_format, placements, options.workers):
+                # Parts encoded on every core; chapter times come from the frames written.
+                timeline = parallel.encode_mp3_parallel(
+                    balanced(placements, plan),
+                    chapter_marks(article),
+                    temp,
+                    tags,
+                    options.mp3,
+                    plan.filters(rate, output_format.limiter_ceiling_dbtp),
+                    options.workers,
+                    (lambda done, total: progress("encode", done, total)) if progress else None,
+                )
+            else:
+                encode_audio(
+                    pcm_chunks(balanced(placements, plan)),
+                    rate,
+                    temp,
+                    tags,
+                    timeline.chapters,
+                    options.mp3,
+                    output_format,
+                    plan.filters(rate, output_format.limiter_ceiling_dbtp),
+                )
     return ConvertResult(
         output=output,
         article=article,

@@ -1,0 +1,276 @@
+"""MP3 encoding on every core: the programme is cut at pauses into parts, each part is
+encoded by its own ffmpeg, and the MP3 frames are joined.
+
+MP3 encoding, not speech synthesis, is the slow stage, and LAME uses one core. MP3 frames
+can simply be concatenated, so the programme is cut in the middle of pauses into parts of
+a few minutes, the parts are encoded at the same time (bare frames: no ID3 tag, no Xing
+header), and a final ``ffmpeg -c copy`` joins them and adds tags, cover and chapters from
+``encode.ffmetadata`` in one pass.
+
+Each part begins with the encoder's priming delay and ends padded to a whole frame, so
+the audio of a later part lands a little later than in one long encode. The chapter
+times are therefore computed from the frames actually written (each part's frame count
+times the samples per frame), not from the programme plan; the leading silence of each
+part is shortened by the priming delay, so pauses keep their length.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..errors import AudioError, OutputError
+from ..model import ChapterMark, Tags, Timeline
+from .assemble import Placement, pcm_chunks, timeline_of
+from .encode import EncodeSettings, _codec_args, _cover_args, ffmetadata, ffmpeg
+from .formats import MP3, AudioFormat
+
+PART_SECONDS = 300
+"""Preferred length of one part: short parts keep every core busy to the end."""
+MIN_PART_SECONDS = 20
+"""Programmes shorter than two parts of this are encoded in one piece (no gain)."""
+LAME_PRIMING = 1105
+"""Samples of silence before the first input sample when a LAME frame stream is decoded
+from its very first sample: 576 of encoder delay plus 529 of decoder delay."""
+DECODER_SKIP = 529
+"""Samples that decoders honouring the Xing/LAME header (ffmpeg, most players) drop at the
+start of the joined file, whose header records no encoder delay."""
+
+EncodeProgress = Callable[[int, int], None]
+"""Called as progress(frames_done, frames_total) while PCM is encoded."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A run of placed clips encoded by one ffmpeg."""
+
+    first: int
+    """Index of its first placement."""
+    stop: int
+    """Index after its last placement."""
+    lead: int
+    """Frames of silence before its first clip."""
+    tail: int
+    """Frames of silence after its last clip (the part's share of the pause)."""
+
+
+@dataclass(frozen=True)
+class MpegStream:
+    """What a run of MPEG audio frames holds."""
+
+    frames: int
+    samples_per_frame: int
+    sample_rate: int
+
+    @property
+    def samples(self) -> int:
+        return self.frames * self.samples_per_frame
+
+
+_BITRATES_KBPS = {
+    1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1 layer III
+    2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),  # MPEG-2/2.5 layer III
+}
+_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def frame_header(header: bytes) -> tuple[int, int, int]:
+    """(frame bytes, samples per frame, sample rate) of an MPEG layer III frame header.
+
+    >>> frame_header(bytes([0xFF, 0xF3, 0x80, 0xC4]))  # MPEG-2, 64 kbit/s, 22 050 Hz
+    (208, 576, 22050)
+    >>> frame_header(bytes([0xFF, 0xFB, 0x92, 0x64]))  # MPEG-1, 128 kbit/s, 44 100 Hz, padded
+    (418, 1152, 44100)
+    """
+    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+        raise AudioError("the encoder wrote something that is not an MP3 frame; check the ffmpeg install")
+    version = (header[1] >> 3) & 3
+    layer = (header[1] >> 1) & 3
+    bitrate_index, rate_index, padding = header[2] >> 4, (header[2] >> 2) & 3, (header[2] >> 1) & 1
+    if version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:
+        raise AudioError("the encoder wrote an MP3 frame this tool cannot join (not layer III)")
+    mpeg1 = version == 3
+    rate = _RATES[version][rate_index]
+    bitrate = _BITRATES_KBPS[1 if mpeg1 else 2][bitrate_index] * 1000
+    samples = 1152 if mpeg1 else 576
+    return samples // 8 * bitrate // rate + padding, samples, rate
+
+
+def count_frames(path: Path) -> MpegStream:
+    """Walk the frame headers of a bare MPEG layer III file (no tags) and count them."""
+    frames = 0
+    samples = rate = 0
+    with open(path, "rb") as handle:
+        while header := handle.read(4):
+            size, samples, rate = frame_header(header)
+            handle.seek(size - 4, 1)
+            frames += 1
+    return MpegStream(frames, samples, rate)
+
+
+def plan_parts(placements: Sequence[Placement], count: int) -> list[Part]:
+    """Cut the programme into about ``count`` parts of equal length, each cut in the middle
+    of the pause nearest the ideal place (never inside speech)."""
+    total = placements[-1].end_frame + placements[-1].gap_after
+    candidates = [n for n, p in enumerate(placements[:-1]) if p.gap_after > 0]
+    cuts: list[int] = []
+    for k in range(1, count):
+        target = total * k // count
+        best = min(candidates, key=lambda n: abs(placements[n].end_frame - target), default=None)
+        if best is not None and best not in cuts and (not cuts or best > cuts[-1]):
+            cuts.append(best)
+    parts = []
+    first, lead = 0, placements[0].start_frame
+    for cut in cuts:
+        gap = placements[cut].gap_after
+        parts.append(Part(first, cut + 1, lead, gap // 2))
+        first, lead = cut + 1, gap - gap // 2
+    parts.append(Part(first, len(placements), lead, placements[-1].gap_after))
+    return parts
+
+
+def part_count(placements: Sequence[Placement], workers: int) -> int:
+    """How many parts: at least one per worker, more for long programmes (load balance)."""
+    rate = placements[0].clip.sample_rate
+    seconds = (placements[-1].end_frame + placements[-1].gap_after) / rate
+    if workers < 2 or seconds < 2 * MIN_PART_SECONDS:
+        return 1
+    return max(min(workers, int(seconds // MIN_PART_SECONDS)), math.ceil(seconds / PART_SECONDS))
+
+
+def worth_it(fmt: AudioFormat, placements: Sequence[Placement], workers: int) -> bool:
+    """Whether to encode in parts: MP3 output, several workers, a programme long enough."""
+    return fmt.muxer == "mp3" and bool(placements) and part_count(placements, workers) > 1
+
+
+def _part_pcm(placements: Sequence[Placement], part: Part, gain_db: float, compensation: int):
+    """A part's PCM: its lead silence (shortened by the priming delay), clips, tail."""
+    lead = max(0, part.lead - compensation)
+    if lead:
+        yield bytes(2 * lead)
+    clips = [*placements[part.first : part.stop - 1], replace(placements[part.stop - 1], gap_after=part.tail)]
+    yield from pcm_chunks(clips, gain_db)
+
+
+def part_command(sample_rate: int, output: Path, settings: EncodeSettings, filters: Sequence[str]) -> list[str]:
+    """ffmpeg reading mono PCM on stdin and writing bare MP3 frames (no tag, no Xing header)."""
+    out_rate = settings.sample_rate or sample_rate
+    command = [
+        ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+        "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
+    ]  # fmt: skip
+    if settings.channels == 2:
+        filters = [*filters, "pan=stereo|c0=c0|c1=c0"]
+    if filters:
+        command += ["-af", ",".join(filters)]
+    command += ["-ac", str(settings.channels), "-ar", str(out_rate), *_codec_args(MP3, settings)]
+    return [*command, "-write_xing", "0", "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", str(output)]
+
+
+def _run_ffmpeg(command: list[str], chunks, what: str, on_chunk: Callable[[int], None] | None = None) -> None:
+    """Run ffmpeg feeding ``chunks`` on stdin; a clear error when it fails."""
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        try:
+            for chunk in chunks:
+                process.stdin.write(chunk)
+                if on_chunk:
+                    on_chunk(len(chunk) // 2)
+            process.stdin.close()
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early; its stderr says why
+        stderr = process.stderr.read().decode("utf-8", "replace")
+        code = process.wait()
+    if code != 0:
+        if "No space left" in stderr:
+            raise OutputError(f"disk full while writing {what}; free some space and run again")
+        last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {code}"
+        raise AudioError(f"ffmpeg failed to encode {what}: {last}")
+
+
+def retimed(placements: Sequence[Placement], parts: Sequence[Part], streams: Sequence[MpegStream]) -> list[Placement]:
+    """The placements where the joined file really has them (in programme frames, from
+    the frames each part holds); the last gap of each part reaches the next part."""
+    rate = placements[0].clip.sample_rate
+    out_rate = streams[0].sample_rate
+    to_frames = rate / out_rate
+    compensation = round(LAME_PRIMING * to_frames)
+    moved: list[Placement] = []
+    written = 0  # output samples in the parts before this one
+    part_starts = []
+    for part, stream in zip(parts, streams):
+        start = round((written + LAME_PRIMING - DECODER_SKIP) * to_frames) + max(0, part.lead - compensation)
+        part_starts.append(start)
+        written += stream.samples
+    total = round((written - DECODER_SKIP) * to_frames)
+    for k, part in enumerate(parts):
+        origin = placements[part.first].start_frame
+        end_of_part = part_starts[k + 1] if k + 1 < len(parts) else total
+        for n in range(part.first, part.stop):
+            p = placements[n]
+            start = part_starts[k] + p.start_frame - origin
+            moved.append(replace(p, start_frame=start))
+        last = moved[-1]
+        moved[-1] = replace(last, gap_after=max(0, end_of_part - last.end_frame))
+    return moved
+
+
+def encode_mp3_parallel(
+    placements: Sequence[Placement],
+    marks: Sequence[ChapterMark],
+    output: Path,
+    tags: Tags,
+    settings: EncodeSettings = EncodeSettings(),
+    filters: Sequence[str] = (),
+    workers: int = 2,
+    progress: EncodeProgress | None = None,
+) -> Timeline:
+    """Encode the placed programme into an MP3 at ``output`` (a temporary path) using up to
+    ``workers`` encoders at once; return the timeline of the file as written (its chapters
+    are the ones stored in it). ``filters`` are the loudness plan's ffmpeg filters."""
+    rate = placements[0].clip.sample_rate
+    parts = plan_parts(placements, part_count(placements, workers))
+    total = placements[-1].end_frame + placements[-1].gap_after
+    done = 0
+    lock = threading.Lock()
+
+    def advance(frames: int) -> None:
+        nonlocal done
+        with lock:
+            done += frames
+            if progress:
+                progress(min(done, total), total)
+
+    compensation = round(LAME_PRIMING * rate / (settings.sample_rate or rate))
+    with tempfile.TemporaryDirectory(prefix="audio-articles-parts-") as scratch:
+        paths = [Path(scratch) / f"part-{n:04d}.mp3" for n in range(len(parts))]
+
+        def encode(n: int) -> MpegStream:
+            command = part_command(rate, paths[n], settings, filters)
+            chunks = _part_pcm(placements, parts[n], 0.0, compensation)
+            _run_ffmpeg(command, chunks, f"part {n + 1} of {output.name}", advance)
+            return count_frames(paths[n])
+
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            streams = list(pool.map(encode, range(len(parts))))
+        if progress:
+            progress(total, total)  # the priming compensation fed a little less than planned
+        timeline_placements = retimed(placements, parts, streams)
+        timeline = timeline_of(timeline_placements, marks, rate)
+        meta = Path(scratch) / "tags.ffmeta"
+        meta.write_text(ffmetadata(tags, timeline.chapters, MP3), encoding="utf-8")
+        cover_in, cover_out = _cover_args(tags, MP3, 2)
+        joined = "concat:" + "|".join(str(path) for path in paths)
+        command = [
+            ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "mp3", "-i", joined, "-i", str(meta), *cover_in,
+            "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", *cover_out,
+            "-c:a", "copy", "-id3v2_version", str(settings.id3v2_version), "-f", "mp3", str(output),
+        ]  # fmt: skip
+        _run_ffmpeg(command, (), output.name)
+    return timeline

@@ -1,0 +1,190 @@
+"""Parallel MP3 encoding: parts cut at pauses, frames joined, chapters from the frames
+written. Checked by decoding with ffmpeg and reading tags with ffprobe and mutagen."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mutagen.id3 import ID3
+
+from audio_articles.audio import parallel
+from audio_articles.audio.assemble import place_clips
+from audio_articles.audio.encode import EncodeSettings, encode_mp3
+from audio_articles.audio.formats import M4B, MP3
+from audio_articles.convert import Options, convert
+from audio_articles.model import Tags
+from audio_articles.parsing import parse_article
+from audio_articles.plan import chapter_marks, gaps_ms, plan_speech
+from audio_articles.speech.cache import ClipCache
+from audio_articles.speech.render import render_clips
+from audio_articles.speech.voices import load_profile
+
+from .audio_checks import decode, ffprobe_chapters, ffprobe_format
+from .bench.longtext import long_article
+
+ONSET_LEVEL = 0.01
+"""Decoded sample magnitude (≈ −40 dBFS) taken as the start of speech."""
+TOLERANCE_S = 0.030
+
+
+def onset_after(samples: np.ndarray, start_s: float, rate: int = 22050) -> float:
+    """Seconds at which sound begins, searching from 100 ms before ``start_s``."""
+    first = max(0, int((start_s - 0.1) * rate))
+    loud = np.flatnonzero(np.abs(samples[first:]) > ONSET_LEVEL)
+    assert loud.size, f"no sound after {start_s:.3f} s"
+    return (first + int(loud[0])) / rate
+
+
+@pytest.fixture
+def programme(tmp_path, fake_engine):
+    """A placed programme of about two minutes from the fake engine."""
+    article = parse_article(long_article(2000, seed=3), markdown=False)
+    profile = load_profile(None)
+    jobs = plan_speech(article, profile)
+    clips = render_clips(jobs, ClipCache(tmp_path / "clips"), fake_engine)
+    marks = chapter_marks(article)
+    placements, timeline = place_clips(jobs, clips, gaps_ms(article, jobs, profile), marks)
+    return article, placements, marks, timeline
+
+
+def test_mp3_frame_counts_match_ffprobe(tmp_path, programme):
+    _, placements, _, _ = programme
+    part = tmp_path / "part.mp3"
+    command = parallel.part_command(22050, part, EncodeSettings(), [])
+    pcm = b"".join(parallel._part_pcm(placements, parallel.Part(0, 5, 0, 0), 0.0, 0))
+    subprocess.run(command, input=pcm, check=True)
+    packets = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_packets", "-show_entries", "stream=nb_read_packets",
+         "-of", "csv=p=0", str(part)],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    stream = parallel.count_frames(part)
+    assert stream.frames == int(packets) > 0
+    assert (stream.samples_per_frame, stream.sample_rate) == (576, 22050)
+
+
+def test_parts_are_cut_inside_pauses_and_cover_the_programme(programme):
+    _, placements, _, _ = programme
+    parts = parallel.plan_parts(placements, 4)
+    assert len(parts) == 4
+    assert parts[0].first == 0 and parts[-1].stop == len(placements)
+    for before, after in zip(parts, parts[1:]):
+        assert before.stop == after.first
+        # The pause at the cut is shared between the two parts, nothing lost or added.
+        assert before.tail + after.lead == placements[before.stop - 1].gap_after > 0
+    lengths = [placements[p.stop - 1].end_frame - placements[p.first].start_frame for p in parts]
+    assert max(lengths) < 1.6 * min(lengths)  # about equal
+
+
+def test_short_programmes_and_other_formats_are_encoded_in_one_piece(programme):
+    _, placements, _, _ = programme
+    assert parallel.worth_it(MP3, placements, 2)
+    assert not parallel.worth_it(MP3, placements, 1)
+    assert not parallel.worth_it(M4B, placements, 2)
+    assert not parallel.worth_it(MP3, placements[:3], 2)
+
+
+def _encode_both(tmp_path, programme, filters=()):
+    from audio_articles.audio.assemble import pcm_chunks
+
+    article, placements, marks, timeline = programme
+    tags = Tags(title=article.title, artist="Desk")
+    serial, joined = tmp_path / "serial.mp3", tmp_path / "joined.mp3"
+    encode_mp3(pcm_chunks(placements), 22050, serial, tags, timeline.chapters, EncodeSettings(), filters)
+    reported = []
+    written = parallel.encode_mp3_parallel(
+        placements, marks, joined, tags, EncodeSettings(), filters, workers=3,
+        progress=lambda done, total: reported.append((done, total)),
+    )  # fmt: skip
+    return timeline, serial, written, joined, reported
+
+
+def test_chapter_times_match_the_audio_within_30_ms(tmp_path, programme):
+    timeline, serial, written, joined, _ = _encode_both(tmp_path, programme)
+    audio = decode(joined)
+    chapters = ffprobe_chapters(joined)
+    assert [c["title"] for c in chapters] == [c.title for c in written.chapters]
+    assert len(chapters) == len(timeline.chapters) > 10
+    for chapter in chapters[1:]:
+        lag = onset_after(audio, chapter["start"]) - chapter["start"]
+        assert -0.005 <= lag <= TOLERANCE_S, chapter
+    # The same measure on the one-piece encode agrees within a few milliseconds.
+    reference = decode(serial)
+    for mine, theirs in zip(chapters[1:], ffprobe_chapters(serial)[1:]):
+        lag_joined = onset_after(audio, mine["start"]) - mine["start"]
+        lag_serial = onset_after(reference, theirs["start"]) - theirs["start"]
+        assert lag_joined == pytest.approx(lag_serial, abs=0.005)
+
+
+def test_every_segment_starts_where_the_timeline_says(tmp_path, programme):
+    _, _, written, joined, _ = _encode_both(tmp_path, programme)
+    audio = decode(joined)
+    for segment in written.segments[1:]:
+        lag = onset_after(audio, segment.start_ms / 1000) - segment.start_ms / 1000
+        assert -0.005 <= lag <= TOLERANCE_S, segment.text[:40]
+
+
+def test_joined_file_is_as_long_as_one_piece_and_tiled_by_chapters(tmp_path, programme):
+    timeline, serial, written, joined, reported = _encode_both(tmp_path, programme)
+    duration = float(ffprobe_format(joined)["duration"])
+    assert duration == pytest.approx(float(ffprobe_format(serial)["duration"]), abs=0.1)
+    assert written.duration_ms / 1000 == pytest.approx(duration, abs=0.03)
+    chapters = ffprobe_chapters(joined)
+    assert chapters[0]["start"] == 0
+    for before, after in zip(chapters, chapters[1:]):
+        assert before["end"] == pytest.approx(after["start"], abs=0.001)
+    assert chapters[-1]["end"] == pytest.approx(duration, abs=0.05)
+    assert reported[-1][0] == reported[-1][1]  # progress reaches the end
+
+
+def test_tags_and_an_ordered_table_of_contents_are_written_once(tmp_path, programme):
+    _, _, written, joined, _ = _encode_both(tmp_path, programme)
+    tags = ID3(joined)
+    assert str(tags["TIT2"]) == "A Long Year in a Small Town"
+    assert str(tags["TPE1"]) == "Desk"
+    assert len(tags.getall("CTOC")) == 1
+    starts = [chap.start_time for chap in tags.getall("CHAP")]
+    assert starts == sorted(starts) == [c.start_ms for c in written.chapters]
+    # One stream of frames: no second tag or Xing header in the middle of the file.
+    data = joined.read_bytes()
+    assert data.count(b"ID3") == 1
+    assert data.count(b"Xing") + data.count(b"Info") == 1
+
+
+def test_the_loudness_filters_apply_to_every_part(tmp_path, programme):
+    _, serial, _, joined, _ = _encode_both(tmp_path, programme, filters=["volume=-6dB"])
+    quiet, reference = decode(joined), decode(serial)
+    level = lambda x: 20 * np.log10(np.sqrt(np.mean(x**2)))  # noqa: E731
+    assert level(quiet) == pytest.approx(level(reference), abs=0.2)
+    loud_part = quiet[len(quiet) * 3 // 4 :]  # the last part too
+    assert np.max(np.abs(loud_part)) < 0.37 * 10 ** (-6 / 20) * 1.1
+
+
+def test_convert_uses_parts_on_several_cores_and_keeps_the_chapters(tmp_path, fake_engine):
+    source = tmp_path / "long.txt"
+    source.write_text(long_article(2000, seed=5), encoding="utf-8")
+    one = convert(source, tmp_path / "one.mp3", Options(engine=fake_engine, workers=1))
+    many = convert(source, tmp_path / "many.mp3", Options(engine=fake_engine, workers=2))
+    assert [c.title for c in many.timeline.chapters] == [c.title for c in one.timeline.chapters]
+    chapters = ffprobe_chapters(tmp_path / "many.mp3")
+    assert [round(c["start"] * 1000) for c in chapters] == [c.start_ms for c in many.timeline.chapters]
+    audio = decode(tmp_path / "many.mp3")
+    for chapter in chapters[1:]:
+        assert -0.005 <= onset_after(audio, chapter["start"]) - chapter["start"] <= TOLERANCE_S
+
+
+@pytest.mark.engine
+def test_real_speech_chapters_match_the_audio_on_the_parallel_path(tmp_path):
+    source = tmp_path / "long.txt"
+    source.write_text(long_article(900, seed=11), encoding="utf-8")
+    result = convert(source, tmp_path / "speech.mp3", Options(workers=2))
+    output = tmp_path / "speech.mp3"
+    chapters = ffprobe_chapters(output)
+    assert len(chapters) == len(result.timeline.chapters) > 5
+    assert float(ffprobe_format(output)["duration"]) > 2 * parallel.MIN_PART_SECONDS
+    audio = decode(output)
+    for chapter in chapters[1:]:
+        assert -0.005 <= onset_after(audio, chapter["start"]) - chapter["start"] <= TOLERANCE_S, chapter
