@@ -18,6 +18,7 @@ __all__ = [
     "Section",
     "Segment",
     "SegmentKind",
+    "build_feed",
     "convert",
     "parse_article",
 ]
@@ -28,3 +29,10 @@ def convert(*args, **kwargs):
     from .convert import convert as _convert
 
     return _convert(*args, **kwargs)
+
+
+def build_feed(*args, **kwargs):
+    """Create or update a podcast feed folder; see ``audio_articles.feed.build.build_feed``."""
+    from .feed import build_feed as _build_feed
+
+    return _build_feed(*args, **kwargs)

@@ -4,6 +4,6 @@ transcripts, index.html), rebuilt incrementally."""
 from __future__ import annotations
 
 from .build import FeedResult, build_feed
-from .settings import FeedSettings
+from .settings import FeedSettings, SettingsChange
 
-__all__ = ["FeedResult", "FeedSettings", "build_feed"]
+__all__ = ["FeedResult", "FeedSettings", "SettingsChange", "build_feed"]
