@@ -19,7 +19,7 @@ from .feed_helpers import BASE_URL, FIRST_SEEN, build, write_articles
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from audio_articles.errors import InputError, OutputError
+from audio_articles.errors import AudioArticlesError, InputError, OutputError
 from audio_articles.feed.build import LOCK_FILE, build_feed
 from audio_articles.feed.settings import SettingsChange
 from audio_articles.speech.engines.fake import FakeEngine
@@ -483,3 +483,31 @@ def test_new_cover_rerenders_the_episodes_with_it(tmp_path):
     for episode in result.episodes:
         (picture,) = ID3(feed_dir / "episodes" / episode.audio_name).getall("APIC")
         assert picture.data == cover.read_bytes()
+
+
+def test_an_article_with_nothing_to_say_is_named_before_any_rendering(tmp_path):
+    articles = write_articles(tmp_path / "articles")
+    (articles / "zz-ads.txt").write_text("Advertisement\n\nShare this article\n", encoding="utf-8")
+    engine = FakeEngine()
+    with pytest.raises(InputError, match="zz-ads.txt"):
+        build([articles], tmp_path / "feed", engine)
+    assert engine.calls == [] and not (tmp_path / "feed").exists()
+
+
+def test_a_render_failure_names_the_article_and_keeps_the_feed(tmp_path):
+    from audio_articles.errors import EngineError
+
+    articles = write_articles(tmp_path / "articles")
+    feed_dir = tmp_path / "feed"
+    build([articles], feed_dir)
+    before = (feed_dir / "feed.xml").read_bytes()
+    (articles / "storm.txt").write_text("Storm Warning\n\nWinds may reach gale force.\n", encoding="utf-8")
+
+    class Broken(FakeEngine):
+        def synthesize(self, text, voice, path):
+            raise EngineError("the engine wrote no audio")
+
+    with pytest.raises(AudioArticlesError, match=r"storm\.txt: .*wrote no audio") as caught:
+        build([articles], feed_dir, Broken())
+    assert caught.value.exit_code == EngineError.exit_code
+    assert (feed_dir / "feed.xml").read_bytes() == before

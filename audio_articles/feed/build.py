@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..audio.chapters import ChapterInfo, chapters_json, webvtt
 from ..convert import Options, load_article, render_article
-from ..errors import InputError, OutputError
+from ..errors import AudioArticlesError, InputError, OutputError
 from ..files import ARTICLE_SUFFIXES, atomic_output, read_article_text
 from ..model import Article, SegmentKind
 from ..speech.voices import Profile, load_profile
@@ -107,7 +107,10 @@ def read_sources(paths: Sequence[Path], max_bytes: int) -> list[Source]:
             )
         text = read_article_text(path, max_bytes)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        sources[key] = Source(path, key, digest, load_article(path, max_bytes))
+        article = load_article(path, max_bytes)
+        if next(article.segments(), None) is None:
+            raise InputError(f"{path} has nothing left to say once clutter is removed; fix it or leave it out")
+        sources[key] = Source(path, key, digest, article)
     return list(sources.values())
 
 
@@ -286,7 +289,12 @@ def _render_episode(
         moment = parse_date(article.date) or now
         published = moment.replace(microsecond=0).isoformat()
     episode_dir = folder / EPISODES_FOLDER
-    result = render_article(article, episode_dir / f"{slug}.mp3", profile, options)
+    try:
+        result = render_article(article, episode_dir / f"{slug}.mp3", profile, options)
+    except AudioArticlesError as error:
+        named = AudioArticlesError(f"{source.path}: {error}")  # say which article failed
+        named.exit_code = error.exit_code
+        raise named from None
     author = article.author or settings.author
     info = ChapterInfo(
         title=article.title,

@@ -113,7 +113,7 @@ def _episode_html(episode: Episode) -> str:
     lines = [
         f'<article id="{slug}" aria-labelledby="{heading_id}"{lang}>',
         f'<h2 id="{heading_id}">{title}</h2>',
-        f'<p class="meta"><time datetime="{published.date().isoformat()}">{published.strftime("%-d %B %Y")}</time>'
+        f'<p class="meta"><time datetime="{published.date().isoformat()}">{published.day} {published:%B %Y}</time>'
         f" · {_time_label(episode.duration_ms)}"
         + (f" · {escape(episode.author)}" if episode.author else "")
         + "</p>",
