@@ -25,6 +25,11 @@ from audio_articles.speech import normalize as n
         (n.expand_abbreviations, "Acme Corp. vs. the city", "Acme Corporation versus the city"),
         (n.expand_abbreviations, "i.e. the No. 5 bus", "that is the number 5 bus"),
         (n.expand_abbreviations, "a Ph.D. student", "a PhD student"),
+        (n.expand_abbreviations, "at 12 Main St. in Paris", "at 12 Main Street in Paris"),
+        (n.expand_abbreviations, "on Elm St. The fire spread", "on Elm Street. The fire spread"),
+        (n.expand_abbreviations, "on 5th Ave., then Mulholland Dr.", "on 5th Avenue, then Mulholland Drive."),
+        (n.expand_abbreviations, "Then St. Louis won", "Then Saint Louis won"),
+        (n.expand_abbreviations, "As Dr. Smith said", "As Doctor Smith said"),
         (n.expand_abbreviations, "the U.S. and e.g. Canada", "the U.S. and e.g. Canada"),  # espeak-ng reads these right
         (n.join_initials, "President V.V. Putin invited", "President V.V Putin invited"),
         (n.join_initials, "George W. Bush said", "George W Bush said"),

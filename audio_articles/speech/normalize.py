@@ -106,6 +106,12 @@ def keep_link_domains(text: str) -> str:
     return _URL.sub(lambda m: _url_with_punct(m, lambda host: re.sub(r"^www\.", "", host, flags=re.I)), text)
 
 
+# Words that usually open a sentence: a full stop before them is a sentence end.
+_SENTENCE_STARTERS = frozenset(
+    "The A An It Its He His She Her We Our They Their I In On At But And Or So Yet This That These"
+    " Those There Then Now Here When While If As After Before However Meanwhile Still For From With"
+    " By To Some Many Most No Not One What Who Why How Other Others Officials Police".split()
+)
 # Titles are always followed by a name: their full stop is not a sentence end, but
 # espeak-ng pauses on it as if it were ("Gov. Newsom" -> "gov. Newsom").
 _TITLES = {
@@ -116,6 +122,10 @@ _TITLES = {
 }
 _TITLE_BEFORE_NAME = re.compile(r"\b(Dr|Prof|Gov|Sen|Rep|Gen|Lt|Col|Capt|Sgt|Supt|Pres|Rev|Mt|Ft|St|Mr|Mrs|Ms)\.(?=\s+[A-Z])")
 _SUFFIX_AFTER_NAME = re.compile(r"(?<=[A-Za-z]),?\s+(Jr|Sr)\.(?=\s+[a-z])")
+
+_STREETS = {"St": "Street", "Dr": "Drive", "Ave": "Avenue", "Rd": "Road", "Blvd": "Boulevard", "Ln": "Lane"}
+# After a capitalised name, "St." and "Dr." are a street and a drive ("Elm St.", "Mulholland Dr.").
+_STREET = re.compile(r"\b(?P<name>[A-Z][a-z]+|\d+(?:st|nd|rd|th)) (St|Dr|Ave|Rd|Blvd|Ln)\.(?P<next>\s+[\w'’]+)?")
 
 _MONTHS = {
     "Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July",
@@ -132,6 +142,17 @@ _PHRASES = {
 _PHRASE = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in sorted(_PHRASES, key=len, reverse=True)) + r")")
 
 
+def _street(match: re.Match[str]) -> str:
+    name, following = match.group("name"), match.group("next") or ""
+    word = following.strip()
+    rest = match.string[match.end() :]
+    new_sentence = word in _SENTENCE_STARTERS if word else not rest[:1] or rest[:1].isspace()
+    if name in _SENTENCE_STARTERS or name in _TITLES.values() or (word[:1].isupper() and not new_sentence):
+        return match.group(0)  # "Then St. Louis", "Elm St. Louis": a title before a name
+    # The full stop stays where a sentence ends: at the end, or before a new sentence.
+    return f"{name} {_STREETS[match.group(2)]}{'.' if new_sentence else ''}{following}"
+
+
 def expand_abbreviations(text: str) -> str:
     """Titles, months and Latin or business abbreviations said in full, without a false pause.
 
@@ -140,6 +161,7 @@ def expand_abbreviations(text: str) -> str:
     >>> expand_abbreviations("Acme Corp. vs. the city, i.e. everyone")
     'Acme Corporation versus the city, that is everyone'
     """
+    text = _STREET.sub(_street, text)
     text = _TITLE_BEFORE_NAME.sub(lambda m: _TITLES[m.group(1)], text)
     text = _SUFFIX_AFTER_NAME.sub(lambda m: " " + _TITLES[m.group(1)], text)
     # Mid-sentence ("Feb. 3", "Feb., when") the full stop goes; at a sentence end it stays.
@@ -148,12 +170,6 @@ def expand_abbreviations(text: str) -> str:
     return re.sub(r"\bNo\.\s*(?=\d)", "number ", text)
 
 
-# Words that usually open a sentence: a full stop before them is a sentence end.
-_SENTENCE_STARTERS = frozenset(
-    "The A An It Its He His She Her We Our They Their I In On At But And Or So Yet This That These"
-    " Those There Then Now Here When While If As After Before However Meanwhile Still For From With"
-    " By To Some Many Most No Not One What Who Why How Other Others Officials Police".split()
-)
 _DOTTED = re.compile(r"\b((?:[A-Z]\.){2,})(?=\s+([A-Za-z][\w'’-]*))")
 _SPACED_INITIALS = re.compile(r"(?<=[A-Z][a-z]) ((?:[A-Z]\. )+)(?=([A-Z][a-z][\w'’-]*))|(?<![\w.])((?:[A-Z]\. )+)(?=([A-Z][a-z][\w'’-]*))")
 
