@@ -511,3 +511,18 @@ def test_a_render_failure_names_the_article_and_keeps_the_feed(tmp_path):
         build([articles], feed_dir, Broken())
     assert caught.value.exit_code == EngineError.exit_code
     assert (feed_dir / "feed.xml").read_bytes() == before
+
+
+def test_an_orphaned_episode_whose_audio_was_deleted_is_left_out(tmp_path, caplog):
+    articles = write_articles(tmp_path / "articles")
+    feed_dir = tmp_path / "feed"
+    first = build([articles], feed_dir)
+    ferry = next(e for e in first.episodes if e.key == "ferry.txt")
+    (articles / "ferry.txt").rename(tmp_path / "ferry.txt")
+    (feed_dir / "episodes" / ferry.audio_name).unlink()
+    result = build([articles], feed_dir)
+    assert ferry.guid not in [e.guid for e in result.episodes] and len(result.episodes) == 2
+    assert ferry.audio_name in caplog.text
+    restored = build([articles, tmp_path / "ferry.txt"], feed_dir)
+    assert restored.rendered == (ferry.slug,)
+    assert next(e for e in restored.episodes if e.key == "ferry.txt").guid == ferry.guid

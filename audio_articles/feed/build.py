@@ -249,10 +249,7 @@ def build_feed(
                 for name in episode.file_names:
                     (folder / EPISODES_FOLDER / name).unlink(missing_ok=True)
 
-        published = newest_first(list(episodes.values()))
-        sizes = {e.slug: (folder / EPISODES_FOLDER / e.audio_name).stat().st_size for e in published}
-        feed_changed = write_if_changed(folder / FEED_FILE, feed_xml(settings, published, sizes))
-        write_if_changed(folder / INDEX_FILE, index_html(settings, published).encode("utf-8"))
+        published, feed_changed = publish(folder, settings, list(episodes.values()))
     return FeedResult(
         folder=folder,
         settings=settings,
@@ -262,6 +259,24 @@ def build_feed(
         orphaned=() if prune else tuple(episode.slug for episode in gone),
         feed_changed=feed_changed,
     )
+
+
+def publish(folder: Path, settings: FeedSettings, episodes: list[Episode]) -> tuple[list[Episode], bool]:
+    """Write feed.xml and index.html; returns the episodes listed and whether the feed changed.
+
+    An episode whose MP3 was deleted by hand and whose article is not among the sources
+    cannot be rendered again: it is left out (with a warning) rather than listed broken.
+    """
+    sizes = {}
+    for episode in episodes:
+        try:
+            sizes[episode.slug] = (folder / EPISODES_FOLDER / episode.audio_name).stat().st_size
+        except FileNotFoundError:
+            log.warning("%s is missing; give its article again to restore the episode", episode.audio_name)
+    listed = newest_first([episode for episode in episodes if episode.slug in sizes])
+    feed_changed = write_if_changed(folder / FEED_FILE, feed_xml(settings, listed, sizes))
+    write_if_changed(folder / INDEX_FILE, index_html(settings, listed).encode("utf-8"))
+    return listed, feed_changed
 
 
 def _episode_hash(source: Source, signature: str) -> str:
