@@ -318,3 +318,9 @@ def test_a_voice_given_on_the_command_line_is_kept_for_another_language():
     resolved = resolve_profile(profile, CATALOG, "fr")
     assert resolved.settings(SegmentKind.QUOTE).voice.voice == "gmw/en"
     assert resolved.settings(SegmentKind.BODY).voice.voice == "roa/fr"
+
+
+def test_voices_command_for_a_language_without_voices_is_an_error():
+    result = CliRunner().invoke(app, ["voices", "--lang", "xx"])
+    assert result.exit_code == 2
+    assert "no voice for language 'xx'" in result.output and "installed languages: af" in result.output

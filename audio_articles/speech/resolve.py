@@ -247,6 +247,11 @@ def voices_overview(engine: Engine | str = "pyttsx3", language: str | None = Non
 
     catalog = engine_catalog(engine)
     voices = catalog.voices if not language else tuple(voices_for_language(language, catalog.voices))
+    if language and not voices:
+        raise ProfileError(
+            f"the {catalog.engine} engine has no voice for language {language!r};"
+            f" installed languages: {', '.join(installed_languages(catalog.voices))}"
+        )
     summaries = []
     for path in available_profiles():
         try:
