@@ -210,6 +210,29 @@ def preview(
             typer.echo(f"audio-articles: {playback.problem}", err=True)
 
 
+@app.command("inspect")
+def inspect_command(
+    source: Path = typer.Argument(..., help="Article file: plain text (.txt) or Markdown (.md).", show_default=False),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON (schema in the README) instead of tables."),
+    voices: Optional[str] = typer.Option(
+        None, "--voices", help="Voice profile: a name from voices/ (default, newsroom, …) or a .toml path."
+    ),
+) -> None:
+    """Show how an article will be voiced: sections, segments, voices, and what was removed."""
+    from .inspect import inspect_file, print_report
+
+    try:
+        report = inspect_file(source, voices)
+    except AudioArticlesError as error:
+        raise fail(error) from None
+    if json_output:
+        import json
+
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print_report(report)
+
+
 cache_app = typer.Typer(
     help="The clip cache: every rendered clip is kept, so converting again re-renders only what changed.",
     no_args_is_help=True,

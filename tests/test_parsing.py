@@ -57,7 +57,7 @@ def test_date_line_and_photo_caption_after_the_headline():
         "Updated: March 3, 2024 at 5:10 PM\n\nSchools stay shut on Tuesday.\n"
     )
     assert article.date == "March 3, 2024"
-    assert [reason for reason, _ in removed(article)] == ["photo caption", "date line"]
+    assert [reason for reason, _ in removed(article)] == ["photo caption", "date line"]  # source order
     assert said(article) == [("headline", "Storm Closes Schools"), ("body", "Schools stay shut on Tuesday.")]
 
 
@@ -192,10 +192,10 @@ def test_transcript_labels_are_spoken_when_the_speaker_changes():
     assert [s.speaker for s in article.segments()][1:5] == ["THE PRESIDENT"] * 4
     assert removed(article) == [
         ("transcript time stamp", "2:14 P.M. EST"),
-        ("transcript time stamp", "END 2:50 P.M. EST"),
         ("stage direction", "(Applause.)"),
         ("repeated speaker label", "THE PRESIDENT:"),
         ("stage direction", "(Laughter.)"),
+        ("transcript time stamp", "END 2:50 P.M. EST"),
     ]
 
 

@@ -28,7 +28,9 @@ class ArticleBuilder:
 
     min_quote_words: int = 4
     sections: list[_OpenSection] = field(default_factory=list)
-    removed: list[Removed] = field(default_factory=list)
+    removed: list[tuple[int, int, Removed]] = field(default_factory=list)
+    """(source offset, sequence, item): sorted into source order by build()."""
+    _last_removed_at: int = 0
     headline: str | None = None
     """The first headline: the article's title unless the source names one."""
     paragraphs: int = 0
@@ -37,11 +39,18 @@ class ArticleBuilder:
 
     # -- what the parsers call -------------------------------------------------------
 
-    def remove(self, text: str, reason: str) -> None:
-        """Record text that is deliberately not spoken (only when it has words)."""
+    def remove(self, text: str, reason: str, at: int | None = None) -> None:
+        """Record text that is deliberately not spoken (only when it has words).
+
+        ``at`` is its offset in the source, so the list reads in source order even when
+        a later pass removes something earlier (a byline after the clutter lines);
+        without it the item goes after the last one recorded.
+        """
         text = fold(text)
         if has_words(text):
-            self.removed.append(Removed(text, reason))
+            at = self._last_removed_at if at is None else at
+            self._last_removed_at = at
+            self.removed.append((at, len(self.removed), Removed(text, reason)))
 
     def add_headline(self, text: str, start: int = 0, end: int = 0) -> None:
         """An article's headline; a second headline (a digest) opens a new section."""
@@ -105,7 +114,7 @@ class ArticleBuilder:
             author=author,
             language=language,
             date=date,
-            removed=tuple(self.removed),
+            removed=tuple(item for _, _, item in sorted(self.removed, key=lambda entry: entry[:2])),
         )
 
     # -- internals -------------------------------------------------------------------

@@ -109,13 +109,13 @@ def clean_blocks(text: str, builder: ArticleBuilder, transcript: bool) -> list[B
         if after_end:
             if len(raw) == 1 and clutter.is_separator(first):
                 after_end = False
-                builder.remove(first, "article separator")
+                builder.remove(first, "article separator", raw[0].start)
                 stream.append(SEPARATOR)
             else:
-                builder.remove(" ".join(line.text for line in raw), "after the end of the release")
+                builder.remove(" ".join(line.text for line in raw), "after the end of the release", raw[0].start)
             continue
         if clutter.is_contact_block(first):
-            builder.remove(" ".join(line.text for line in raw), "press contact")
+            builder.remove(" ".join(line.text for line in raw), "press contact", raw[0].start)
             continue
         current: list[Line] = []
 
@@ -127,20 +127,20 @@ def clean_blocks(text: str, builder: ArticleBuilder, transcript: bool) -> list[B
         for position, line in enumerate(raw):
             stripped = line.text.strip()
             if after_end:
-                builder.remove(stripped, "after the end of the release")
+                builder.remove(stripped, "after the end of the release", line.start)
             elif clutter.is_end_mark(stripped):
                 flush()
-                builder.remove(stripped, "end of the release")
+                builder.remove(stripped, "end of the release", line.start)
                 after_end = True
             elif current and position == len(raw) - 1 and _UNDERLINE.fullmatch(stripped):
                 flush(underlined=True)
             elif clutter.is_separator(stripped):
                 flush()
-                builder.remove(stripped, "article separator")
+                builder.remove(stripped, "article separator", line.start)
                 stream.append(SEPARATOR)
             elif reason := clutter.clutter_reason(stripped):
                 flush()
-                builder.remove(stripped, reason)
+                builder.remove(stripped, reason, line.start)
             else:
                 if transcript and current and split_label(stripped).speaker:
                     flush()  # a new speaker starts a new paragraph
@@ -248,12 +248,12 @@ def _after_headline(blocks: list[Block], builder: ArticleBuilder, meta: _Meta) -
             tail = byline.group(2) or ""
             if (date := _DATE_LINE.search(tail)) and meta.date is None:
                 meta.date = date.group(1)
-            builder.remove(text, "byline")
+            builder.remove(text, "byline", rest[0].start)
         elif len(text.split()) <= 12 and (date := _DATE_LINE.fullmatch(text)):
             meta.date = meta.date or date.group(1)
-            builder.remove(text, "date line")
+            builder.remove(text, "date line", rest[0].start)
         elif len(text.split()) <= 60 and _CAPTION_CREDIT.search(text):
-            builder.remove(text, "photo caption")
+            builder.remove(text, "photo caption", rest[0].start)
         else:
             break
         rest.pop(0)
@@ -265,7 +265,7 @@ def _drop_dateline(block: Block, builder: ArticleBuilder) -> Block:
     match = _DATELINE.match(block.lines[0].text)
     if not match:
         return block
-    builder.remove(match.group(1), "dateline")
+    builder.remove(match.group(1), "dateline", block.start)
     first = block.lines[0]
     trimmed = Line(first.text[match.end() :], first.start + match.end())
     return Block((trimmed, *block.lines[1:]), block.underlined)

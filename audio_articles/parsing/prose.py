@@ -31,7 +31,7 @@ def add_prose(
             ):
                 builder.add_notice(spoken_label(speaker), start, start + len(labelled.label), speaker)
             else:
-                builder.remove(labelled.label, "speaker label" if changed else "repeated speaker label")
+                builder.remove(labelled.label, "speaker label" if changed else "repeated speaker label", start)
     pieces = split_directions(text, transcript)
     if options.stage_directions:
         for piece, is_direction in pieces:
@@ -43,7 +43,7 @@ def add_prose(
     spoken = []
     for piece, is_direction in pieces:
         if is_direction:
-            builder.remove(piece, "stage direction")
+            builder.remove(piece, "stage direction", start)
         else:
             spoken.append(piece)
     builder.add_paragraph(" ".join(spoken), start, end, speaker=speaker)

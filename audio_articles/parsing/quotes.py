@@ -41,8 +41,9 @@ def _closer(text: str, opener: str, start: int) -> int:
     pattern = _CLOSER_PATTERNS[opener]
     for match in pattern.finditer(text, start + 1):
         i = match.start()
-        # A straight quote only closes when not followed by a letter (it would open).
-        if text[i] == '"' and i + 1 < len(text) and text[i + 1].isalnum():
+        # A mark glued to the next word does not close (a straight one would open; a
+        # curly one is a typo): closing there would split a word in two.
+        if i + 1 < len(text) and text[i + 1].isalnum():
             continue
         if text[i] in closers:
             return i
@@ -76,8 +77,8 @@ def split_quotes(text: str, min_words: int = MIN_QUOTE_WORDS, continuing: bool =
         if not match:
             break
         open_at = match.start()
-        # A straight or right mark right after a letter closes something, it does not open.
-        if match.group() in '"\u201d' and open_at > 0 and text[open_at - 1].isalnum():
+        # A mark right after a letter closes something (or is a typo); it does not open.
+        if open_at > 0 and text[open_at - 1].isalnum():
             pos = open_at + 1
             continue
         close_at = _closer(text, match.group(), open_at)

@@ -15,10 +15,11 @@ _DIRECTION_WORDS = (
     "crosstalk|cross-talk|audience|music|silence|pause|chuckles|sighs|recess|break|"
     "audio gap|technical difficulties|end of transcript|video clip|begin video|end video"
 )
+# A direction stands apart from the words around it: "Thank you. (Applause.)", never "you(Applause)".
 _DIRECTION = re.compile(
-    r"[(\[]\s*(?:(?i:" + _DIRECTION_WORDS + r")[^()\[\]\n]{0,40}|[A-Z][^()\[\]\n]{0,60}\.)\s*[)\]]"
+    r"(?<!\S)[(\[]\s*(?:(?i:" + _DIRECTION_WORDS + r")[^()\[\]\n]{0,40}|[A-Z][^()\[\]\n]{0,60}\.)\s*[)\]](?!\w)"
 )
-_KNOWN_DIRECTION = re.compile(r"[(\[]\s*(?i:" + _DIRECTION_WORDS + r")\b[^()\[\]\n]{0,40}[)\]]")
+_KNOWN_DIRECTION = re.compile(r"(?<!\S)[(\[]\s*(?i:" + _DIRECTION_WORDS + r")\b[^()\[\]\n]{0,40}[)\]](?!\w)")
 
 MIN_LABELS = 3
 """A text is a transcript when this many lines open with a speaker label (or one speaker twice)."""
