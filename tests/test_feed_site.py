@@ -3,11 +3,17 @@ every chapter link seeks its episode's player to the chapter's start."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
+import io
 import json
 import re
 import shutil
 import subprocess
+import threading
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from mutagen.mp3 import MP3
@@ -126,19 +132,66 @@ Promise.all(Array.from(document.querySelectorAll("audio")).map(ready)).then(func
 """
 
 
-def test_chapter_links_seek_the_player_in_chromium(feed):
+class RangeHandler(http.server.SimpleHTTPRequestHandler):
+    """A static server that answers byte-range requests, as web servers do (browsers seek
+    in media only when the server can send part of a file; http.server alone cannot)."""
+
+    def log_message(self, *args):
+        pass
+
+    def send_head(self):
+        wanted = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+        path = Path(self.translate_path(self.path))
+        if not wanted or not path.is_file():
+            return super().send_head()
+        size = path.stat().st_size
+        start, end = int(wanted.group(1)), int(wanted.group(2) or size - 1)
+        end = min(end, size - 1)
+        with path.open("rb") as handle:
+            handle.seek(start)
+            part = handle.read(end - start + 1)
+        self.send_response(206)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.send_header("Content-Length", str(len(part)))
+        self.end_headers()
+        return io.BytesIO(part)
+
+    def end_headers(self):
+        self.send_header("Accept-Ranges", "bytes")
+        super().end_headers()
+
+
+@contextlib.contextmanager
+def served(folder):
+    """The folder over HTTP on a free local port."""
+    handler = functools.partial(RangeHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("opened", ["from disk", "over HTTP"])
+def test_chapter_links_seek_the_player_in_chromium(feed, opened):
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     assert browser, "headless Chromium is needed: `make test` installs it (apt-get install chromium)"
     page = (feed.folder / "index.html").read_text(encoding="utf-8")
     harness = feed.folder / "index-harness.html"  # beside index.html, so its relative links resolve
     harness.write_text(page.replace("</body>", HARNESS + "</body>"), encoding="utf-8")
     try:
-        dom = subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--mute-audio",
-             "--autoplay-policy=no-user-gesture-required", "--virtual-time-budget=20000",
-             "--dump-dom", harness.as_uri()],
-            capture_output=True, text=True, timeout=120,
-        ).stdout  # fmt: skip
+        with served(feed.folder) as base:
+            url = harness.as_uri() if opened == "from disk" else base + harness.name
+            dom = subprocess.run(
+                [browser, "--headless", "--no-sandbox", "--disable-gpu", "--mute-audio",
+                 "--autoplay-policy=no-user-gesture-required", "--virtual-time-budget=20000",
+                 "--dump-dom", url],
+                capture_output=True, text=True, timeout=120,
+            ).stdout  # fmt: skip
     finally:
         harness.unlink()
     found = re.search(r'<pre id="results">(.*?)</pre>', dom, re.S)
