@@ -61,7 +61,8 @@ class _OneLineFormatter(logging.Formatter):
         return f"audio-articles: {record.levelname.lower()}: {self.prefix % record.__dict__ if self.prefix else ''}{record.getMessage()}"
 
 
-def _progress_bar():
+def _progress_bar(counts: bool = True):
+    """A progress bar with an ETA on stderr; ``counts`` shows "done/total" of the units."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -69,7 +70,7 @@ def _progress_bar():
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        *([MofNCompleteColumn()] if counts else []),
         TimeRemainingColumn(),
         console=console,
         transient=True,
@@ -79,16 +80,23 @@ def _progress_bar():
 
 @app.command()
 def convert(
-    source: Path = typer.Argument(..., help="Article file: plain text (.txt) or Markdown (.md).", show_default=False),
+    sources: list[Path] = typer.Argument(
+        ..., help="Article files (.txt, .md) or folders of them.", show_default=False
+    ),
     output: Optional[Path] = typer.Option(
-        None, "--output", "-o", help="MP3 file to write. Default: the article's name with .mp3."
+        None,
+        "--output",
+        "-o",
+        help="File to write; with several articles or a folder, the folder to write them in."
+        " Default: beside each article, named after it.",
     ),
     voices: Optional[str] = typer.Option(
         None, "--voices", help="Voice profile: a name from voices/ (default, newsroom, …) or a .toml path."
     ),
     bitrate: int = typer.Option(64, "--bitrate", min=8, max=320, help="MP3 bitrate in kbit/s."),
     jobs: int = typer.Option(
-        os.cpu_count() or 1, "--jobs", "-j", min=1, help="Speech processes to run at once.", show_default="all cores"
+        os.cpu_count() or 1, "--jobs", "-j", min=1, help="Processes to run at once (speech and encoding).",
+        show_default="all cores",
     ),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),
     max_size: str = typer.Option("20MB", "--max-size", help="Refuse article files larger than this, e.g. 100MB."),
@@ -124,7 +132,10 @@ def convert(
     stereo: bool = typer.Option(False, "--stereo", help="Two channels (same voice on both sides) instead of mono."),
     cover: Optional[Path] = typer.Option(None, "--cover", help="Cover art, a JPEG or PNG, embedded in the file."),
 ) -> None:
-    """Convert one article into an MP3 with a chapter per paragraph (or per section)."""
+    """Convert articles into MP3s with a chapter per paragraph (or per section).
+
+    Give several files or a folder to convert them all in one run, on every core.
+    """
     from .audio.encode import Mp3Settings
     from .convert import Options, convert as run
 
@@ -137,21 +148,66 @@ def convert(
 
         options.max_bytes = parse_size(max_size)
         _sound_options(options, audio_format, loudness, sample_rate, stereo, cover)
+        from .batch import is_batch
+
+        if is_batch(sources, output):
+            raise typer.Exit(_convert_batch(sources, output, options))
         with _progress_bar() as bar:
             task = bar.add_task("Speaking", total=None)
+            stage_names = {"speech": "Speaking", "encode": "Encoding"}
+            current = ["speech"]
 
             def progress(stage: str, done: int, total: int) -> None:
+                if stage != current[0]:  # a new stage: a new bar, so the ETA follows its pace
+                    current[0] = stage
+                    bar.reset(task, description=stage_names.get(stage, stage.capitalize()), total=total)
                 bar.update(task, completed=done, total=total)
 
-            result = run(source, output, options, progress)
+            result = run(sources[0], output, options, progress)
     except AudioArticlesError as error:
         raise fail(error) from None
+    typer.echo(_result_line(result), err=True)
+
+
+def _result_line(result) -> str:
+    """One line saying what a conversion wrote."""
     minutes, seconds = divmod(result.timeline.duration_ms // 1000, 60)
-    typer.echo(
+    return (
         f"{result.output}  {minutes}:{seconds:02d}, {len(result.timeline.chapters)} chapters"
-        f" ({result.cached_clips} of {result.clips} clips from cache)",
-        err=True,
+        f" ({result.cached_clips} of {result.clips} clips from cache)"
     )
+
+
+def _convert_batch(sources: list[Path], out_dir: Optional[Path], options) -> int:
+    """Convert many articles with one pool of workers; a line per article; the exit code."""
+    from .audio.formats import format_named
+    from .batch import Failure, convert_many, find_articles, plan_outputs, prepare_output_folder
+
+    try:
+        articles = find_articles(sources)
+        if out_dir is not None:
+            prepare_output_folder(out_dir)
+        suffix = format_named(options.format).suffixes[0] if options.format else ".mp3"
+        items = plan_outputs(articles, out_dir, suffix)
+        with _progress_bar(counts=False) as bar:
+            task = bar.add_task(f"Converting 0/{len(items)}", total=None)
+
+            def progress(done: int, total: int, done_bytes: int, total_bytes: int) -> None:
+                bar.update(task, description=f"Converting {done}/{total}", completed=done_bytes, total=total_bytes)
+
+            def report(outcome) -> None:
+                if isinstance(outcome, Failure):
+                    where = "" if str(outcome.source) in outcome.message else f"{outcome.source}: "
+                    typer.echo(f"audio-articles: error: {where}{outcome.message}", err=True)
+                else:
+                    typer.echo(_result_line(outcome), err=True)
+
+            result = convert_many(items, options, progress, report)
+    except AudioArticlesError as error:
+        raise fail(error) from None
+    failed = f", {len(result.failed)} failed" if result.failed else ""
+    typer.echo(f"{len(result.converted)} of {len(items)} articles converted{failed}", err=True)
+    return result.exit_code
 
 
 @app.command()

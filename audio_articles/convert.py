@@ -24,7 +24,7 @@ from .parsing import parse_article
 from .plan import chapter_marks, gaps_ms, plan_speech, with_intro_outro
 from .speech.cache import ClipCache, default_cache_dir
 from .speech.engines import Engine
-from .speech.render import render_clips
+from .speech.render import SpeechPool, render_clips
 from .speech.voices import Profile, load_profile
 
 
@@ -68,6 +68,8 @@ class Options:
     """Engine voice for quotations (``--quote-voice``)."""
     rate: int | None = None
     """Body rate in words per minute (``--rate``); other kinds keep their relative pace."""
+    pool: SpeechPool | None = None
+    """Open worker processes to render clips with (a batch or a feed shares one)."""
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,7 @@ def render_article(
     with tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch, ClipCache(
         (options.cache_dir or default_cache_dir()) if options.use_cache else Path(scratch)
     ).in_use() as cache:
-        clips = render_clips(jobs, cache, options.engine, options.workers, tick)
+        clips = render_clips(jobs, cache, options.engine, options.workers, tick, options.pool)
         jobs, clips = with_jingles(jobs, clips, profile.intro_jingle, profile.outro_jingle, Path(scratch))
         placements, timeline = place_clips(jobs, clips, gaps_ms(article, jobs, profile), chapter_marks(article))
         rate = clips[0].sample_rate

@@ -1,7 +1,12 @@
-"""Speech jobs -> clips on disk, from the cache or the engine, in a process pool when it pays."""
+"""Speech jobs -> clips on disk, from the cache or the engine, in a process pool when it pays.
+
+A ``SpeechPool`` can outlive one article: a batch or a feed starts its worker processes
+(and their engines) once and sends every article's clips, or whole articles, to them.
+"""
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import sys
@@ -35,10 +40,53 @@ def _synthesize_in_worker(text: str, voice: Voice, path: Path) -> Clip:
     return _worker_engines.for_voice(voice).synthesize(text, voice, path)
 
 
+@functools.cache
+def _process_engines(name: str) -> EngineSet:
+    return _worker_engines if _worker_engines and _worker_engines.default_name == name else EngineSet(name)
+
+
+def engine_set(engine: Engine | str) -> EngineSet:
+    """The engines for a run. Named engines are created once per process and reused by
+    every later article (creating one costs a tenth of a second); an instance is used as is."""
+    return _process_engines(engine) if isinstance(engine, str) else EngineSet(engine)
+
+
 def pool_context():
     """forkserver where it exists: children never inherit an initialised engine."""
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+class SpeechPool:
+    """Worker processes, each with its own engine, started on first use and kept until
+    ``close()`` (or the end of a ``with`` block), so many articles pay start-up once."""
+
+    def __init__(self, engine_name: str = "pyttsx3", workers: int = os.cpu_count() or 1) -> None:
+        self.engine_name = engine_name
+        self.workers = max(1, workers)
+        self._executor: ProcessPoolExecutor | None = None
+
+    @property
+    def executor(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=pool_context(),
+                initializer=_init_worker,
+                initargs=(self.engine_name,),
+            )
+        return self._executor
+
+    def close(self, cancel: bool = False) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=cancel)
+            self._executor = None
+
+    def __enter__(self) -> SpeechPool:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        self.close(cancel=error is not None)
 
 
 def render_clips(
@@ -47,14 +95,16 @@ def render_clips(
     engine: Engine | str = "pyttsx3",
     workers: int = 1,
     progress: Progress | None = None,
+    pool: SpeechPool | None = None,
 ) -> list[Clip]:
     """One clip per job, in job order. Cached clips are reused; the rest are rendered.
 
     ``engine`` is an engine name (workers build their own) or an instance (used in this
     process only, as tests do with the fake engine). A voice that names its own engine
-    (``Voice.engine``) is spoken by that one.
+    (``Voice.engine``) is spoken by that one. An open ``pool`` (for the same engine) is
+    used for any two or more clips, since its start-up is already paid.
     """
-    engines = EngineSet(engine)
+    engines = engine_set(engine)
     clips: list[Clip | None] = [None] * len(jobs)
     todo: list[tuple[int, SpeechJob, Path]] = []
     for position, job in enumerate(jobs):
@@ -67,14 +117,16 @@ def render_clips(
     if progress and len(todo) < len(jobs):
         progress(len(jobs) - len(todo))
 
-    use_pool = (
+    if pool is not None and pool.engine_name == engine and pool.workers > 1 and len(todo) > 1:
+        _render_in_pool(todo, clips, pool.executor, progress)
+    elif (
         isinstance(engine, str)
         and workers > 1
         and len(todo) > 1
         and sum(len(job.spoken) for _, job, _ in todo) >= POOL_MIN_CHARS
-    )
-    if use_pool:
-        _render_in_pool(todo, clips, engine, workers, progress)
+    ):
+        with SpeechPool(engine, min(workers, len(todo))) as own:
+            _render_in_pool(todo, clips, own.executor, progress)
     else:
         for position, job, path in todo:
             clips[position] = engines.for_voice(job.voice).synthesize(job.spoken, job.voice, path)
@@ -83,31 +135,25 @@ def render_clips(
     return [clip for clip in clips if clip is not None]
 
 
-def _render_in_pool(todo, clips, engine_name: str, workers: int, progress: Progress | None) -> None:
+def _render_in_pool(todo, clips, executor: ProcessPoolExecutor, progress: Progress | None) -> None:
     # Longest first, so one long paragraph does not finish last on an idle pool.
     ordered = sorted(todo, key=lambda item: -len(item[1].spoken))
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(todo)),
-        mp_context=pool_context(),
-        initializer=_init_worker,
-        initargs=(engine_name,),
-    ) as pool:
-        futures = {
-            pool.submit(_synthesize_in_worker, job.spoken, job.voice, path): (position, job)
-            for position, job, path in ordered
-        }
-        try:
-            for future in as_completed(futures):
-                position, job = futures[future]
-                clips[position] = future.result()
-                if progress:
-                    progress(1)
-        except BrokenProcessPool:
-            raise EngineError(
-                "a speech worker process crashed; run again (finished clips are kept) "
-                "or use --jobs 1 to find the segment that fails"
-            ) from None
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    futures = {
+        executor.submit(_synthesize_in_worker, job.spoken, job.voice, path): (position, job)
+        for position, job, path in ordered
+    }
+    try:
+        for future in as_completed(futures):
+            position, job = futures[future]
+            clips[position] = future.result()
+            if progress:
+                progress(1)
+    except BrokenProcessPool:
+        raise EngineError(
+            "a speech worker process crashed; run again (finished clips are kept) "
+            "or use --jobs 1 to find the segment that fails"
+        ) from None
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
