@@ -42,7 +42,9 @@ from audio_articles.speech import normalize as n
         (n.speak_times, "at 9:00 p.m.", "at 9 p.m."),
         (n.speak_times, "at 8:05", "at 8 oh 5"),
         (n.speak_times, "EST is a time zone", "EST is a time zone"),  # no clock time before it
-        (n.speak_currency, "a $4.6 billion deal", "a 4.6 billion dollars deal"),
+        (n.speak_currency, "a $4.6 billion deal", "a 4.6 billion dollar deal"),
+        (n.speak_currency, "spent $4.6 billion on", "spent 4.6 billion dollars on"),
+        (n.speak_currency, "a $1.50 fee", "a 1.50 dollar fee"),
         (n.speak_currency, "costs $1.50", "costs 1 dollar 50 cents"),
         (n.speak_currency, "costs $2.01", "costs 2 dollars 1 cent"),
         (n.speak_currency, "only $0.99", "only 99 cents"),

@@ -125,7 +125,7 @@ _SUFFIX_AFTER_NAME = re.compile(r"(?<=[A-Za-z]),?\s+(Jr|Sr)\.(?=\s+[a-z])")
 
 _STREETS = {"St": "Street", "Dr": "Drive", "Ave": "Avenue", "Rd": "Road", "Blvd": "Boulevard", "Ln": "Lane"}
 # After a capitalised name, "St." and "Dr." are a street and a drive ("Elm St.", "Mulholland Dr.").
-_STREET = re.compile(r"\b(?P<name>[A-Z][a-z]+|\d+(?:st|nd|rd|th)) (St|Dr|Ave|Rd|Blvd|Ln)\.(?P<next>\s+[\w'’]+)?")
+_STREET = re.compile(r"\b(?P<name>[A-Z][a-z]+|\d+(?:st|nd|rd|th)) (St|Dr|Ave|Rd|Blvd|Ln)\.(?=\s+(?P<next>[\w'’]+))?")
 
 _MONTHS = {
     "Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July",
@@ -143,14 +143,13 @@ _PHRASE = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in sorted(_PHR
 
 
 def _street(match: re.Match[str]) -> str:
-    name, following = match.group("name"), match.group("next") or ""
-    word = following.strip()
+    name, word = match.group("name"), match.group("next") or ""
     rest = match.string[match.end() :]
     new_sentence = word in _SENTENCE_STARTERS if word else not rest[:1] or rest[:1].isspace()
     if name in _SENTENCE_STARTERS or name in _TITLES.values() or (word[:1].isupper() and not new_sentence):
         return match.group(0)  # "Then St. Louis", "Elm St. Louis": a title before a name
     # The full stop stays where a sentence ends: at the end, or before a new sentence.
-    return f"{name} {_STREETS[match.group(2)]}{'.' if new_sentence else ''}{following}"
+    return f"{name} {_STREETS[match.group(2)]}{'.' if new_sentence else ''}"
 
 
 def expand_abbreviations(text: str) -> str:
@@ -242,8 +241,10 @@ _AMOUNT_CODE = re.compile(_AMOUNT + _SCALE + r"\s?(?P<code>" + "|".join(_CODES) 
 _SCALE_WORDS = {"bn": "billion", "m": "million", "k": "thousand"}
 
 
-def _money(amount: str, scale: str | None, names: tuple[str, ...]) -> str:
+def _money(amount: str, scale: str | None, names: tuple[str, ...], attributive: bool = False) -> str:
     one, many = names[0], names[1]
+    if attributive:  # "a $4.6 billion plan": "a 4.6 billion dollar plan"
+        return f"{amount} {_SCALE_WORDS.get(scale, scale) + ' ' if scale else ''}{one}"
     if scale:
         return f"{amount} {_SCALE_WORDS.get(scale, scale)} {many}"
     whole, _, fraction = amount.partition(".")
@@ -263,12 +264,25 @@ def speak_currency(text: str) -> str:
 
     >>> speak_currency("$4.6 billion, $1.50, $1, €20, £0.99 and 2000 USD")
     '4.6 billion dollars, 1 dollar 50 cents, 1 dollar, 20 euros, 99 pence and 2000 US dollars'
+    >>> speak_currency("a $4.6 billion plan and an €8 fee")
+    'a 4.6 billion dollar plan and an 8 euro fee'
     """
-    text = _SYMBOL_AMOUNT.sub(lambda m: _money(m.group("amount"), m.group("scale"), _CURRENCIES[m.group("symbol")]), text)
-    return _AMOUNT_CODE.sub(lambda m: _money(m.group("amount"), m.group("scale"), _CODES[m.group("code")]), text)
+
+    def attributive(match: re.Match[str]) -> bool:
+        # After "a"/"an" the amount describes the next word: "a $5 fee".
+        before = match.string[max(0, match.start() - 4) : match.start()].lower()
+        after = match.string[match.end() : match.end() + 2]
+        return re.search(r"(?:^|\s)an? $", before) is not None and re.match(r" [a-z]", after) is not None
+
+    text = _SYMBOL_AMOUNT.sub(
+        lambda m: _money(m.group("amount"), m.group("scale"), _CURRENCIES[m.group("symbol")], attributive(m)), text
+    )
+    return _AMOUNT_CODE.sub(
+        lambda m: _money(m.group("amount"), m.group("scale"), _CODES[m.group("code")], attributive(m)), text
+    )
 
 
-_RANGE = re.compile(r"(?<![\d,.\-–/:])(\d[\d,.]*)\s?(?:-|–|—|\s–\s|\sto\s)\s?(\d[\d,.]*)(?![\d\-–/:]|\.\d)")
+_RANGE = re.compile(r"(?<![\d,.\-–/:])(\d(?:[\d,.]*\d)?)\s?(?:-|–|—|\s–\s|\sto\s)\s?(\d(?:[\d,.]*\d)?)(?![\d\-–/:]|\.\d)")
 
 
 def speak_ranges(text: str) -> str:
@@ -358,8 +372,8 @@ ENGLISH: tuple[TextFn, ...] = (
     drop_emoji,
     speak_emails,
     speak_urls,
-    expand_abbreviations,
     speak_times,
+    expand_abbreviations,
     speak_currency,
     speak_decades,
     speak_ranges,
