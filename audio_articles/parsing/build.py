@@ -82,7 +82,8 @@ class ArticleBuilder:
             return
         spans = split_quotes(text, self.min_quote_words, continuing=self.in_quotation)
         for span in spans:
-            piece = text[span.start : span.end].strip()
+            # Body text after a quotation may start with its comma (“…”, he said).
+            piece = text[span.start : span.end].strip(" ") if span.quoted else text[span.start : span.end].lstrip(" ,;").rstrip()
             if has_words(piece):
                 kind = SegmentKind.QUOTE if span.quoted else SegmentKind.BODY
                 self._append(Segment(kind, piece, self.paragraphs, start, end, speaker))

@@ -15,7 +15,8 @@ Rule = Callable[[str], "str | None"]
 
 def read_more_link(line: str) -> str | None:
     """ "Read More: …" teasers that link to another story."""
-    if re.match(r"(?:Read [Mm]ore|READ MORE|Related|RELATED|See [Aa]lso|SEE ALSO|More [Ff]rom|MORE FROM)"
+    if re.match(r"(?:Read [Mm]ore|READ MORE|Related|RELATED|See [Aa]lso|SEE ALSO|More [Ff]rom|MORE FROM|"
+                r"(?:À l|L)ire aussi|Voir aussi|Lire la suite|Weiterlesen|Mehr zum Thema|Lee también)"
                 r"(?: [Ss]tories| [Cc]overage)?\s*[:›»|]", line):  # fmt: skip
         return "read-more link"
     return None
@@ -58,6 +59,14 @@ def web_furniture(line: str) -> str | None:
     return None
 
 
+def newsletter_footer(line: str) -> str | None:
+    """The subscription notice at the foot of a newsletter."""
+    if re.match(r"(?i)(?:you(?:'re| are) receiving this|you received this (?:e-?mail|newsletter)|"
+                r"this (?:e-?mail|newsletter) was sent to|to stop receiving|no longer want to receive)", line):  # fmt: skip
+        return "newsletter footer"
+    return None
+
+
 def collection_header(line: str) -> str | None:
     """A feed or collection name above the article, e.g. "Some Feed - Full Text Articles"."""
     if re.fullmatch(r"(?i).{1,80}\s[-–—|]\s*full[- ]text (?:articles|feed|stories)\s*", line):
@@ -93,6 +102,7 @@ LINE_RULES: tuple[Rule, ...] = (
     embed_artifact,
     bare_url,
     web_furniture,
+    newsletter_footer,
     collection_header,
     press_release_label,
     photo_credit,

@@ -295,7 +295,7 @@ def _code(token, walk: _Walk, start: int, end: int) -> None:
             add_prose(fold(_drop_templates(paragraph, walk.builder)), start, end, walk.builder, walk.options)
         return
     if directive:
-        walk.builder.remove(token.content, f"{directive.group(1)} directive")
+        walk.builder.remove(f"{directive.group(2)} {token.content}", f"{directive.group(1)} directive")
         return
     walk.builder.remove(token.content, "code block")
     if walk.options.code_notice:

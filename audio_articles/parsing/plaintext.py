@@ -189,8 +189,9 @@ def parse_plaintext(
     builder = ArticleBuilder(min_quote_words=options.min_quote_words)
     transcript = looks_like_transcript(text.split("\n", 20000)[:20000])
     meta = _Meta()
-    for number, chunk in enumerate(_articles(clean_blocks(text, builder, transcript))):
-        _parse_one(chunk, number, builder, options, transcript, meta)
+    articles = _articles(clean_blocks(text, builder, transcript))
+    for number, chunk in enumerate(articles):
+        _parse_one(chunk, number, builder, options, transcript, meta, digest=len(articles) > 1)
     return builder.build(title=None, fallback_title=fallback_title, author=meta.author, date=meta.date)
 
 
@@ -207,6 +208,7 @@ def _parse_one(
     options: ParseOptions,
     transcript: bool,
     meta: _Meta,
+    digest: bool = False,
 ) -> None:
     """One article of the file: headline, byline/date/caption, then the body."""
     rest = list(blocks)
@@ -214,6 +216,10 @@ def _parse_one(
     if (heading and len(heading.group(1)) == 1) or (not heading and is_headline(rest[0])):
         first = rest.pop(0)
         builder.add_headline(_MARKDOWN_HEADING.sub("", first.text, count=1), first.start, first.end)
+        # A digest opens with its own name, then the first article's headline.
+        if digest and number == 0 and len(rest) > 1 and is_headline(rest[0]) and is_subheading(rest[0], rest[1]):
+            first = rest.pop(0)
+            builder.add_headline(first.text, first.start, first.end)
         rest = _after_headline(rest, builder, meta if number == 0 else _Meta())
         if rest:
             rest[0] = _drop_dateline(rest[0], builder)
