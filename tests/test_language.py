@@ -143,11 +143,25 @@ def test_french_markdown_with_real_voices():
 
 
 def test_inspect_json_shows_french_voice(tmp_path):
-    pytest.importorskip("audio_articles.inspect")
     source = tmp_path / "marche.md"
     source.write_text(FRENCH_MARKDOWN, encoding="utf-8")
     result = CliRunner().invoke(app, ["inspect", str(source), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    text = json.dumps(data)
-    assert "roa/fr" in text and "gmw/en" not in text
+    assert data["language"] == "fr"
+    segments = [segment for section in data["sections"] for segment in section["segments"]]
+    voices = {segment["kind"]: segment["voice"] for segment in segments}
+    assert voices["headline"] == voices["body"] == "roa/fr"
+    assert voices["quote"] == "roa/fr+f3"
+    assert all(segment["spoken"] for segment in segments)
+
+
+def test_inspect_json_spoken_is_what_the_engine_receives(tmp_path):
+    source = tmp_path / "council.txt"
+    source.write_text("Council votes\n\nGov. Newsom approved the $4.6 billion budget on Feb. 3.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["inspect", str(source), "--json"])
+    assert result.exit_code == 0, result.output
+    segments = [segment for section in json.loads(result.stdout)["sections"] for segment in section["segments"]]
+    body = next(segment for segment in segments if segment["kind"] == "body")
+    assert body["text"] == "Gov. Newsom approved the $4.6 billion budget on Feb. 3."
+    assert body["spoken"] == "Governor Newsom approved the 4.6 billion dollars budget on February 3."
