@@ -526,3 +526,37 @@ def test_an_orphaned_episode_whose_audio_was_deleted_is_left_out(tmp_path, caplo
     restored = build([articles, tmp_path / "ferry.txt"], feed_dir)
     assert restored.rendered == (ferry.slug,)
     assert next(e for e in restored.episodes if e.key == "ferry.txt").guid == ferry.guid
+
+
+def test_kill_9_mid_run_leaves_the_previous_feed_and_the_rerun_finishes(tmp_path):
+    import signal
+    import time
+
+    articles = write_articles(tmp_path / "articles")
+    feed_dir = tmp_path / "feed"
+    build([articles], feed_dir)
+    before = (feed_dir / "feed.xml").read_bytes()
+    state = feed_dir / ".feed-state.json"
+    state_before = state.read_bytes()
+    for n in range(6):
+        paragraphs = "\n\n".join(f"Paragraph {p} of story {n} says something new about the harbour." for p in range(12))
+        (articles / f"new-{n}.txt").write_text(f"Harbour Story Number {n}\n\n{paragraphs}\n", encoding="utf-8")
+    run = subprocess.Popen(
+        [sys.executable, "-m", "audio_articles", "feed", str(articles), "-o", str(feed_dir), "--engine", "fake",
+         "-j", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while state.read_bytes() == state_before and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert (feed_dir / "feed.xml").read_bytes() == before  # untouched until the end of a run
+    assert json.loads(state.read_text(encoding="utf-8"))  # the state is whole, never half-written
+    result = build([articles], feed_dir)
+    assert 0 < len(result.rendered) < 6  # what the killed run finished is not redone
+    assert len(result.episodes) == 9
+    assert not [p for p in feed_dir.rglob("*") if ".part" in p.name]
+    podcast = podcastparser.parse(BASE_URL, (feed_dir / "feed.xml").open("rb"))
+    for item, episode in zip(podcast["episodes"], result.episodes):
+        assert item["enclosures"][0]["file_size"] == (feed_dir / "episodes" / episode.audio_name).stat().st_size
