@@ -175,6 +175,7 @@ def render_article(
     jobs: list[SpeechJob] = plan_speech(article, profile, language=options.language, catalog=catalog)
     if not jobs:
         raise InputError(f"{article.title!r} has nothing left to say once clutter is removed")
+    article = replace(article, language=jobs[0].language)  # as spoken: --lang, front matter or detected
     jobs = with_intro_outro(article, jobs, profile, catalog=catalog)
     done = 0
 

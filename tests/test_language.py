@@ -165,3 +165,13 @@ def test_inspect_json_spoken_is_what_the_engine_receives(tmp_path):
     body = next(segment for segment in segments if segment["kind"] == "body")
     assert body["text"] == "Gov. Newsom approved the $4.6 billion budget on Feb. 3."
     assert body["spoken"] == "Governor Newsom approved the 4.6 billion dollars budget on February 3."
+
+
+def test_detected_language_reaches_the_result_and_tags(tmp_path, fake_engine):
+    source = tmp_path / "marche.txt"
+    source.write_text("Le marché de nuit revient\n\n" + SENTENCES["fr"] + "\n", encoding="utf-8")
+    result = convert(source, tmp_path / "out.mp3", Options(engine=fake_engine, workers=1))
+    assert result.article.language == "fr"
+    from mutagen.id3 import ID3
+
+    assert str(ID3(tmp_path / "out.mp3")["TLAN"]) in ("fr", "fra")
