@@ -136,12 +136,14 @@ def test_convert_lang_reaches_the_engine(tmp_path, fake_engine):
     assert all("dollar" not in call.text for call in fake_engine.calls)
 
 
+@pytest.mark.engine  # the real engine's voice list
 def test_french_markdown_with_real_voices():
     article = parse_article(FRENCH_MARKDOWN, markdown=True)
     jobs = plan_speech(article, load_profile("newsroom"))  # the pyttsx3 engine's own voice list
     assert all(job.voice.voice.split("+")[0] in ("roa/fr",) for job in jobs), [j.voice.voice for j in jobs]
 
 
+@pytest.mark.engine  # the real engine's voice list
 def test_inspect_json_shows_french_voice(tmp_path):
     source = tmp_path / "marche.md"
     source.write_text(FRENCH_MARKDOWN, encoding="utf-8")
@@ -156,6 +158,7 @@ def test_inspect_json_shows_french_voice(tmp_path):
     assert all(segment["spoken"] for segment in segments)
 
 
+@pytest.mark.engine  # the real engine's voice list
 def test_inspect_json_spoken_is_what_the_engine_receives(tmp_path):
     source = tmp_path / "council.txt"
     source.write_text("Council votes\n\nGov. Newsom approved the $4.6 billion budget on Feb. 3.\n", encoding="utf-8")

@@ -186,6 +186,7 @@ def test_voices_of_other_engines_are_left_to_them():
     assert resolved.settings(SegmentKind.BODY).voice.voice == "roa/fr"
 
 
+@pytest.mark.engine  # the real engine's voice list
 def test_the_real_engine_knows_the_shipped_voices():
     catalog = engine_catalog("pyttsx3")
     for name in ("default", "newsroom", "clear"):
@@ -281,6 +282,7 @@ def test_bad_cli_voice_options_exit_2_before_rendering(tmp_path, option, message
 # -- the voices command -----------------------------------------------------------------------
 
 
+@pytest.mark.engine  # the real engine's voice list
 def test_voices_command_lists_real_voices_and_profiles():
     result = CliRunner().invoke(app, ["voices"])
     assert result.exit_code == 0, result.output
@@ -291,6 +293,7 @@ def test_voices_command_lists_real_voices_and_profiles():
     assert "quote       gmw/en-us+f3" in result.stdout
 
 
+@pytest.mark.engine  # the real engine's voice list
 def test_voices_command_json_for_a_language():
     result = CliRunner().invoke(app, ["voices", "--json", "--lang", "fr"])
     assert result.exit_code == 0, result.output
@@ -303,6 +306,7 @@ def test_voices_command_json_for_a_language():
     assert "f3" in data["variants"]
 
 
+@pytest.mark.engine  # the real engine's voice list
 def test_voices_command_reports_a_broken_user_profile(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIO_ARTICLES_CONFIG", str(tmp_path))
     (tmp_path / "voices").mkdir()
@@ -320,6 +324,7 @@ def test_a_voice_given_on_the_command_line_is_kept_for_another_language():
     assert resolved.settings(SegmentKind.BODY).voice.voice == "roa/fr"
 
 
+@pytest.mark.engine  # the real engine's voice list
 def test_voices_command_for_a_language_without_voices_is_an_error():
     result = CliRunner().invoke(app, ["voices", "--lang", "xx"])
     assert result.exit_code == 2
