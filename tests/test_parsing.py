@@ -135,7 +135,7 @@ def test_digest_articles_become_sections_with_their_headlines():
         "Morning Briefing", "Rain Returns to the Coast", "Museum Reopens After Repairs", "Transit Fares Rise in March",
     ]  # fmt: skip
     kinds = [[s.kind.value for s in section.segments] for section in article.sections]
-    assert kinds == [["headline"], ["subheading", "body"], ["headline", "body"], ["headline", "body"]]
+    assert kinds == [["headline"], ["headline", "body"], ["headline", "body"], ["headline", "body"]]
     assert ("article separator", "› Back to Top") in removed(article)
 
 

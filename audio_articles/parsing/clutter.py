@@ -12,30 +12,50 @@ from collections.abc import Callable
 
 Rule = Callable[[str], "str | None"]
 
+_READ_MORE = re.compile(
+    r"(?:Read [Mm]ore|READ MORE|Related|RELATED|See [Aa]lso|SEE ALSO|More [Ff]rom|MORE FROM|"
+    r"(?:À l|L)ire aussi|Voir aussi|Lire la suite|Weiterlesen|Mehr zum Thema|Lee también)"
+    r"(?: [Ss]tories| [Cc]overage)?\s*[:›»|]"
+)
+_BRACKETED = re.compile(r"\[/?[a-z][\w\-]*(?:\s[^\]]*)?\]")
+_TEMPLATE = re.compile(r"\{\{[^{}]*\}\}|\{%[^{}]*%\}")
+_URL = re.compile(r"[<(]?(?:https?://|www\.)\S+[>)]?")
+_FOOTER = re.compile(
+    r"(?i)(?:you(?:'re| are) receiving this|you received this (?:e-?mail|newsletter)|"
+    r"this (?:e-?mail|newsletter) was sent to|to stop receiving|no longer want to receive)"
+)
+_COLLECTION = re.compile(r"(?i).{1,80}\s[-–—|]\s*full[- ]text (?:articles|feed|stories)\s*")
+_PRESS_LABEL = re.compile(r"(?i)\s*(?:for immediate release|news release|press release|media advisory|embargoed.{0,60})[\s:.]*")
+_PHOTO_CREDIT = re.compile(
+    r"(?i)\s*\(?(?:Photo|Photograph|Image|Illustration|Credit|Photo credit|AP Photo)(?: by)?\s*[:/].{0,120}"
+)
+_CLOCK = re.compile(r"\s*(?:END\s+)?\d{1,2}:\d{2}\s*[AP]\.?M\.?(?:\s+[A-Z]{2,4})?\s*")
+CLUTTER_MAX_CHARS = 300
+"""Clutter lines are short; a longer line with spaces is prose (only a bare URL is longer)."""
+
+
 
 def read_more_link(line: str) -> str | None:
     """ "Read More: …" teasers that link to another story."""
-    if re.match(r"(?:Read [Mm]ore|READ MORE|Related|RELATED|See [Aa]lso|SEE ALSO|More [Ff]rom|MORE FROM|"
-                r"(?:À l|L)ire aussi|Voir aussi|Lire la suite|Weiterlesen|Mehr zum Thema|Lee también)"
-                r"(?: [Ss]tories| [Cc]overage)?\s*[:›»|]", line):  # fmt: skip
+    if _READ_MORE.match(line):
         return "read-more link"
     return None
 
 
 def embed_artifact(line: str) -> str | None:
     """Bracketed template or embed code such as [time-brightcove not-tgx="true"] or [/caption]."""
-    if re.fullmatch(r"\[/?[a-z][\w\-]*(?:\s[^\]]*)?\]", line.strip()) and (
+    if _BRACKETED.fullmatch(line.strip()) and (
         "=" in line or "-" in line or line.lstrip().startswith("[/")
     ):
         return "embed artifact"
-    if re.fullmatch(r"\{\{[^{}]*\}\}|\{%[^{}]*%\}", line.strip()):
+    if _TEMPLATE.fullmatch(line.strip()):
         return "template tag"
     return None
 
 
 def bare_url(line: str) -> str | None:
     """A line that is nothing but a link."""
-    if re.fullmatch(r"[<(]?(?:https?://|www\.)\S+[>)]?", line.strip()):
+    if _URL.fullmatch(line.strip()):
         return "bare URL"
     return None
 
@@ -61,38 +81,35 @@ def web_furniture(line: str) -> str | None:
 
 def newsletter_footer(line: str) -> str | None:
     """The subscription notice at the foot of a newsletter."""
-    if re.match(r"(?i)(?:you(?:'re| are) receiving this|you received this (?:e-?mail|newsletter)|"
-                r"this (?:e-?mail|newsletter) was sent to|to stop receiving|no longer want to receive)", line):  # fmt: skip
+    if _FOOTER.match(line):
         return "newsletter footer"
     return None
 
 
 def collection_header(line: str) -> str | None:
     """A feed or collection name above the article, e.g. "Some Feed - Full Text Articles"."""
-    if re.fullmatch(r"(?i).{1,80}\s[-–—|]\s*full[- ]text (?:articles|feed|stories)\s*", line):
+    if _COLLECTION.fullmatch(line):
         return "collection header"
     return None
 
 
 def press_release_label(line: str) -> str | None:
     """ "FOR IMMEDIATE RELEASE" and similar labels at the top of a press release."""
-    if re.fullmatch(r"(?i)\s*(?:for immediate release|news release|press release|media advisory|embargoed.{0,60})[\s:.]*",
-                    line):  # fmt: skip
+    if _PRESS_LABEL.fullmatch(line):
         return "press-release label"
     return None
 
 
 def photo_credit(line: str) -> str | None:
     """A photo credit line, e.g. "Photo: Jane Doe/Getty Images" or "(AP Photo/John Smith)"."""
-    if re.fullmatch(r"\s*\(?(?:Photo|Photograph|Image|Illustration|Credit|Photo credit|AP Photo)"
-                    r"(?: by)?\s*[:/].{0,120}", line, flags=re.IGNORECASE):  # fmt: skip
+    if _PHOTO_CREDIT.fullmatch(line):
         return "photo caption"
     return None
 
 
 def transcript_time(line: str) -> str | None:
     """Clock stamps that open and close official transcripts ("2:14 P.M. EST", "END 2:50 P.M.")."""
-    if re.fullmatch(r"\s*(?:END\s+)?\d{1,2}:\d{2}\s*[AP]\.?M\.?(?:\s+[A-Z]{2,4})?\s*", line):
+    if _CLOCK.fullmatch(line):
         return "transcript time stamp"
     return None
 
@@ -112,6 +129,8 @@ LINE_RULES: tuple[Rule, ...] = (
 
 def clutter_reason(line: str) -> str | None:
     """The first rule's reason for dropping ``line``, or None to keep it."""
+    if len(line) > CLUTTER_MAX_CHARS and " " in line:
+        return None
     for rule in LINE_RULES:
         reason = rule(line)
         if reason:

@@ -8,7 +8,7 @@ split a digest into articles, and each article's blocks become segments.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..model import Article
 from . import clutter
@@ -33,10 +33,11 @@ class Block:
     lines: tuple[Line, ...]
     underlined: bool = False
     """The source underlined it (=== or ---): a heading."""
+    text: str = field(init=False)
+    """The lines joined with single spaces."""
 
-    @property
-    def text(self) -> str:
-        return fold(" ".join(line.text for line in self.lines))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", fold(" ".join(line.text for line in self.lines)))
 
     @property
     def start(self) -> int:
