@@ -222,3 +222,11 @@ def test_text_without_a_headline_uses_the_fallback_title():
     article = parse_article("This is just a paragraph of text that goes on, and on.\n", fallback_title="my notes")
     assert article.title == "my notes"
     assert said(article) == [("body", "This is just a paragraph of text that goes on, and on.")]
+
+
+def test_front_matter_in_a_text_file_is_read_and_not_spoken():
+    article = parse_article("---\ntitle: Saved Post\nauthor: Kim Lee\nlang: de\n---\n\nSaved Post\n\nThe body of the post.\n")
+    assert (article.title, article.author, article.language) == ("Saved Post", "Kim Lee", "de")
+    assert said(article) == [("headline", "Saved Post"), ("body", "The body of the post.")]
+    assert removed(article) == [("front matter", "title: Saved Post author: Kim Lee lang: de")]
+    assert article.sections[0].segments[1].start == len("---\ntitle: Saved Post\nauthor: Kim Lee\nlang: de\n---\n\nSaved Post\n\n")

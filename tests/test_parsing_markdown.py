@@ -112,3 +112,12 @@ def test_clutter_lines_in_markdown_paragraphs():
     article = md("# T\n\nA paragraph.\n\nRead more: [Another story](https://x.example)\n\nAdvertisement\n")
     assert said(article)[1:] == [("body", "A paragraph.")]
     assert reasons(article) == ["read-more link", "page furniture"]
+
+
+def test_markdown_transcript_with_bold_speaker_labels():
+    article = md("# Briefing\n\n**THE PRESIDENT:** Thank you.\n\n**Q:** What about taxes?\n\n**THE PRESIDENT:** Lower. (Laughter.)\n")
+    assert said(article)[1:] == [
+        ("notice", "The President"), ("body", "Thank you."), ("notice", "Question"), ("body", "What about taxes?"),
+        ("notice", "The President"), ("body", "Lower."),
+    ]  # fmt: skip
+    assert reasons(article) == ["stage direction"]

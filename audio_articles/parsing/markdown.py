@@ -22,6 +22,7 @@ from .frontmatter import FrontMatter, read_front_matter
 from .options import ParseOptions
 from .prose import add_prose
 from .text import fold
+from .transcript import looks_like_transcript
 
 # Roles that point somewhere else ({cite}`key`): their content is a key, not words.
 REFERENCE_ROLES = {"cite", "cite:p", "cite:t", "footcite", "ref", "numref", "eq", "doc", "label", "download", "any"}
@@ -34,6 +35,7 @@ SILENT_TAGS = {"script", "style", "iframe", "noscript", "svg", "object", "embed"
 # A block quotation that itself opens with a quotation mark is split like any paragraph,
 # so its attribution ("…,” Knuth wrote.) stays in the body voice.
 QUOTE_MARKS = ("\u201c", '"', "\u00ab", "\u201e")
+_EMPHASIS = re.compile(r"\*\*|__")
 _SPACE_BEFORE_STOP = re.compile(r" +(?=[.,](?:\s|$))")
 _TEMPLATE_TAG = re.compile(r"\{%-?[^%\n]{0,200}?-?%\}|\{\{-?[^}\n]{0,200}?-?\}\}")
 _LIQUID_HIGHLIGHT = re.compile(r"^\{%-?\s*highlight\s+([\w+-]+)[^%\n]*%\}[ \t]*$|^\{%-?\s*endhighlight\s*-?%\}[ \t]*$", re.M)
@@ -108,6 +110,9 @@ class _Walk:
     language: str
     line_starts: list[int]
     front_title: str | None = None
+    transcript: bool = False
+    """Paragraphs open with speaker labels (**THE PRESIDENT:** …)."""
+    speaker: str | None = None
     quote_depth: int = 0
     list_stack: list[str] = field(default_factory=list)
     """"bullet" or "ordered" per open list."""
@@ -203,6 +208,7 @@ def parse_markdown(text: str, *, options: ParseOptions = ParseOptions(), fallbac
     language = front.language or "en"
     line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
     walk = _Walk(ArticleBuilder(min_quote_words=options.min_quote_words), options, language, line_starts, front.title)
+    walk.transcript = looks_like_transcript(_EMPHASIS.sub("", source).split("\n"))
     _walk_tokens(tokens, walk)
     return walk.builder.build(
         title=front.title, fallback_title=fallback_title, author=front.author, date=front.date, language=language
@@ -267,7 +273,7 @@ def _walk_tokens(tokens: list, walk: _Walk) -> None:
             elif walk.quote_depth and not text.startswith(QUOTE_MARKS):
                 builder.add_paragraph(text, start, end, quoted=True)
             else:
-                add_prose(text, start, end, builder, options)
+                walk.speaker = add_prose(text, start, end, builder, options, walk.transcript, walk.speaker)
             i += 2
         elif kind in ("fence", "code_block"):
             _start_article(walk, token)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..model import Article
 from . import clutter
 from .build import ArticleBuilder
+from .frontmatter import FrontMatter, read_front_matter
 from .options import ParseOptions
 from .prose import add_prose
 from .text import fold
@@ -188,12 +189,29 @@ def parse_plaintext(
 ) -> Article:
     """Parse a plain-text article (or a digest of several)."""
     builder = ArticleBuilder(min_quote_words=options.min_quote_words)
+    front, text = _front_matter(text, builder)
     transcript = looks_like_transcript(text.split("\n", 20000)[:20000])
-    meta = _Meta()
+    meta = _Meta(author=front.author, date=front.date)
     articles = _articles(clean_blocks(text, builder, transcript))
     for number, chunk in enumerate(articles):
         _parse_one(chunk, number, builder, options, transcript, meta, digest=len(articles) > 1)
-    return builder.build(title=None, fallback_title=fallback_title, author=meta.author, date=meta.date)
+    return builder.build(
+        title=front.title, fallback_title=fallback_title, author=meta.author, date=meta.date, language=front.language or "en"
+    )
+
+
+_FRONT_MATTER = re.compile(r"---[ \t]*\n((?:[\w-]+[ \t]*:.*\n|[ \t]+.*\n|-[ \t].*\n){1,60}?)---[ \t]*(?:\n|$)")
+
+
+def _front_matter(text: str, builder: ArticleBuilder) -> tuple[FrontMatter, str]:
+    """YAML front matter in a text file (saved from a Markdown post): read, removed, and
+    blanked out so offsets stay those of the source."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return FrontMatter(), text
+    builder.remove(match.group(1), "front matter", 0)
+    blank = "".join("\n" if ch == "\n" else " " for ch in match.group())
+    return read_front_matter(match.group(1)), blank + text[match.end() :]
 
 
 @dataclass
