@@ -44,6 +44,7 @@ def build_voice(
     drop_phonemes: tuple[str, ...] = (),
     length_scale: float = 1.0,
     amplitude: float = AMPLITUDE,
+    samples_per_id: int = SAMPLES_PER_ID,
 ) -> Path:
     """Write ``folder/name.onnx`` and ``folder/name.onnx.json``; return the .onnx path.
 
@@ -66,7 +67,7 @@ def build_voice(
 
     nodes = [
         const("one_i", [1], TensorProto.INT64),
-        const("samples_per_id", float(SAMPLES_PER_ID)),
+        const("samples_per_id", float(samples_per_id)),
         const("zero_f", 0.0),
         const("one_f", 1.0),
         const("angle_step", 2 * math.pi / sample_rate),

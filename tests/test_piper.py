@@ -215,15 +215,23 @@ def job(index: int, text: str, voice: Voice, kind: SegmentKind = SegmentKind.BOD
     return SpeechJob(index=index, kind=kind, text=text, spoken=text, voice=voice, paragraph=index)
 
 
-def test_cache_key_follows_the_model_files_content(tmp_path):
+def test_a_replaced_voice_file_renders_anew_with_the_new_model(tmp_path):
+    # The engines of a process serve many articles (a feed, a batch): a voice replaced in
+    # between must change the cache key and be loaded again.
     model = build_voice(tmp_path / "v", "evolving")
     voice = Voice("evolving", engine="piper", model=str(model))
     cache = ClipCache(tmp_path / "cache")
     jobs = [job(1, "Hello there.", voice)]
-    assert not render_clips(jobs, cache, "pyttsx3")[0].cached
+    first = render_clips(jobs, cache, "pyttsx3")[0]
+    assert not first.cached
     assert render_clips(jobs, cache, "pyttsx3")[0].cached
-    build_voice(tmp_path / "v", "evolving", amplitude=0.1)  # same path, new weights
-    assert not render_clips(jobs, cache, "pyttsx3")[0].cached
+    # A new version of the voice replaces the file (as a download does): same path and size.
+    new = build_voice(tmp_path / "new", "evolving", samples_per_id=2 * SAMPLES_PER_ID)
+    assert new.stat().st_size == model.stat().st_size
+    new.replace(model)
+    again = render_clips(jobs, cache, "pyttsx3")[0]
+    assert not again.cached
+    assert again.frames == pytest.approx(2 * first.frames, abs=2)
 
 
 def test_engine_set_gives_each_voice_its_own_engine(voices, fake_engine):

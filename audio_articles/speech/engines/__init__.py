@@ -36,7 +36,7 @@ class EngineSet:
     def __init__(self, default: Engine | str = "pyttsx3") -> None:
         self.default_name = default if isinstance(default, str) else default.name
         self._engines: dict[str, Engine] = {} if isinstance(default, str) else {default.name: default}
-        self._identities: dict[Voice, str] = {}
+        self._identities: dict[str, str] = {}
 
     def for_voice(self, voice: Voice) -> Engine:
         """The engine that speaks ``voice`` (its own, or the run's when it names none)."""
@@ -46,10 +46,11 @@ class EngineSet:
         return self._engines[name]
 
     def identity(self, voice: Voice) -> str:
-        """The engine's identity for the cache key; with Piper it includes the voice files' hashes."""
-        if voice not in self._identities:
-            engine = self.for_voice(voice)
-            voice_identity = getattr(engine, "voice_identity", None)  # engines with voice files
-            extra = voice_identity(voice) if voice_identity else ""
-            self._identities[voice] = f"{engine.identity()}/{extra}" if extra else engine.identity()
-        return self._identities[voice]
+        """The engine's identity for the cache key; with Piper it includes the voice files' hashes
+        (looked up on every call: a set may serve many articles while a voice file is replaced)."""
+        engine = self.for_voice(voice)
+        if engine.name not in self._identities:
+            self._identities[engine.name] = engine.identity()
+        voice_identity = getattr(engine, "voice_identity", None)  # engines with voice files
+        base = self._identities[engine.name]
+        return f"{base}/{voice_identity(voice)}" if voice_identity else base

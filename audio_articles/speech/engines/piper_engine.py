@@ -28,6 +28,7 @@ import hashlib
 import json
 import logging
 import math
+import multiprocessing
 import os
 import wave
 from dataclasses import dataclass
@@ -135,8 +136,8 @@ def missing_model_error(model: Path) -> InputError:
     )
 
 
-def read_voice_file(model: str | os.PathLike[str]) -> PiperVoiceFile:
-    """Check a voice's two files exist and its config is usable; raise InputError if not."""
+def voice_paths(model: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """A voice's model and config files; InputError saying what to download when one is missing."""
     model = Path(model).expanduser()
     if not model.is_file():
         raise missing_model_error(model)
@@ -146,6 +147,12 @@ def read_voice_file(model: str | os.PathLike[str]) -> PiperVoiceFile:
             f"Piper voice {model.name} has no config {config.name} beside it; download the "
             f".onnx.json that belongs to the voice from {VOICES_URL} into {model.parent}"
         )
+    return model, config
+
+
+def read_voice_file(model: str | os.PathLike[str]) -> PiperVoiceFile:
+    """Check a voice's two files exist and its config is usable; raise InputError if not."""
+    model, config = voice_paths(model)
     try:
         data = json.loads(config.read_text(encoding="utf-8"))
         speaker_map = data.get("speaker_id_map") or {}
@@ -215,7 +222,7 @@ def piper_voices_json() -> list[dict]:
 
 
 @functools.lru_cache(maxsize=64)
-def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+def _file_digest(path: str, inode: int, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -223,10 +230,16 @@ def _file_digest(path: str, size: int, mtime_ns: int) -> str:
     return digest.hexdigest()
 
 
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file, remembered while its size and modification time stay the same."""
+def file_signature(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is replaced or rewritten: inode, size, modification time."""
     stat = path.stat()
-    return _file_digest(str(path), stat.st_size, stat.st_mtime_ns)
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, remembered while its signature stays the same: a voice model is
+    tens of MB, hashed once per process rather than once per clip."""
+    return _file_digest(str(path), *file_signature(path))
 
 
 class PiperEngine:
@@ -243,7 +256,8 @@ class PiperEngine:
                 f"Piper voices need the optional piper-tts package; install it with {INSTALL_HINT}"
             ) from None
         self.output_rate = output_rate
-        self._loaded: dict[Path, object] = {}
+        self._loaded: dict[Path, tuple[tuple, object]] = {}
+        """Loaded voices by model path, with the files' signatures they were loaded from."""
         self._warned: set[tuple[Path, str]] = set()
         """(model, phoneme) pairs already reported."""
 
@@ -254,8 +268,8 @@ class PiperEngine:
 
     def voice_identity(self, voice: Voice) -> str:
         """What the voice's files contribute to the cache key: the model's and config's hashes."""
-        found = read_voice_file(self._model_path(voice))
-        return f"{file_digest(found.model)[:16]}/{file_digest(found.config)[:16]}"
+        model, config = voice_paths(self._model_path(voice))
+        return f"{file_digest(model)[:16]}/{file_digest(config)[:16]}"
 
     def voices(self) -> list[VoiceInfo]:
         return [
@@ -273,10 +287,13 @@ class PiperEngine:
         return Path(voice.model).expanduser()
 
     def _load(self, voice: Voice):
-        """The loaded PiperVoice for ``voice.model`` (loaded once per process)."""
+        """The loaded PiperVoice for ``voice.model``: loaded once per process, and again
+        when its files are replaced."""
         path = self._model_path(voice)
-        if path in self._loaded:
-            return self._loaded[path]
+        model, config_path = voice_paths(path)
+        signature = (file_signature(model), file_signature(config_path))
+        if path in self._loaded and self._loaded[path][0] == signature:
+            return self._loaded[path][1]
         found = read_voice_file(path)
         import onnxruntime
         from piper import PiperConfig, PiperVoice
@@ -287,12 +304,15 @@ class PiperEngine:
             raise InputError(f"{found.config}: not a Piper voice config ({type(err).__name__}: {err})") from None
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only: onnxruntime's warnings mean nothing to a listener
+        if multiprocessing.parent_process() is not None:
+            # A worker of the speech pool: the pool already uses every core, one thread each.
+            options.intra_op_num_threads = 1
         try:
             session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
         except Exception as err:  # onnxruntime raises its own untyped errors for bad files
             raise InputError(f"{path}: not a usable Piper voice model ({str(err).splitlines()[0][:200]})") from None
         loaded = PiperVoice(config=config, session=session)
-        self._loaded[path] = loaded
+        self._loaded[path] = (signature, loaded)
         return loaded
 
     def _check_speaker(self, voice: Voice, config) -> int | None:
