@@ -34,7 +34,7 @@ def assert_one_line_error(run: subprocess.CompletedProcess, code: int, *words: s
     "make_input, words",
     [
         (lambda d: d / "missing.txt", ["no such file"]),
-        (lambda d: d, ["holds no articles"]),  # a folder is a batch; this one is empty
+        (lambda d: d, ["no articles"]),  # a folder is a batch; this one is empty
         (lambda d: (d / "empty.txt").write_text("  \n\n ") and d / "empty.txt", ["empty"]),
         (lambda d: (d / "song.txt").write_bytes(b"ID3\x03\x00\x00\x00\x00\xff\xfb\x90") and d / "song.txt", ["binary"]),
     ],
