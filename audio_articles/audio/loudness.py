@@ -109,8 +109,11 @@ def clip_levels(
     weighted = sosfilt(k_weighting(rate) if sos is None else sos, samples)
     first_bin = start_frame // step
     offset = start_frame - first_bin * step
-    bins = (offset + np.arange(len(samples))) // step
-    energies = np.bincount(bins, weights=weighted * weighted) if len(samples) else np.zeros(1)
+    # Squared samples laid on the programme's bin grid, then summed bin by bin.
+    bins = max(1, -(-(offset + len(samples)) // step))
+    grid = np.zeros(bins * step)
+    np.square(weighted, out=grid[offset : offset + len(samples)])
+    energies = grid.reshape(bins, step).sum(axis=1)
     return ClipLevels(kind, first_bin, energies, true_peak(samples))
 
 
