@@ -230,3 +230,22 @@ def test_front_matter_in_a_text_file_is_read_and_not_spoken():
     assert said(article) == [("headline", "Saved Post"), ("body", "The body of the post.")]
     assert removed(article) == [("front matter", "title: Saved Post author: Kim Lee lang: de")]
     assert article.sections[0].segments[1].start == len("---\ntitle: Saved Post\nauthor: Kim Lee\nlang: de\n---\n\nSaved Post\n\n")
+
+
+def test_prose_starting_with_a_date_is_not_a_date_line():
+    article = parse_article("A Cold Week\n\nMarch 3, 2024 was the coldest day of the year.\n")
+    assert said(article)[1] == ("body", "March 3, 2024 was the coldest day of the year.")
+
+
+def test_standfirst_and_role_byline_under_a_headline():
+    article = parse_article(
+        "Grids Strain in the Heat\nFactories asked to work at night\n\nAna Ruiz, energy correspondent\n"
+        "Mon 17 Jul 2023 14.32 BST\n\nDemand hit a record on Monday, the operator said.\n"
+    )
+    assert (article.title, article.author, article.date) == ("Grids Strain in the Heat", "Ana Ruiz", "17 Jul 2023")
+    assert said(article) == [
+        ("headline", "Grids Strain in the Heat"),
+        ("body", "Factories asked to work at night"),
+        ("body", "Demand hit a record on Monday, the operator said."),
+    ]
+    assert [reason for reason, _ in removed(article)] == ["byline", "date line"]

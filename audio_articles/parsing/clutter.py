@@ -21,7 +21,7 @@ _BRACKETED = re.compile(r"\[/?[a-z][\w\-]*(?:\s[^\]]*)?\]")
 _TEMPLATE = re.compile(r"\{\{[^{}]*\}\}|\{%[^{}]*%\}")
 _URL = re.compile(r"[<(]?(?:https?://|www\.)\S+[>)]?")
 _FOOTER = re.compile(
-    r"(?i)(?:you(?:'re| are) receiving this|you received this (?:e-?mail|newsletter)|"
+    r"(?i)(?:thanks for reading [^!\n]{1,80}! subscribe|you(?:'re| are) receiving this|you received this (?:e-?mail|newsletter)|"
     r"this (?:e-?mail|newsletter) was sent to|to stop receiving|no longer want to receive)"
 )
 _COLLECTION = re.compile(r"(?i).{1,80}\s[-–—|]\s*full[- ]text (?:articles|feed|stories)\s*")
@@ -67,8 +67,11 @@ _FURNITURE = re.compile(
     r"sign up for (?:our|the) newsletter|subscribe to (?:our|the) newsletter|click here to subscribe|"
     r"view (?:this email )?in (?:your )?browser|view online|unsubscribe|manage (?:your )?preferences|"
     r"update your preferences|forward (?:this )?to a friend|"
-    r"listen to (?:this )?(?:article|story)|print this (?:article|page)|comments?|"
-    r"story continues below(?: advertisement)?|sponsored(?: content)?)[\s.!:]*"
+    r"listen to (?:this )?(?:article|story)|print this (?:article|page)|comments?|leave a comment|"
+    r"story continues below(?: advertisement)?|sponsored(?: content)?|"
+    r"share|like|restack|subscribe(?: now| for free)?|read in app|open in app|get the app|upgrade to paid|"
+    r"print|save(?: article)?|gift this article|copy link|sign in|log in|follow(?: us)?|"
+    r"reuse this content|most (?:viewed|popular|read))[\s.!:]*"
 )
 
 
@@ -161,6 +164,17 @@ def is_end_mark(line: str) -> bool:
     [True, True, True, True, True, False]
     """
     return bool(_END_MARK.fullmatch(line))
+
+
+_RELATED = re.compile(
+    r"\s*(?:explore more on these topics|more on this story|related topics|more like this|filed under|topics|tags)\s*:?\s*",
+    re.IGNORECASE,
+)
+
+
+def is_related_links(first_line: str) -> bool:
+    """A block headed "Explore more on these topics" or "Tags:" that lists links to other pages."""
+    return bool(_RELATED.fullmatch(first_line))
 
 
 def is_contact_block(first_line: str) -> bool:

@@ -8,7 +8,7 @@ split a digest into articles, and each article's blocks become segments.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..model import Article
 from . import clutter
@@ -66,11 +66,18 @@ _DATE_LINE = re.compile(
     r"(?i)(?:(?:published|updated|posted|publié le|mis à jour le)\s*:?\s*)?"
     r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+|(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
     r"(" + _MONTHS + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?|\d{1,2}(?:er)?\s+" + _MONTHS + r"\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2})"
-    r"[^\n]{0,40}"
+    r"(?:,?\s*(?:at\s+|à\s+)?\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?\s?m\.?)?(?:\s+[A-Z]{2,5})?)?\s*\.?"  # a time, a zone
 )
 _BYLINE = re.compile(
     r"(?:By|BY|Par|PAR|Von|Por)\s+([A-Z][\w.'’\-]*(?:\s+(?:and|et|und|y|[A-Z][\w.'’\-]*)){0,7})\s*(?:[,|•/–—-]\s*(.*))?"
 )
+# "Jon Henley Europe correspondent", "Ana Ruiz, staff writer": a name and a newsroom role.
+_ROLE_BYLINE = re.compile(
+    r"([A-Z][\w.'’\-]+(?: [A-Z][\w.'’\-]+){1,2}?)[ ,]+(?:[\w\-]+ )?(?:senior |chief |deputy |staff )?"
+    r"(?:correspondent|editor|reporter|writer|columnist|journalist|critic)(?: in [A-Z][\w\- ]{1,30})?"
+)
+HEADLINE_LINE_CHARS = 60
+"""A headline's first line this short is not wrapped: what follows on the next line is a standfirst."""
 _CAPTION_CREDIT = re.compile(r"Getty Images|AP Photo|/AFP|AFP via|Reuters/|/Reuters|Shutterstock|/Bloomberg|Photo(?:graph)?(?: by)?:|\(Photo")
 _DATELINE = re.compile(
     r"((?:[A-Z]{2}[A-Z.'’\-]*)(?:\s+[A-Z]{2}[A-Z.'’\-]*){0,3}"
@@ -118,6 +125,9 @@ def clean_blocks(text: str, builder: ArticleBuilder, transcript: bool) -> list[B
             continue
         if clutter.is_contact_block(first):
             builder.remove(" ".join(line.text for line in raw), "press contact", raw[0].start)
+            continue
+        if clutter.is_related_links(first):
+            builder.remove(" ".join(line.text for line in raw), "related links", raw[0].start)
             continue
         current: list[Line] = []
 
@@ -234,6 +244,10 @@ def _parse_one(
     heading = _MARKDOWN_HEADING.match(rest[0].text)
     if (heading and len(heading.group(1)) == 1) or (not heading and is_headline(rest[0])):
         first = rest.pop(0)
+        if len(first.lines) > 1 and len(first.lines[0].text) <= HEADLINE_LINE_CHARS:
+            # A short first line is the whole headline; the next line is a standfirst.
+            rest.insert(0, Block(first.lines[1:]))
+            first = Block(first.lines[:1])
         builder.add_headline(_MARKDOWN_HEADING.sub("", first.text, count=1), first.start, first.end)
         # A digest opens with its own name, then the first article's headline.
         if digest and number == 0 and len(rest) > 1 and is_headline(rest[0]) and is_subheading(rest[0], rest[1]):
@@ -242,6 +256,10 @@ def _parse_one(
         rest = _after_headline(rest, builder, meta if number == 0 else _Meta())
         if rest:
             rest[0] = _drop_dateline(rest[0], builder)
+        # A short line right under the headline is a standfirst, spoken with it (no new section).
+        if len(rest) > 1 and not transcript and is_subheading(rest[0], rest[1]):
+            standfirst = rest.pop(0)
+            builder.add_paragraph(standfirst.text, standfirst.start, standfirst.end)
     speaker: str | None = None
     for position, block in enumerate(rest):
         following = rest[position + 1] if position + 1 < len(rest) else None
@@ -263,26 +281,52 @@ def _parse_one(
 def _after_headline(blocks: list[Block], builder: ArticleBuilder, meta: _Meta) -> list[Block]:
     """Drop the byline, date line and photo caption that follow a headline (in any order)."""
     rest = list(blocks)
-    for _ in range(3):
-        if not rest:
-            break
-        text = rest[0].text
-        byline = _BYLINE.fullmatch(text) if len(text.split()) <= 16 else None
-        if byline:
-            meta.author = meta.author or byline.group(1)
-            tail = byline.group(2) or ""
-            if (date := _DATE_LINE.search(tail)) and meta.date is None:
-                meta.date = date.group(1)
-            builder.remove(text, "byline", rest[0].start)
-        elif len(text.split()) <= 12 and (date := _DATE_LINE.fullmatch(text)):
-            meta.date = meta.date or date.group(1)
-            builder.remove(text, "date line", rest[0].start)
-        elif len(text.split()) <= 60 and _CAPTION_CREDIT.search(text):
-            builder.remove(text, "photo caption", rest[0].start)
+    position = 0
+    standfirst_seen = False
+    while position < min(len(rest), 4):
+        block = rest[position]
+        # A block is dropped when each of its lines is a byline, a date or a caption.
+        seen = replace(meta)
+        found = [_meta_line(line.text, seen) for line in block.lines]
+        if len(block.lines) > 1 and not all(found):
+            seen = replace(meta)
+            found = [_meta_line(block.text, seen)]
+            lines = [block]
+        else:
+            lines = block.lines
+        if all(found):
+            meta.author, meta.date = seen.author, seen.date
+            for line, reason in zip(lines, found):
+                builder.remove(line.text, reason, line.start)
+            rest.pop(position)
+        elif not standfirst_seen and len(block.lines) == 1 and len(block.text.split()) <= 30:
+            standfirst_seen = True  # a one-line summary may sit between headline and byline
+            position += 1
         else:
             break
-        rest.pop(0)
     return rest
+
+
+def _meta_line(text: str, meta: _Meta) -> str | None:
+    """The kind of a line under a headline ("byline", "date line", "photo caption"), noting
+    the author and date in ``meta``; None for anything else."""
+    words = len(text.split())
+    byline = _BYLINE.fullmatch(text) if words <= 16 else None
+    if byline:
+        meta.author = meta.author or byline.group(1)
+        tail = byline.group(2) or ""
+        if (date := _DATE_LINE.search(tail)) and meta.date is None:
+            meta.date = date.group(1)
+        return "byline"
+    if role := _ROLE_BYLINE.fullmatch(text) if words <= 8 else None:
+        meta.author = meta.author or role.group(1)
+        return "byline"
+    if words <= 12 and (date := _DATE_LINE.fullmatch(text)):
+        meta.date = meta.date or date.group(1)
+        return "date line"
+    if words <= 60 and _CAPTION_CREDIT.search(text):
+        return "photo caption"
+    return None
 
 
 def _drop_dateline(block: Block, builder: ArticleBuilder) -> Block:
