@@ -1,0 +1,64 @@
+"""The listen-fix-listen loop from a cold process: `--help`, and `preview --paragraph 3`
+on a ~4 KB article with an empty clip cache (targets: --help ≤ 0.4 s, preview ≤ 1.5 s),
+then the same preview with its clips cached. Each figure is the median of several runs."""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import tempfile
+import wave
+from pathlib import Path
+
+from common import BIN, Row, measure
+from longtext import long_article
+
+RUNS = 5
+ARTICLE_WORDS = 680
+"""About 4 KB of text."""
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def median_run(command: list[str], env_for_run) -> tuple[float, float, str]:
+    """Median wall time, the largest peak memory and a note with the median CPU time over
+    RUNS cold runs (CPU time says what the command costs when other work shares the cores)."""
+    walls, peaks, cpus = [], [], []
+    for run in range(RUNS):
+        before = cpu_seconds()
+        wall, peak = measure(command, env=env_for_run(run))
+        cpus.append(cpu_seconds() - before)
+        walls.append(wall)
+        peaks.append(peak)
+    return statistics.median(walls), max(peaks), f"median of {RUNS}, CPU {statistics.median(cpus):.2f} s"
+
+
+def rows() -> list[Row]:
+    with tempfile.TemporaryDirectory(prefix="bench-preview-") as scratch:
+        scratch = Path(scratch)
+        article = scratch / "article.txt"
+        article.write_text(long_article(ARTICLE_WORDS), encoding="utf-8")
+        size_kb = article.stat().st_size / 1000
+        output = scratch / "p3.wav"
+        cli = str(BIN / "audio-articles")
+
+        wall, peak, note = median_run([cli, "--help"], lambda run: {})
+        result = [Row("audio-articles --help, cold", wall, None, peak, f"{note}; target ≤ 0.4 s")]
+
+        preview = [cli, "preview", str(article), "--paragraph", "3", "--no-play", "-o", str(output)]
+        wall, peak, note = median_run(preview, lambda run: {"AUDIO_ARTICLES_CACHE": str(scratch / f"cold-{run}")})
+        with wave.open(str(output), "rb") as wav:
+            audio = wav.getnframes() / wav.getframerate()
+        result.append(
+            Row(
+                f"preview --paragraph 3, {size_kb:.1f} KB article, empty cache",
+                wall, audio, peak, f"{note}; real engine; target ≤ 1.5 s",
+            )  # fmt: skip
+        )
+
+        wall, peak, note = median_run(preview, lambda run: {"AUDIO_ARTICLES_CACHE": str(scratch / "cold-0")})
+        result.append(Row("preview --paragraph 3, clips cached", wall, audio, peak, note))
+        return result
