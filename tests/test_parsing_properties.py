@@ -163,3 +163,19 @@ def test_generated_markdown_loses_nothing(generated):
     assert all(segment.text.strip() for segment in article.segments())
     assert not any(mark in segment.text for segment in article.segments() for mark in ("```", "<div", "<script", "|---", "](", "# "))
     assert all(segment.kind is not SegmentKind.NOTICE or "skipped" in segment.text for segment in article.segments())
+
+
+MARKDOWN_BITS = st.sampled_from([
+    "# ", "## ", "> ", "- ", "1. ", "\n```python\nprint(1)\n```\n", "\n```\n<div>&amp;\n```\n", "    ", "<div>", "</div>", "<script>", "<!-- ", " -->", "| a | b |\n|---|---|\n",
+    "[^1]", "[^1]: note", "{cite}`k`", "(label)=", "{% raw %}", "{{ x }}", "---\ntitle: T\n---\n", "![alt](x.png)", "[t](u)",
+    "**", "_", "&amp;", "\n", "\n\n", "words here", "“Quoted words go here", "”", "THE PRESIDENT: ", "(Applause.)",
+])  # fmt: skip
+
+
+@given(st.lists(MARKDOWN_BITS, max_size=40).map("".join), OPTIONS)
+def test_fuzz_markdown_parses_and_speaks_no_markup(text, options):
+    """(No inline code here: `<div>` in backticks is text, and is spoken.)"""
+    article = parse_article(text, markdown=True, options=options)
+    for segment in article.segments():
+        assert segment.text.strip()
+        assert not any(mark in segment.text for mark in ("<script", "<div", "{%", "{{", "](", "![", "&amp;", "[^1]"))

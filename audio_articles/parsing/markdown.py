@@ -35,6 +35,7 @@ SILENT_TAGS = {"script", "style", "iframe", "noscript", "svg", "object", "embed"
 # A block quotation that itself opens with a quotation mark is split like any paragraph,
 # so its attribution ("…,” Knuth wrote.) stays in the body voice.
 QUOTE_MARKS = ("\u201c", '"', "\u00ab", "\u201e")
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,40}\]")
 _EMPHASIS = re.compile(r"\*\*|__")
 _SPACE_BEFORE_STOP = re.compile(r" +(?=[.,](?:\s|$))")
 _TEMPLATE_TAG = re.compile(r"\{%-?[^%\n]{0,200}?-?%\}|\{\{-?[^}\n]{0,200}?-?\}\}")
@@ -138,7 +139,7 @@ def inline_lines(token, walk: _Walk) -> list[str]:
             if in_autolink:
                 builder.remove(child.content, "bare URL")
             else:
-                lines[-1] += child.content
+                lines[-1] += _drop_orphan_footnote_refs(child.content, builder)
         elif kind in ("softbreak", "hardbreak"):
             lines.append("")
         elif kind == "code_inline":
@@ -163,6 +164,15 @@ def inline_lines(token, walk: _Walk) -> list[str]:
         # footnote_ref, emphasis, strikethrough: markup only, nothing to say.
     # Dropped images and references may leave "see the chart ." behind.
     return [_SPACE_BEFORE_STOP.sub("", _drop_templates(line, builder)) for line in lines]
+
+
+def _drop_orphan_footnote_refs(text: str, builder: ArticleBuilder) -> str:
+    """A footnote marker whose note is missing ("[^1]") stays literal text in Markdown."""
+    if "[^" not in text:
+        return text
+    for marker in _FOOTNOTE_REF.findall(text):
+        builder.remove(marker, "footnote marker")
+    return _FOOTNOTE_REF.sub("", text)
 
 
 def _role_text(name: str, content: str, builder: ArticleBuilder) -> str:
@@ -314,15 +324,35 @@ def _code(token, walk: _Walk, start: int, end: int) -> None:
 
 def _html_block(content: str, walk: _Walk, start: int, end: int) -> None:
     """Raw HTML: visible text is spoken; scripts, styles, embeds and comments are not."""
+    opened = _unclosed_comment(content)
+    if opened >= 0:
+        # An unclosed comment hides the rest of the page from readers; it does from listeners too.
+        walk.builder.remove(content[opened + 4 :], "HTML comment")
+        content = content[:opened]
     parsed = html_text(content)
     for comment in parsed.comments:
         walk.builder.remove(comment, "HTML comment")
     silent = fold(" ".join(parsed.silent))
     if silent or re.search(r"<(?:iframe|embed|object|video|audio|script)\b", content, re.I):
         walk.builder.remove(silent or content, "HTML embed or script")
-    spoken = fold(_drop_templates("".join(parsed.spoken), walk.builder))
+    # Markdown inside an HTML block is not rendered, but its links, images and roles are
+    # still markup, not words: read the text as inline Markdown.
+    visible = "".join(parsed.spoken)
+    inline = _markdown_it().parseInline(visible)[0] if visible.strip() else None
+    spoken = fold(" ".join(inline_lines(inline, walk))) if inline else ""
     if spoken:
         add_prose(spoken, start, end, walk.builder, walk.options)
+
+
+def _unclosed_comment(content: str) -> int:
+    """Where a "<!--" that is never closed starts, or -1."""
+    position = 0
+    while (opened := content.find("<!--", position)) >= 0:
+        closed = content.find("-->", opened + 4)
+        if closed < 0:
+            return opened
+        position = closed + 3
+    return -1
 
 
 def _table(tokens: list, i: int, walk: _Walk, start: int, end: int) -> int:
