@@ -50,7 +50,7 @@ def _tag(name: str) -> str:
 
 def _add(parent: ET.Element, name: str, text: str | None = None, /, **attributes: str) -> ET.Element:
     """A child element; ``text`` is positional so an attribute may be called "text"."""
-    element = ET.SubElement(parent, _tag(name), {_tag(k.replace("__", ":")): xml_text(v) for k, v in attributes.items()})
+    element = ET.SubElement(parent, _tag(name), {key: xml_text(value) for key, value in attributes.items()})
     if text is not None:
         element.text = xml_text(text)
     return element
