@@ -33,6 +33,16 @@ json.dump({"seconds": seconds, "segments": sum(1 for _ in article.segments()),
 """
 
 
+BASELINE = """
+import json, sys, time
+from audio_articles.parsing.markdown import _markdown_it
+text = open(sys.argv[1], encoding="utf-8").read()
+start = time.perf_counter()
+tokens = _markdown_it().parse(text)
+json.dump({"seconds": time.perf_counter() - start, "tokens": len(tokens)}, open(sys.argv[2], "w"))
+"""
+
+
 def plain_digest(size: int) -> str:
     """Articles of about 800 words with clutter lines, separated by "› Back to Top"."""
     rng = random.Random(5)
@@ -101,6 +111,12 @@ def rows() -> list[Row]:
             note = (f"{megabytes:.1f} MB: parse {found['seconds']:.2f} s, {found['segments']} segments, "
                     f"{found['sections']} sections, {found['removed']} removed")  # fmt: skip
             results.append(Row(name, wall, peak_rss_mb=peak, note=note))
+            if suffix == ".md":
+                # The floor: markdown-it-py tokenising the same file, which the parser walks once.
+                wall, peak = measure([sys.executable, "-c", BASELINE, str(source), str(report)])
+                found = json.loads(report.read_text())
+                note = f"markdown-it-py alone: {found['seconds']:.2f} s, {found['tokens']} tokens"
+                results.append(Row("  tokenise the same Markdown only", wall, peak_rss_mb=peak, note=note))
     return results
 
 
