@@ -560,3 +560,37 @@ def test_kill_9_mid_run_leaves_the_previous_feed_and_the_rerun_finishes(tmp_path
     podcast = podcastparser.parse(BASE_URL, (feed_dir / "feed.xml").open("rb"))
     for item, episode in zip(podcast["episodes"], result.episodes):
         assert item["enclosures"][0]["file_size"] == (feed_dir / "episodes" / episode.audio_name).stat().st_size
+
+
+def test_cover_sizes_are_read_from_png_and_jpeg(tmp_path, caplog):
+    from audio_articles.feed.cover import image_size, read_cover, solid_png
+
+    jpeg = tmp_path / "cover.jpg"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=navy:s=1600x1600", "-frames:v", "1", str(jpeg)],
+        check=True,
+    )  # fmt: skip
+    assert image_size(jpeg.read_bytes()) == (1600, 1600)
+    assert read_cover(jpeg).name == "cover.jpg"
+    assert image_size(solid_png(1400, (0, 0, 0))) == (1400, 1400)
+    small = tmp_path / "small.png"
+    small.write_bytes(solid_png(300, (0, 0, 0)))
+    assert read_cover(small).kind == "png"
+    assert "300×300 px; Apple Podcasts wants a square of 1400 to 3000 px" in caplog.text
+
+
+def test_damaged_settings_or_state_say_what_to_do(tmp_path):
+    articles = write_articles(tmp_path / "articles")
+    feed_dir = tmp_path / "feed"
+    build([articles], feed_dir)
+    settings = (feed_dir / "feed.toml").read_text(encoding="utf-8")
+    (feed_dir / "feed.toml").write_text(settings + "colour = 'blue'\n", encoding="utf-8")
+    with pytest.raises(InputError, match="unknown setting 'colour'"):
+        build([articles], feed_dir)
+    (feed_dir / "feed.toml").write_text("title = [broken\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not readable TOML"):
+        build([articles], feed_dir)
+    (feed_dir / "feed.toml").write_text(settings, encoding="utf-8")
+    (feed_dir / ".feed-state.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="delete it to rebuild every episode"):
+        build([articles], feed_dir)
