@@ -219,7 +219,8 @@ def preview(
     segment: Optional[int] = typer.Option(None, "--segment", "-s", help="Segment number, as inspect shows it."),
     section: Optional[int] = typer.Option(None, "--section", help="Section number, from 1."),
     text: Optional[str] = typer.Option(
-        None, "--text", "-t", help="Speak these words instead (in the article's language when FILE is given)."
+        None, "--text", "-t",
+        help="Speak these words instead (in the article's language when an article is given).",
     ),
     kind: str = typer.Option("body", "--kind", help="Whose voice speaks --text: headline, body, quote, …"),
     output: Optional[Path] = typer.Option(
@@ -228,6 +229,15 @@ def preview(
     voices: Optional[str] = typer.Option(
         None, "--voices", help="Voice profile: a name from voices/ (default, newsroom, …) or a .toml path."
     ),
+    voice: Optional[str] = typer.Option(None, "--voice", help="Engine voice for every kind, as for convert."),
+    quote_voice: Optional[str] = typer.Option(None, "--quote-voice", help="Engine voice for quotations."),
+    rate: Optional[int] = typer.Option(None, "--rate", min=80, max=450, help="Body rate in words per minute."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language to speak in, e.g. fr, as for convert."),
+    lexicon: Optional[list[Path]] = typer.Option(
+        None, "--lexicon", help="Pronunciation lexicon ('word = respelling' lines or .toml); repeatable."
+    ),
+    model: Optional[Path] = typer.Option(None, "--model", help="Piper voice file (voice.onnx), as for convert."),
+    speaker: Optional[int] = typer.Option(None, "--speaker", min=0, help="Speaker of a multi-speaker Piper voice."),
     play: bool = typer.Option(True, "--play/--no-play", help="Play it (ffplay, paplay, aplay or afplay)."),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),
     engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine."),
@@ -246,8 +256,11 @@ def preview(
             raise InputError(f"unknown --kind {kind!r}; choose one of: {', '.join(kinds)}")
         from .convert import Options
 
+        options = Options(voices=voices, engine=engine, workers=1, use_cache=cache, model=model, speaker=speaker)
+        options.voice, options.quote_voice, options.rate, options.language = voice, quote_voice, rate, lang
+        options.lexicons = tuple(lexicon or ())
         part = choose_part(paragraph, segment, section)
-        result = run(source, part, text, output, Options(voices=voices, engine=engine, use_cache=cache), kinds[kind])
+        result = run(source, part, text, output, options, kinds[kind])
     except AudioArticlesError as error:
         raise fail(error) from None
     seconds = result.duration_ms / 1000

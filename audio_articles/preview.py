@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import wave
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +26,6 @@ if TYPE_CHECKING:  # convert imports numpy: only at run time, once needed
     from .speech.voices import Profile
 
 PART_KINDS = ("paragraph", "segment", "section")
-OUTPUT_SUFFIXES = (".wav", ".mp3")
 
 
 @dataclass(frozen=True)
@@ -141,11 +139,6 @@ def default_output(name: str, what: str) -> Path:
     return folder / f"{slug}.wav"
 
 
-def check_output(output: Path) -> None:
-    if output.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise InputError(f"preview writes .wav or .mp3 files, not {output.name!r}; use e.g. -o preview.wav")
-
-
 def preview(
     source: str | os.PathLike[str] | None = None,
     part: Part | None = None,
@@ -156,10 +149,12 @@ def preview(
 ) -> PreviewResult:
     """Render ``part`` of the article at ``source`` (or ``text``, in its language) to ``output``.
 
-    ``options`` is a ``convert.Options`` (profile, engine, cache); ``workers`` is ignored.
+    ``options`` is a ``convert.Options``, as for a conversion (profile and its overrides,
+    language, lexicons, engine, cache, loudness); ``workers`` is ignored. The output's
+    format follows its extension (WAV by default).
     """
+    from .audio.formats import format_for
     from .convert import Options, load_article
-    from .speech.voices import load_profile
 
     options = options or Options()
     if part is None and text is None:
@@ -168,35 +163,66 @@ def preview(
         raise InputError(f"preview either {part} or --text, not both")
     if part is not None and source is None:
         raise InputError(f"--{part.kind} needs an article file; or use --text '…' alone")
-    if output is not None:
-        check_output(Path(output))
-    article = load_article(Path(source)) if source is not None else None
-    profile = options.profile or load_profile(options.voices)
+    name = Path(source).stem if source is not None else ""
+    what = "text" if text is not None else str(part)
+    output = Path(output) if output is not None else default_output(name, what)
+    output_format = format_for(output, options.format)  # checked before any speech is rendered
+    article = load_article(Path(source), options.max_bytes) if source is not None else None
+    profile, catalog = _speech_setup(Path(source) if source is not None else Path("text"), options)
 
-    if text is not None:
+    if text is None:
+        wanted = part_segment_indexes(article, part)
+        jobs = _plan(article, profile, options, catalog)
+    else:
+        if article is not None:  # speak it in the article's language, as the article would be
+            options = replace(options, language=_plan(article, profile, options, catalog)[0].language)
         article = text_article(text, kind, like=article)
         wanted = [1]
-        what = "text"
-    else:
-        wanted = part_segment_indexes(article, part)
-        what = str(part)
-    name = Path(source).stem if source is not None else "text"
-    output = Path(output) if output is not None else default_output(name, what)
-    return _render(article, profile, wanted, output, what, options)
+        jobs = _plan(article, profile, options, catalog)
+    chosen = set(wanted)
+    return _render(article, profile, [job for job in jobs if job.index in chosen], output, output_format, what, options)
+
+
+def _speech_setup(source: Path, options: Options):
+    """The conversion's profile (overrides, lexicons, Piper model) and the engine's voices."""
+    from .convert import speech_profile, with_piper_model
+    from .speech.resolve import engine_catalog
+
+    profile = speech_profile(source, options)
+    if options.model:
+        profile = with_piper_model(profile, options.model, options.speaker)
+    return profile, engine_catalog(options.engine)
+
+
+def _plan(article: Article, profile: Profile, options: Options, catalog) -> list[SpeechJob]:
+    from .plan import plan_speech
+
+    jobs = plan_speech(article, profile, language=options.language, catalog=catalog)
+    if not jobs:
+        raise InputError(f"{article.title!r} has nothing left to say once clutter is removed")
+    return jobs
 
 
 def _render(
-    article: Article, profile: Profile, wanted: list[int], output: Path, what: str, options: Options
+    article: Article,
+    profile: Profile,
+    jobs: list[SpeechJob],
+    output: Path,
+    output_format,
+    what: str,
+    options: Options,
 ) -> PreviewResult:
-    from .plan import chapter_marks, gaps_ms, plan_speech
+    from .plan import chapter_marks, gaps_ms
 
-    all_jobs = plan_speech(article, profile)
-    chosen = set(wanted)
-    jobs = [job for job in all_jobs if job.index in chosen]
+    article = replace(article, language=jobs[0].language)
+    chosen = {job.index for job in jobs}
     marks = [mark for mark in chapter_marks(article) if mark.first_index in chosen]
     gaps = gaps_ms(article, jobs, profile)
     # Heavy modules (numpy, the engine) load only now that there is something to render.
     from .audio.assemble import pcm_chunks, place_clips
+    from .audio.encode import encode_audio
+    from .audio.loudness import balanced, loudness_plan, no_change
+    from .convert import article_tags
     from .files import atomic_output
     from .speech.cache import ClipCache, default_cache_dir
     from .speech.render import render_clips
@@ -207,14 +233,23 @@ def _render(
         clips = render_clips(jobs, cache, options.engine, workers=1)
         placements, timeline = place_clips(jobs, clips, gaps, marks)
         rate = clips[0].sample_rate
+        # The same voice balance and loudness as a conversion, so it sounds as it will.
+        plan = (
+            loudness_plan(placements, options.mp3.channels, options.loudness_lufs)
+            if options.normalize
+            else no_change(options.loudness_lufs)
+        )
         with atomic_output(output) as temp:
-            if output.suffix.lower() == ".mp3":
-                from .audio.encode import encode_mp3
-                from .convert import article_tags
-
-                encode_mp3(pcm_chunks(placements), rate, temp, article_tags(article), timeline.chapters)
-            else:
-                write_wav(pcm_chunks(placements), rate, temp)
+            encode_audio(
+                pcm_chunks(balanced(placements, plan)),
+                rate,
+                temp,
+                article_tags(article),
+                timeline.chapters,
+                options.mp3,
+                output_format,
+                plan.filters(rate, output_format.limiter_ceiling_dbtp),
+            )
     return PreviewResult(
         output=output,
         what=what,
@@ -223,13 +258,3 @@ def _render(
         clips=len(clips),
         cached_clips=sum(clip.cached for clip in clips),
     )
-
-
-def write_wav(pcm, sample_rate: int, path: Path) -> None:
-    """Mono 16-bit PCM chunks into a WAV file, one chunk at a time."""
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(sample_rate)
-        for chunk in pcm:
-            wav.writeframes(chunk)

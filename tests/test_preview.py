@@ -18,7 +18,6 @@ from audio_articles import playback, preview as preview_module
 from audio_articles.convert import Options, convert, load_article
 from audio_articles.errors import InputError
 from audio_articles.model import SegmentKind
-from audio_articles.plan import plan_speech
 from audio_articles.preview import Part, part_segment_indexes, preview, text_article
 from audio_articles.speech.voices import load_profile
 
@@ -116,16 +115,28 @@ def test_text_keeps_the_articles_language(sections):
 
 
 def test_preview_renders_only_that_paragraph_with_the_conversions_voices(news, tmp_path, fake_engine):
+    from audio_articles.speech.engines.fake import FakeEngine
+
+    converting = FakeEngine()
+    convert(news, tmp_path / "all.mp3", Options(engine=converting, cache_dir=tmp_path / "other-cache"))
     output = tmp_path / "p3.wav"
     result = preview(news, Part("paragraph", 3), output=output, options=Options(engine=fake_engine))
-    planned = plan_speech(load_article(news), load_profile())
-    expected = [(job.spoken, job.voice) for job in planned if job.paragraph == 3]
-    assert [(call.text, call.voice) for call in fake_engine.calls] == expected
+    # Segments 3 and 4 (the quote and its attribution), exactly as the conversion sent them.
+    assert fake_engine.calls == converting.calls[2:4]
+    assert [job.kind for job in result.jobs] == [SegmentKind.QUOTE, SegmentKind.BODY]
     assert result.output == output and [job.index for job in result.jobs] == [3, 4]
     samples, rate = read_wav(output)
     assert abs(len(samples) / rate * 1000 - result.duration_ms) <= 1
     assert rms_db(samples) > -40  # there is sound in it, not silence
     assert ffprobe_format(output)["format_name"] == "wav"
+
+
+def test_the_lexicon_and_voice_overrides_apply_as_in_a_conversion(news, tmp_path, fake_engine):
+    (tmp_path / "lexicon.txt").write_text("Berg = Bairg\n", encoding="utf-8")  # beside the article
+    options = Options(engine=fake_engine, rate=200)
+    preview(news, Part("paragraph", 3), output=tmp_path / "p3.wav", options=options)
+    assert "said the mayor, Anna Bairg." in fake_engine.calls[1].text
+    assert fake_engine.calls[1].voice.rate == 200
 
 
 def test_a_previewed_paragraph_is_not_rendered_again_by_the_conversion(news, tmp_path, fake_engine):
@@ -174,9 +185,9 @@ def test_mp3_output(news, tmp_path, fake_engine):
 
 
 def test_an_unknown_output_type_is_refused_before_rendering(news, tmp_path, fake_engine):
-    with pytest.raises(InputError, match="preview writes .wav or .mp3 files, not 'p.ogg'"):
-        preview(news, Part("paragraph", 2), output=tmp_path / "p.ogg", options=Options(engine=fake_engine))
-    assert fake_engine.calls == [] and not (tmp_path / "p.ogg").exists()
+    with pytest.raises(InputError, match="cannot tell the format of 'p.xyz' from its extension"):
+        preview(news, Part("paragraph", 2), output=tmp_path / "p.xyz", options=Options(engine=fake_engine))
+    assert fake_engine.calls == [] and not (tmp_path / "p.xyz").exists()
 
 
 def test_nothing_chosen_or_two_things_chosen(news, fake_engine):
