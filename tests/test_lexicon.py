@@ -166,3 +166,38 @@ def test_lexicon_entry_changes_the_rendered_audio(tmp_path):
     n = min(len(a), len(b))
     differs_in_sound = np.abs(a[:n] - b[:n]).mean() > 0.2 * np.abs(a[:n]).mean()
     assert differs_in_length or differs_in_sound
+
+
+def test_bad_lexicon_on_the_command_line_exits_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from audio_articles.cli import app
+
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    lexicon = tmp_path / "names.txt"
+    lexicon.write_text("# names\nXi Jinping Shee Jin-ping\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["convert", str(article), "--engine", "fake", "-j", "1", "--lexicon", str(lexicon)])
+    assert result.exit_code == 2
+    assert f"{lexicon}, line 2: expected 'word = respelling'" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "a.mp3").exists()
+
+
+def test_cli_lexicon_reaches_the_engine(tmp_path):
+    from typer.testing import CliRunner
+
+    from audio_articles.cli import app
+
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    lexicon = tmp_path / "names.txt"
+    lexicon.write_text("Xi Jinping = Shee Jin-ping\n", encoding="utf-8")
+    plain = CliRunner().invoke(app, ["convert", str(article), "-o", str(tmp_path / "plain.mp3"), "--engine", "fake", "-j", "1"])
+    respelt = CliRunner().invoke(
+        app, ["convert", str(article), "-o", str(tmp_path / "respelt.mp3"), "--engine", "fake", "-j", "1", "--lexicon", str(lexicon)]
+    )
+    assert plain.exit_code == 0 and respelt.exit_code == 0, (plain.output, respelt.output)
+    # Clips are cached by the text the engine receives: the headline is reused, the
+    # respelt paragraph is new.
+    assert "(0 of 2 clips from cache)" in plain.output
+    assert "(1 of 2 clips from cache)" in respelt.output

@@ -329,3 +329,12 @@ def test_voices_command_for_a_language_without_voices_is_an_error():
     result = CliRunner().invoke(app, ["voices", "--lang", "xx"])
     assert result.exit_code == 2
     assert "no voice for language 'xx'" in result.output and "installed languages: af" in result.output
+
+
+def test_profile_can_drop_links(tmp_path, fake_engine):
+    article = parse_article("Title\n\nDetails are at https://www.city.gov/library/hours today, or mail press@city.gov.\n")
+    keep = plan_speech(article, load_profile(), catalog=engine_catalog(fake_engine))
+    drop = load_profile(write(tmp_path, 'urls = "drop"\n[defaults]\nvoice = "gmw/en-us"\n'))
+    dropped = plan_speech(article, drop, catalog=engine_catalog(fake_engine))
+    assert keep[1].spoken == "Details are at city dot gov today, or mail press at city dot gov."
+    assert dropped[1].spoken == "Details are at today, or mail."
