@@ -46,9 +46,10 @@ system-deps:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# The piper extra (piper-tts, GPL-3.0) is installed so its tests run here; the tool never needs it.
+# The piper extra (piper-tts, GPL-3.0) and the dask extra are installed so their tests run
+# here; the tool needs neither.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,piper]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,piper,dask]'
 	@touch $(STAMP)
 
 demo: setup

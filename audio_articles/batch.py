@@ -131,8 +131,13 @@ def convert_many(
     options=None,
     progress: BatchProgress | None = None,
     on_result: ResultCallback | None = None,
+    executor=None,
 ) -> BatchResult:
-    """Convert every item with one pool of workers; failures are collected, not raised."""
+    """Convert every item with one pool of workers; failures are collected, not raised.
+
+    With an open ``executors.RenderExecutor`` (``--executor dask…``), its workers render
+    each article and this process writes the files.
+    """
     from .convert import Options, convert
     from .speech.cache import default_cache_dir
     from .speech.render import SpeechPool
@@ -162,6 +167,12 @@ def convert_many(
 
     if progress:
         progress(0, len(items), 0, total_bytes)
+    if executor is not None:
+        from .remote import convert_on_executor
+
+        for index, outcome in convert_on_executor(items, options, executor):
+            finish(index, outcome)
+        return BatchResult(tuple(converted), tuple(failed))
     in_workers = isinstance(options.engine, str) and options.workers > 1 and len(items) > 1
     if not in_workers:
         for index in range(len(items)):

@@ -35,6 +35,12 @@ EXIT_CODES = {
 }
 
 
+EXECUTOR_HELP = (
+    "Where to render: local (processes here), dask-local (a Dask cluster on this machine)"
+    " or dask://HOST:PORT (a Dask scheduler; needs the dask extra)."
+)
+
+
 def fail(error: AudioArticlesError) -> typer.Exit:
     """Print an error as one line on stderr; return the Exit to raise."""
     typer.echo(f"audio-articles: error: {error}", err=True)
@@ -131,6 +137,7 @@ def convert(
     ),
     stereo: bool = typer.Option(False, "--stereo", help="Two channels (same voice on both sides) instead of mono."),
     cover: Optional[Path] = typer.Option(None, "--cover", help="Cover art, a JPEG or PNG, embedded in the file."),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
 ) -> None:
     """Convert articles into MP3s with a chapter per paragraph (or per section).
 
@@ -149,9 +156,11 @@ def convert(
         options.max_bytes = parse_size(max_size)
         _sound_options(options, audio_format, loudness, sample_rate, stereo, cover)
         from .batch import is_batch
+        from .executors import parse_executor
 
-        if is_batch(sources, output):
-            raise typer.Exit(_convert_batch(sources, output, options))
+        choice = parse_executor(executor)
+        if is_batch(sources, output) or choice.uses_dask:
+            raise typer.Exit(_convert_batch(sources, output, options, choice))
         with _progress_bar() as bar:
             task = bar.add_task("Speaking", total=None)
             stage_names = {"speech": "Speaking", "encode": "Encoding"}
@@ -178,18 +187,22 @@ def _result_line(result) -> str:
     )
 
 
-def _convert_batch(sources: list[Path], out_dir: Optional[Path], options) -> int:
-    """Convert many articles with one pool of workers; a line per article; the exit code."""
+def _convert_batch(sources: list[Path], out_dir: Optional[Path], options, choice) -> int:
+    """Convert many articles with one pool of workers (or on a Dask cluster); a line per
+    article; the exit code."""
     from .audio.formats import format_named
-    from .batch import Failure, convert_many, find_articles, plan_outputs, prepare_output_folder
+    from .batch import BatchItem, Failure, convert_many, find_articles, is_batch, plan_outputs, prepare_output_folder
 
     try:
-        articles = find_articles(sources)
-        if out_dir is not None:
-            prepare_output_folder(out_dir)
         suffix = format_named(options.format).suffixes[0] if options.format else ".mp3"
-        items = plan_outputs(articles, out_dir, suffix)
-        with _progress_bar(counts=False) as bar:
+        if is_batch(sources, out_dir):
+            articles = find_articles(sources)
+            if out_dir is not None:
+                prepare_output_folder(out_dir)
+            items = plan_outputs(articles, out_dir, suffix)
+        else:  # one article on a Dask cluster
+            items = [BatchItem(sources[0], out_dir or sources[0].with_suffix(suffix))]
+        with _running_executor(choice, options) as running, _progress_bar(counts=False) as bar:
             task = bar.add_task(f"Converting 0/{len(items)}", total=None)
 
             def progress(done: int, total: int, done_bytes: int, total_bytes: int) -> None:
@@ -202,7 +215,7 @@ def _convert_batch(sources: list[Path], out_dir: Optional[Path], options) -> int
                 else:
                     typer.echo(_result_line(outcome), err=True)
 
-            result = convert_many(items, options, progress, report)
+            result = convert_many(items, options, progress, report, executor=running)
     except AudioArticlesError as error:
         raise fail(error) from None
     failed = f", {len(result.failed)} failed" if result.failed else ""
@@ -361,6 +374,7 @@ def feed(
         os.cpu_count() or 1, "--jobs", "-j", min=1, help="Speech processes to run at once.", show_default="all cores"
     ),
     engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine (pyttsx3 or fake)."),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
 ) -> None:
     """Turn articles into a podcast feed folder: feed.xml, episodes, chapters, transcripts, index.html.
 
@@ -384,10 +398,14 @@ def feed(
         typer.echo(f"rendering {done + 1}/{total}: {episode_title}", err=True)
 
     try:
-        result = build_feed(
-            sources, output, change, Options(engine=engine, workers=jobs),
-            prune=prune, progress=progress, on_wait=waiting,
-        )  # fmt: skip
+        from .executors import parse_executor
+
+        options = Options(engine=engine, workers=jobs)
+        with _running_executor(parse_executor(executor), options) as running:
+            result = build_feed(
+                sources, output, change, options,
+                prune=prune, progress=progress, on_wait=waiting, executor=running,
+            )  # fmt: skip
     except AudioArticlesError as error:
         raise fail(error) from None
     kept = f", {len(result.orphaned)} kept without their article (--prune removes them)" if result.orphaned else ""
@@ -435,6 +453,23 @@ def voices_command(
     typer.echo("")
     for line in voice_listing():
         typer.echo(line)
+
+
+def _running_executor(choice, options):
+    """The open Dask executor for a run (None for the local process pool, the default path)."""
+    import contextlib
+
+    if not choice.uses_dask:
+        return contextlib.nullcontext()
+    from .executors import open_executor
+
+    @contextlib.contextmanager
+    def running():
+        with open_executor(choice, options.workers, options.engine) as opened:
+            typer.echo(f"rendering on {opened.where}", err=True)
+            yield opened
+
+    return running()
 
 
 def _sound_options(options, audio_format, loudness, sample_rate, stereo, cover) -> None:

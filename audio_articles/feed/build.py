@@ -193,11 +193,14 @@ def build_feed(
     progress: EpisodeProgress | None = None,
     on_wait: Callable[[], None] | None = None,
     lock_timeout: float | None = None,
+    executor=None,
 ) -> FeedResult:
     """Create or update the feed folder ``folder`` from article files and folders.
 
     ``change`` holds settings given for this run (None keeps the saved ones); ``now`` is
     the first-seen date for new articles without a date of their own (default: now).
+    With an open ``executors.RenderExecutor`` (``--executor dask…``), every new or edited
+    episode is rendered on its workers at once and written here, in the same order.
     """
     options = options or Options()
     folder = Path(folder)
@@ -230,10 +233,16 @@ def build_feed(
             or not all((folder / EPISODES_FOLDER / name).exists() for name in old.file_names)
         ]
         rendered = []
+        renderers = {}
+        if executor is not None and stale:
+            from ..remote import episode_renderers
+
+            renderers = episode_renderers(executor, {source.key: source.article for source in stale}, profile, options)
         for done, source in enumerate(stale):
             if progress:
                 progress(done, len(stale), source.article.title)
-            episode = _render_episode(source, episodes, folder, settings, profile, options, signature, now)
+            render = renderers.get(source.key, render_article)
+            episode = _render_episode(source, episodes, folder, settings, profile, options, signature, now, render)
             episodes[source.key] = episode
             save_state(folder, episodes)
             rendered.append(episode.slug)
@@ -292,8 +301,12 @@ def _render_episode(
     options: Options,
     signature: str,
     now: datetime,
+    render: Callable = render_article,
 ) -> Episode:
-    """Render one article's MP3, chapters and transcript; keep guid, slug and date if known."""
+    """Render one article's MP3, chapters and transcript; keep guid, slug and date if known.
+
+    ``render`` has ``render_article``'s signature (another one collects from remote workers).
+    """
     article = source.article
     old = episodes.get(source.key)
     if old:
@@ -305,7 +318,7 @@ def _render_episode(
         published = moment.replace(microsecond=0).isoformat()
     episode_dir = folder / EPISODES_FOLDER
     try:
-        result = render_article(article, episode_dir / f"{slug}.mp3", profile, options)
+        result = render(article, episode_dir / f"{slug}.mp3", profile, options)
     except AudioArticlesError as error:
         named = AudioArticlesError(f"{source.path}: {error}")  # say which article failed
         named.exit_code = error.exit_code
