@@ -18,7 +18,7 @@ from .audio.encode import Mp3Settings, cover_kind, encode_audio
 from .audio.formats import check_sample_rate, format_for, format_named
 from .audio.jingles import with_jingles
 from .audio.loudness import LoudnessPlan, balanced, loudness_plan, no_change
-from .files import DEFAULT_MAX_BYTES, atomic_output, is_markdown, read_article_text
+from .files import DEFAULT_MAX_BYTES, atomic_output, check_output_folder, is_markdown, read_article_text
 from .model import Article, SpeechJob, Tags, Timeline
 from .parsing import parse_article
 from .plan import chapter_marks, gaps_ms, plan_speech, with_intro_outro
@@ -164,6 +164,7 @@ def render_article(
     from .errors import InputError
 
     output_format = format_for(output, options.format)  # checked before any speech is rendered
+    check_output_folder(output)
     check_sample_rate(options.mp3.sample_rate)
     if options.cover is not None:
         cover_kind(options.cover)

@@ -137,15 +137,22 @@ def remove_stale_temporaries(path: Path) -> None:
             candidate.unlink(missing_ok=True)
 
 
+def check_output_folder(path: Path) -> Path:
+    """The folder ``path`` will be written in; an OutputError when it does not exist, so a
+    run fails before any work rather than after it."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: folder {folder} does not exist")
+    return folder
+
+
 @contextlib.contextmanager
 def atomic_output(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
 
     On any failure the temporary file is removed and an existing ``path`` is untouched.
     """
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"cannot write {path}: folder {folder} does not exist")
+    folder = check_output_folder(path)
     remove_stale_temporaries(path)
     try:
         handle, temp_name = tempfile.mkstemp(

@@ -130,3 +130,11 @@ def test_a_second_conversion_reuses_every_clip(tmp_path, fake_engine):
     assert len(fake_engine.calls) == calls
     assert second.cached_clips == second.clips == first.clips
     assert second.timeline == first.timeline
+
+
+def test_a_missing_output_folder_fails_before_any_speech(tmp_path, fake_engine):
+    from audio_articles.errors import OutputError
+
+    with pytest.raises(OutputError, match="does not exist"):
+        convert(ARTICLE, tmp_path / "nowhere" / "out.mp3", Options(engine=fake_engine))
+    assert fake_engine.calls == []
