@@ -4,6 +4,7 @@ and the ``cache info`` / ``cache clear`` commands."""
 from __future__ import annotations
 
 import doctest
+import json
 import os
 import subprocess
 import sys
@@ -134,6 +135,42 @@ def test_a_conversion_evicts_when_it_finishes(tmp_path, fake_engine):
         assert old.exists()
     assert not old.exists()
     assert cache.stats().clips == 1
+
+
+def test_runs_within_the_counted_size_do_not_scan_the_cache(tmp_path, fake_engine):
+    """After a full count, runs add what they wrote to the estimate instead of scanning
+    every file; a clip added behind the cache's back is only seen at the daily recount."""
+    text = "A clip of some length, rendered for this test of the size estimate."
+    counted = add_clip(ClipCache(tmp_path), fake_engine, text, age_s=3000)
+    size = counted.stat().st_size
+    ClipCache(tmp_path).trim()  # full count: one clip
+    unseen = add_clip(ClipCache(tmp_path), fake_engine, text.upper(), age_s=2000)  # not recorded
+
+    cache = ClipCache(tmp_path, max_bytes=int(2.5 * size))
+    with cache.in_use():
+        render_clips([job(1, text.replace("clip", "pip"))], cache, fake_engine)
+    assert counted.exists() and unseen.exists()  # estimate 2 clips: within the limit, no scan
+    assert cache.stats().bytes > cache.max_bytes
+
+    total = tmp_path / cache_module.TOTAL_NAME
+    count = json.loads(total.read_text())
+    total.write_text(json.dumps({**count, "when": count["when"] - cache_module.RESCAN_S - 1}))  # a day old
+    assert cache.trim() == 1  # counted again: three clips, over the limit; the oldest goes
+    assert not counted.exists() and unseen.exists()
+    assert cache.stats().clips == 2
+
+
+def test_additions_recorded_by_each_run_add_up_to_an_eviction(tmp_path, fake_engine):
+    text = "Another clip of some length, rendered for the running estimate."
+    old = add_clip(ClipCache(tmp_path), fake_engine, text, age_s=3000)
+    size = old.stat().st_size
+    ClipCache(tmp_path).trim()
+    for n in range(2):
+        cache = ClipCache(tmp_path, max_bytes=int(2.5 * size))
+        with cache.in_use():
+            render_clips([job(1, text.replace("Another", f"Run {n}'s"))], cache, fake_engine)
+        assert old.exists() == (n == 0)  # the second run passes the limit and evicts
+    assert cache.stats().clips == 2
 
 
 def test_temporary_files_left_by_a_killed_run_are_removed_once_stale(tmp_path, fake_engine):

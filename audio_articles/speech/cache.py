@@ -7,7 +7,10 @@ that fails the check on read (unreadable, or shorter than its header says) count
 missing and is rendered again, replacing the bad file in one rename.
 
 The cache is bounded: when it outgrows its limit, the least recently used clips go.
-Several processes may share it. Each conversion holds a shared lock on ``ROOT/.lock``
+Counting a big cache costs a scan of every file, so it is not done after every run: the
+last full count is kept in ``ROOT/.total`` and each run that adds clips appends how many
+bytes it added to ``ROOT/.added``; only when that estimate passes the limit (or the count
+is a day old) is the cache scanned and trimmed. Several processes may share it. Each conversion holds a shared lock on ``ROOT/.lock``
 while it reads and writes clips; eviction and ``clear`` take the lock exclusively, so a
 clip is never deleted under a conversion that is still going to read it. (The lock uses
 ``fcntl``; where that is missing, as on Windows, the cache is safe for one process at a time.)
@@ -42,8 +45,12 @@ TRIM_TO = 0.9
 """Eviction frees down to this share of the limit, so it does not run after every clip."""
 STALE_TEMP_S = 3600
 """A temporary file older than this was left by a killed run and may be removed."""
+RESCAN_S = 86400
+"""A full count older than this is redone, to catch clips added or removed behind our back."""
 CLIP_NAME = re.compile(r"^[0-9a-f]{64}\.wav$")
 LOCK_NAME = ".lock"
+TOTAL_NAME = ".total"
+ADDED_NAME = ".added"
 
 
 def default_cache_dir() -> Path:
@@ -168,7 +175,7 @@ class ClipCache:
     def __init__(self, root: Path, max_bytes: int | None = None) -> None:
         self.root = Path(root)
         self.max_bytes = default_max_bytes() if max_bytes is None else max_bytes
-        self.written = 0
+        self._prepared: list[Path] = []
         """Clips this instance has asked to be written (eviction runs only after some)."""
 
     def path(self, key: str) -> Path:
@@ -199,8 +206,13 @@ class ClipCache:
                 f"cannot write to the clip cache {self.root} ({err.strerror}); "
                 "set AUDIO_ARTICLES_CACHE to a writable folder, or use --no-cache"
             ) from None
-        self.written += 1
+        self._prepared.append(path)
         return path
+
+    @property
+    def written(self) -> int:
+        """How many clips this instance has had written."""
+        return len(self._prepared)
 
     # -- sharing between processes -------------------------------------------------
 
@@ -240,7 +252,10 @@ class ClipCache:
         """
         with self._lock(exclusive=False, wait=True):
             yield self
-        if self.written:
+            if self._prepared:
+                # Recorded while still holding the lock, so no trim can miss it.
+                self._record_added(sum(_size(path) for path in self._prepared))
+        if self._prepared:
             self.trim()
 
     # -- housekeeping ---------------------------------------------------------------
@@ -271,19 +286,22 @@ class ClipCache:
         with self._lock(exclusive=True, wait=wait) as locked:
             if not locked:
                 return 0
+            estimate = self._estimate()
+            if estimate is not None and estimate <= self.max_bytes:
+                return 0
             self._remove_stale_temps()
             files = self.clip_files()
             total = sum(f.size for f in files)
-            if total <= self.max_bytes:
-                return 0
             removed = 0
-            for clip in sorted(files, key=lambda f: f.last_used):
-                if total <= self.max_bytes * TRIM_TO:
-                    break
-                with contextlib.suppress(FileNotFoundError):
-                    clip.path.unlink()
-                total -= clip.size
-                removed += 1
+            if total > self.max_bytes:
+                for clip in sorted(files, key=lambda f: f.last_used):
+                    if total <= self.max_bytes * TRIM_TO:
+                        break
+                    with contextlib.suppress(FileNotFoundError):
+                        clip.path.unlink()
+                    total -= clip.size
+                    removed += 1
+            self._write_total(total)
             return removed
 
     def clear(self) -> CacheStats:
@@ -294,11 +312,48 @@ class ClipCache:
                 with contextlib.suppress(FileNotFoundError):
                     clip.path.unlink()
             self._remove_stale_temps(older_than_s=0)
+            self._write_total(0)
             for shard in _scandir(self.root):
                 if shard.is_dir() and len(shard.name) == 2:
                     with contextlib.suppress(OSError):
                         os.rmdir(shard.path)
         return CacheStats(self.root, len(files), sum(f.size for f in files), self.max_bytes)
+
+    # -- the size estimate ------------------------------------------------------------
+
+    def _record_added(self, added: int) -> None:
+        """Append the bytes a run added; one short O_APPEND write, safe between processes."""
+        with contextlib.suppress(OSError):
+            handle = os.open(self.root / ADDED_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(handle, f"{added}\n".encode())
+            finally:
+                os.close(handle)
+
+    def _estimate(self) -> int | None:
+        """The size now: the last full count plus what runs added since (None: count again)."""
+        try:
+            counted = json.loads((self.root / TOTAL_NAME).read_text(encoding="utf-8"))
+            base, when = int(counted["bytes"]), float(counted["when"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not 0 <= time.time() - when <= RESCAN_S:
+            return None
+        try:
+            lines = (self.root / ADDED_NAME).read_text(encoding="ascii").split()
+        except FileNotFoundError:
+            lines = []
+        except (OSError, ValueError):
+            return None
+        return base + sum(int(line) for line in lines if line.isdigit())
+
+    def _write_total(self, total: int) -> None:
+        """Record a full count (under the exclusive lock) and start the additions afresh."""
+        with contextlib.suppress(OSError):
+            temp = self.root / f"{TOTAL_NAME}.{os.getpid()}.tmp"
+            temp.write_text(json.dumps({"bytes": total, "when": time.time()}), encoding="utf-8")
+            os.replace(temp, self.root / TOTAL_NAME)
+            (self.root / ADDED_NAME).unlink(missing_ok=True)
 
     def _remove_stale_temps(self, older_than_s: float = STALE_TEMP_S) -> None:
         """Delete temporary files a killed run left behind (``.name.pid….tmp/.wav``)."""
@@ -311,6 +366,13 @@ class ClipCache:
                     with contextlib.suppress(OSError):
                         if entry.stat().st_mtime <= cutoff:
                             os.unlink(entry.path)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _scandir(folder: Path) -> list[os.DirEntry]:

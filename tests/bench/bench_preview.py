@@ -1,12 +1,15 @@
 """The listen-fix-listen loop from a cold process: `--help`, and `preview --paragraph 3`
 on a ~4 KB article with an empty clip cache (targets: --help ≤ 0.4 s, preview ≤ 1.5 s),
-then the same preview with its clips cached. Each figure is the median of several runs."""
+then the same preview with its clips cached. Each figure is the median of several runs.
+Last, what the cache's size check costs a conversion that added clips, on a full cache."""
 
 from __future__ import annotations
 
 import resource
 import statistics
+import sys
 import tempfile
+import time
 import wave
 from pathlib import Path
 
@@ -14,6 +17,8 @@ from common import BIN, Row, measure
 from longtext import long_article
 
 RUNS = 5
+CACHE_CLIPS = 20_000
+"""About what a 2 GiB cache holds (clips of a paragraph, ~100 KB each)."""
 ARTICLE_WORDS = 680
 """About 4 KB of text."""
 
@@ -61,4 +66,35 @@ def rows() -> list[Row]:
 
         wall, peak, note = median_run(preview, lambda run: {"AUDIO_ARTICLES_CACHE": str(scratch / "cold-0")})
         result.append(Row("preview --paragraph 3, clips cached", wall, audio, peak, note))
+        result.extend(cache_check_rows(scratch / "full-cache"))
         return result
+
+
+def cache_check_rows(root: Path) -> list[Row]:
+    """Cost of the size check a run does when it added clips, on a cache of CACHE_CLIPS
+    clips within its limit: a full count (first run, or once a day), then the estimate."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from audio_articles.speech import cache as cache_module
+    from audio_articles.speech.cache import ClipCache
+
+    for n in range(CACHE_CLIPS):
+        name = f"{n:064x}"[::-1]
+        folder = root / name[:2]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.wav").write_bytes(b"")
+    cache = ClipCache(root, max_bytes=2 * 1024**3)
+    full, estimated = [], []
+    for _ in range(RUNS):
+        (root / cache_module.TOTAL_NAME).unlink(missing_ok=True)
+        start = time.perf_counter()
+        cache.trim()
+        full.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        cache.trim()
+        estimated.append(time.perf_counter() - start)
+    return [
+        Row(f"cache size check, {CACHE_CLIPS} clips, full count", statistics.median(full), None, None,
+            f"median of {RUNS}; first run, then once a day"),
+        Row(f"cache size check, {CACHE_CLIPS} clips, estimate", statistics.median(estimated), None, None,
+            f"median of {RUNS}; every run that added clips"),
+    ]  # fmt: skip
