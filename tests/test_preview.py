@@ -184,6 +184,22 @@ def test_mp3_output(news, tmp_path, fake_engine):
     assert float(info["duration"]) == pytest.approx(result.duration_ms / 1000, abs=0.1)
 
 
+def test_normalize_gives_the_conversions_loudness(news, tmp_path, fake_engine):
+    import pyloudnorm
+
+    def lufs(path: Path) -> float:
+        samples, rate = read_wav(path)
+        return pyloudnorm.Meter(rate).integrated_loudness(samples)
+
+    quick = Options(engine=fake_engine, normalize=False)
+    raw = preview(news, Part("paragraph", 2), output=tmp_path / "raw.wav", options=quick)
+    levelled = preview(
+        news, Part("paragraph", 2), output=tmp_path / "levelled.wav", options=Options(engine=fake_engine, normalize=True)
+    )
+    assert lufs(levelled.output) == pytest.approx(-19.0, abs=0.5)  # the mono target convert uses
+    assert lufs(raw.output) > -15  # the engine's own level, much louder
+
+
 def test_an_unknown_output_type_is_refused_before_rendering(news, tmp_path, fake_engine):
     with pytest.raises(InputError, match="cannot tell the format of 'p.xyz' from its extension"):
         preview(news, Part("paragraph", 2), output=tmp_path / "p.xyz", options=Options(engine=fake_engine))
