@@ -42,10 +42,10 @@ class AudioFormat:
 
 MP3 = AudioFormat("mp3", (".mp3",), "mp3", "libmp3lame", "audio/mpeg", chapters=True, cover=True)
 M4B = AudioFormat(
-    "m4b", (".m4b",), "ipod", "aac", "audio/mp4", chapters=True, cover=True, limiter_ceiling_dbtp=-3.5
+    "m4b", (".m4b",), "ipod", "aac", "audio/mp4", chapters=True, cover=True, limiter_ceiling_dbtp=-4.0
 )
 M4A = AudioFormat(
-    "m4a", (".m4a", ".mp4"), "ipod", "aac", "audio/mp4", chapters=True, cover=True, limiter_ceiling_dbtp=-3.5
+    "m4a", (".m4a", ".mp4"), "ipod", "aac", "audio/mp4", chapters=True, cover=True, limiter_ceiling_dbtp=-4.0
 )
 WAV = AudioFormat(
     "wav", (".wav",), "wav", "pcm_s16le", "audio/wav", chapters=False, cover=False, lossy=False,
