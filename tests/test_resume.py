@@ -152,6 +152,7 @@ def test_killed_while_encoding_leaves_no_output_and_reruns_from_the_cache(tmp_pa
     cached, total = from_cache(finish(source, output, cache, "--engine", "fake", "--jobs", "1"))
     assert cached == total == 41
     assert len(ffprobe_chapters(output)) == 41
+    assert not list(tmp_path.glob(".report.mp3.*"))  # the killed run's temporary file is gone too
 
 
 @pytest.mark.engine
