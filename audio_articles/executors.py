@@ -23,8 +23,10 @@ from .errors import AudioArticlesError, EngineError, InputError, MissingToolErro
 
 DASK_PREFIX = "dask://"
 DASK_INSTALL = "pip install 'audio-articles[dask]'"
-CONNECT_TIMEOUT_S = 30
-"""How long to wait for a scheduler to answer, and for a first worker to join it."""
+CONNECT_TIMEOUT_S = 10
+"""How long to wait for a scheduler to answer."""
+WORKER_WAIT_S = 60
+"""How long to wait for a first worker to join the scheduler."""
 
 
 @dataclass(frozen=True)
@@ -167,11 +169,11 @@ def _connect(distributed, address: str):
             "check that it is running and that this machine may connect to it"
         ) from None
     try:
-        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+        client.wait_for_workers(1, timeout=WORKER_WAIT_S)
     except (OSError, TimeoutError):
         client.close()
         raise EngineError(
-            f"no worker joined the Dask scheduler at {address} within {CONNECT_TIMEOUT_S} s; "
+            f"no worker joined the Dask scheduler at {address} within {WORKER_WAIT_S} s; "
             "start workers with: dask worker " + address
         ) from None
     return client

@@ -20,7 +20,7 @@ from typer.testing import CliRunner  # noqa: E402
 from audio_articles.batch import BatchItem, convert_many  # noqa: E402
 from audio_articles.cli import app  # noqa: E402
 from audio_articles.convert import Options  # noqa: E402
-from audio_articles.errors import InputError, MissingToolError  # noqa: E402
+from audio_articles.errors import EngineError, InputError, MissingToolError  # noqa: E402
 from audio_articles.executors import ExecutorChoice, check_workers, open_executor, parse_executor  # noqa: E402
 from audio_articles.feed import build_feed  # noqa: E402
 from audio_articles.feed.settings import SettingsChange  # noqa: E402
@@ -232,3 +232,18 @@ def test_cli_convert_on_a_local_cluster(tmp_path):
     assert "rendering on a local Dask cluster of 2 processes" in result.stderr
     assert "2 of 2 articles converted" in result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["bridge.mp3", "orchard.mp3"]
+
+
+def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch):
+    monkeypatch.setattr("audio_articles.executors.CONNECT_TIMEOUT_S", 1)
+    with pytest.raises(EngineError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9 "):
+        with open_executor(parse_executor("dask://127.0.0.1:9"), 1, "fake"):
+            pass
+
+
+def test_a_scheduler_without_workers_says_how_to_start_one(monkeypatch):
+    monkeypatch.setattr("audio_articles.executors.WORKER_WAIT_S", 1)
+    with distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None, processes=True) as empty:
+        with pytest.raises(EngineError, match="no worker joined .* start workers with: dask worker tcp://127.0.0.1"):
+            with open_executor(parse_executor(empty.scheduler_address.replace("tcp://", "dask://")), 1, "fake"):
+                pass
