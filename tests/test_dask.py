@@ -241,9 +241,24 @@ def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch):
             pass
 
 
+@pytest.mark.filterwarnings("ignore:Port .* is already in use")  # its health check moves to a free port
 def test_a_scheduler_without_workers_says_how_to_start_one(monkeypatch):
     monkeypatch.setattr("audio_articles.executors.WORKER_WAIT_S", 1)
     with distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None, processes=True) as empty:
         with pytest.raises(EngineError, match="no worker joined .* start workers with: dask worker tcp://127.0.0.1"):
             with open_executor(parse_executor(empty.scheduler_address.replace("tcp://", "dask://")), 1, "fake"):
                 pass
+
+
+def test_the_local_process_pool_runs_the_same_rendering_unit(tmp_path):
+    articles = write_many(tmp_path / "articles", 2)
+    items = [BatchItem(path, tmp_path / "out" / f"{path.stem}.mp3") for path in sorted(articles.iterdir())]
+    (tmp_path / "out").mkdir()
+    with open_executor(ExecutorChoice("local"), 2, "fake") as running:
+        assert running.where == "2 local processes" and running.client is None
+        pooled = convert_many(items, Options(engine="fake", workers=2), executor=running)
+    here = [BatchItem(item.source, tmp_path / f"{item.source.stem}.mp3") for item in items]
+    serial = convert_many(here, Options(engine="fake", workers=1))
+    assert len(pooled.converted) == 2 and not pooled.failed
+    for item, other in zip(items, here):
+        assert item.output.read_bytes() == other.output.read_bytes()
