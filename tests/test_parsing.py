@@ -249,3 +249,7 @@ def test_standfirst_and_role_byline_under_a_headline():
         ("body", "Demand hit a record on Monday, the operator said."),
     ]
     assert [reason for reason, _ in removed(article)] == ["byline", "date line"]
+
+
+def test_hash_inside_a_headline_is_kept():
+    assert said(parse_article("Issue #4 of 0# 0\n\nText.\n"))[0] == ("headline", "Issue #4 of 0# 0")

@@ -121,3 +121,11 @@ def test_markdown_transcript_with_bold_speaker_labels():
         ("notice", "The President"), ("body", "Lower."),
     ]  # fmt: skip
     assert reasons(article) == ["stage direction"]
+
+
+def test_inline_script_and_iframe_content_is_never_spoken():
+    article = md("# <script>alert(1)</script>Title\n\nSay <script>alert('boo')</script> hi <iframe src='x'></iframe> and <b>bold</b>.\n")
+    assert said(article) == [("headline", "Title"), ("body", "Say hi and bold.")]
+    assert [(item.reason, item.text) for item in article.removed] == [
+        ("HTML embed or script", "alert(1)"), ("HTML embed or script", "alert('boo')"),
+    ]  # fmt: skip

@@ -9,7 +9,6 @@ MyST labels and reference roles, Liquid and other template tags.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,6 +34,7 @@ SILENT_TAGS = {"script", "style", "iframe", "noscript", "svg", "object", "embed"
 # A block quotation that itself opens with a quotation mark is split like any paragraph,
 # so its attribution ("…,” Knuth wrote.) stays in the body voice.
 QUOTE_MARKS = ("\u201c", '"', "\u00ab", "\u201e")
+_INLINE_TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,40}\]")
 _EMPHASIS = re.compile(r"\*\*|__")
 _SPACE_BEFORE_STOP = re.compile(r" +(?=[.,](?:\s|$))")
@@ -133,9 +133,13 @@ def inline_lines(token, walk: _Walk) -> list[str]:
     lines = [""]
     options, builder = walk.options, walk.builder
     in_autolink = False
+    silent: list[str] = []
+    """Open inline elements whose content is never spoken (<script>…</script>)."""
     for child in token.children or []:
         kind = child.type
-        if kind == "text":
+        if silent and kind != "html_inline":
+            builder.remove(child.content, "HTML embed or script")
+        elif kind == "text":
             if in_autolink:
                 builder.remove(child.content, "bare URL")
             else:
@@ -155,6 +159,15 @@ def inline_lines(token, walk: _Walk) -> list[str]:
             else:
                 builder.remove(alt or str(child.attrs.get("src", "")), "image")
         elif kind == "html_inline":
+            tag = _INLINE_TAG.match(child.content)
+            if tag and tag.group(2).lower() in SILENT_TAGS:
+                if not tag.group(1) and not child.content.endswith("/>"):
+                    silent.append(tag.group(2).lower())
+                elif tag.group(1) and silent and silent[-1] == tag.group(2).lower():
+                    silent.pop()
+                continue
+            if silent:
+                continue
             parsed = html_text(child.content)
             for comment in parsed.comments:
                 builder.remove(comment, "HTML comment")

@@ -248,7 +248,7 @@ def _parse_one(
             # A short first line is the whole headline; the next line is a standfirst.
             rest.insert(0, Block(first.lines[1:]))
             first = Block(first.lines[:1])
-        builder.add_headline(_MARKDOWN_HEADING.sub("", first.text, count=1), first.start, first.end)
+        builder.add_headline(first.text[heading.end() :] if heading else first.text, first.start, first.end)
         # A digest opens with its own name, then the first article's headline.
         if digest and number == 0 and len(rest) > 1 and is_headline(rest[0]) and is_subheading(rest[0], rest[1]):
             first = rest.pop(0)
@@ -267,9 +267,10 @@ def _parse_one(
         heading = _MARKDOWN_HEADING.match(text)
         if heading:
             level = len(heading.group(1))
-            add = builder.add_headline if level == 1 else builder.add_subheading
-            body = text[heading.end() :]
-            add(body, block.start, block.end) if level == 1 else add(body, level, block.start, block.end)
+            if level == 1:
+                builder.add_headline(text[heading.end() :], block.start, block.end)
+            else:
+                builder.add_subheading(text[heading.end() :], level, block.start, block.end)
         elif not transcript and is_subheading(block, following):
             builder.add_subheading(text, 2, block.start, block.end)
         elif _BULLET.match(block.lines[0].text):
