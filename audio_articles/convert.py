@@ -194,8 +194,9 @@ def render_article(
         jobs, clips = with_jingles(jobs, clips, profile.intro_jingle, profile.outro_jingle, Path(scratch))
         placements, timeline = place_clips(jobs, clips, gaps_ms(article, jobs, profile), chapter_marks(article))
         rate = clips[0].sample_rate
+        in_parts = parallel.worth_it(output_format, placements, options.workers)
         plan = (
-            loudness_plan(placements, options.mp3.channels, options.loudness_lufs)
+            parallel.apart(loudness_plan, placements, options.mp3.channels, options.loudness_lufs, separate=in_parts)
             if options.normalize
             else no_change(options.loudness_lufs)
         )
@@ -207,7 +208,7 @@ def render_article(
             description=article_description(article),
         )
         with atomic_output(output) as temp:
-            if parallel.worth_it(output_format, placements, options.workers):
+            if in_parts:
                 # Parts encoded on every core; chapter times come from the frames written.
                 timeline = parallel.encode_mp3_parallel(
                     balanced(placements, plan),

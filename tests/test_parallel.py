@@ -188,3 +188,16 @@ def test_real_speech_chapters_match_the_audio_on_the_parallel_path(tmp_path):
     audio = decode(output)
     for chapter in chapters[1:]:
         assert -0.005 <= onset_after(audio, chapter["start"]) - chapter["start"] <= TOLERANCE_S, chapter
+
+
+def test_a_function_run_apart_gives_the_same_result_and_the_same_errors(programme):
+    from audio_articles.audio.loudness import loudness_plan
+    from audio_articles.errors import InputError
+    from audio_articles.files import parse_size
+
+    _, placements, _, _ = programme
+    here = loudness_plan(placements, 1, None)
+    assert parallel.apart(loudness_plan, placements, 1, None) == here
+    assert parallel.apart(loudness_plan, placements, 1, None, separate=False) == here
+    with pytest.raises(InputError):
+        parallel.apart(parse_size, "lots")

@@ -25,14 +25,31 @@ class Row:
     peak_rss_mb: float | None = None
     """Peak resident memory of the whole process tree."""
     note: str = ""
+    cpu_s: float | None = None
+    """CPU seconds (user + system) of the whole process tree."""
 
     @property
     def realtime_factor(self) -> float | None:
         return self.audio_s / self.wall_s if self.audio_s and self.wall_s else None
 
+    @property
+    def cores(self) -> float | None:
+        """Cores kept busy on average: CPU time over wall time."""
+        return self.cpu_s / self.wall_s if self.cpu_s and self.wall_s else None
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
+
+@dataclass(frozen=True)
+class Measurement:
+    """What one command cost: wall time, peak memory and CPU time of its process tree."""
+
+    wall_s: float
+    peak_rss_mb: float
+    cpu_s: float
+
+
+def _tree_rss_kb(pid: int, cpu_ticks: dict[int, int] | None = None) -> int:
+    """Resident memory of a process and all its descendants, from /proc; with
+    ``cpu_ticks``, also record each process's CPU time so far (in clock ticks)."""
     total = 0
     pending = [pid]
     while pending:
@@ -42,6 +59,11 @@ def _tree_rss_kb(pid: int) -> int:
                 for line in status:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
+            if cpu_ticks is not None:
+                with open(f"/proc/{current}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                # utime and stime are fields 14 and 15 of /proc/PID/stat (12 and 13 after the name).
+                cpu_ticks[current] = max(cpu_ticks.get(current, 0), int(fields[11]) + int(fields[12]))
             with open(f"/proc/{current}/task/{current}/children") as children:
                 pending.extend(int(child) for child in children.read().split())
         except (FileNotFoundError, ProcessLookupError, PermissionError):
@@ -51,17 +73,25 @@ def _tree_rss_kb(pid: int) -> int:
 
 def measure(command: list[str] | str, shell: bool = False, env: dict | None = None) -> tuple[float, float]:
     """Run a command; return (wall seconds, peak RSS in MB of its whole process tree)."""
+    found = measure_tree(command, shell, env)
+    return found.wall_s, found.peak_rss_mb
+
+
+def measure_tree(command: list[str] | str, shell: bool = False, env: dict | None = None) -> Measurement:
+    """Run a command; measure wall time, and peak memory and CPU time of its whole process
+    tree (sampled every 20 ms, so a process living less than that may be missed)."""
     start = time.perf_counter()
     process = subprocess.Popen(
         command, shell=shell, env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     peak = 0
+    ticks: dict[int, int] = {}
 
     def sample() -> None:
         nonlocal peak
         while process.poll() is None:
-            peak = max(peak, _tree_rss_kb(process.pid))
+            peak = max(peak, _tree_rss_kb(process.pid, ticks))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -71,15 +101,16 @@ def measure(command: list[str] | str, shell: bool = False, env: dict | None = No
     sampler.join()
     if process.returncode != 0:
         raise RuntimeError(f"{command!r} failed: {stderr.decode(errors='replace')[-500:]}")
-    return wall, peak / 1024
+    return Measurement(wall, peak / 1024, sum(ticks.values()) / os.sysconf("SC_CLK_TCK"))
 
 
 def print_table(rows: list[Row]) -> None:
-    header = f"{'benchmark':<48} {'wall s':>8} {'audio s':>9} {'× real time':>11} {'peak MB':>8}  note"
+    header = f"{'benchmark':<48} {'wall s':>8} {'audio s':>9} {'× real time':>11} {'peak MB':>8} {'cores':>5}  note"
     print(header)
     print("-" * len(header))
     for row in rows:
         rtf = f"{row.realtime_factor:.0f}" if row.realtime_factor else "-"
         audio = f"{row.audio_s:.0f}" if row.audio_s else "-"
         peak = f"{row.peak_rss_mb:.0f}" if row.peak_rss_mb else "-"
-        print(f"{row.name:<48} {row.wall_s:>8.2f} {audio:>9} {rtf:>11} {peak:>8}  {row.note}")
+        cores = f"{row.cores:.1f}" if row.cores else "-"
+        print(f"{row.name:<48} {row.wall_s:>8.2f} {audio:>9} {rtf:>11} {peak:>8} {cores:>5}  {row.note}")

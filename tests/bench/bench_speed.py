@@ -1,0 +1,111 @@
+"""Speed and scale: our tool against the bare espeak-ng + ffmpeg pipeline on the same text.
+
+Rows (all with a cold clip cache, real engine, real ffmpeg):
+
+- the bare pipeline, ``espeak-ng -f t.txt -w a.wav && ffmpeg -i a.wav -ac 1 -b:a 64k a.mp3``,
+  on an hour of text, then our ``convert`` of the same file (goal: ≤ 0.5× its wall time);
+- ten times the text, about ten hours (goal: ≤ 11× the time of one hour, peak memory of
+  all processes ≤ 300 MB and no higher than for one hour);
+- 200 short articles in one command (goal: every core busy, start-up paid once), against
+  20 of them converted with one command each.
+
+``BENCH_SPEED_LONG=0`` skips the ten-hour row (it writes ≈ 1.6 GB of clips to a temporary
+cache and takes a few minutes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from common import BIN, Row, measure_tree
+from longtext import long_article, short_articles
+
+HOUR_WORDS = 12_000
+"""About an hour of speech at espeak-ng's default pace (≈ 200 words a minute)."""
+BATCH_ARTICLES = 200
+ONE_BY_ONE = 20
+
+
+def duration_s(path: Path) -> float:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return float(json.loads(out)["format"]["duration"])
+
+
+def convert_row(name: str, sources: list[Path], output: Path, folder: Path, *extra: str) -> tuple[Row, float]:
+    """Convert with a fresh (cold) cache; the row and the seconds of audio written."""
+    cache = Path(tempfile.mkdtemp(dir=folder, prefix="cache-"))
+    command = [str(BIN / "audio-articles"), "convert", *map(str, sources), "-o", str(output), *extra]
+    found = measure_tree(command, env={"AUDIO_ARTICLES_CACHE": str(cache)})
+    outputs = sorted(output.glob("*.mp3")) if output.is_dir() else [output]
+    audio = sum(duration_s(path) for path in outputs)
+    subprocess.run(["rm", "-rf", str(cache)], check=True)
+    return Row(name, found.wall_s, audio, found.peak_rss_mb, cpu_s=found.cpu_s), audio
+
+
+def rows() -> list[Row]:
+    result: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-speed-") as scratch:
+        folder = Path(scratch)
+        hour = folder / "hour.txt"
+        hour.write_text(long_article(HOUR_WORDS), encoding="utf-8")
+
+        bare = measure_tree(
+            f"espeak-ng -f {hour} -w {folder}/a.wav && ffmpeg -v error -y -i {folder}/a.wav -ac 1 -b:a 64k {folder}/a.mp3",
+            shell=True,
+        )
+        bare_audio = duration_s(folder / "a.mp3")
+        result.append(
+            Row("speed: bare espeak-ng + ffmpeg, 1 h", bare.wall_s, bare_audio, bare.peak_rss_mb,
+                "espeak-ng -f t.txt -w a.wav && ffmpeg -i a.wav -ac 1 -b:a 64k a.mp3", cpu_s=bare.cpu_s)
+        )  # fmt: skip
+
+        ours, _ = convert_row("speed: audio-articles convert, 1 h", [hour], folder / "hour.mp3", folder)
+        ours.note = f"{ours.wall_s / bare.wall_s:.2f}× the bare pipeline's time (goal ≤ 0.5)"
+        result.append(ours)
+
+        one_core, _ = convert_row("speed: audio-articles convert, 1 h, --jobs 1", [hour], folder / "one.mp3", folder, "--jobs", "1")
+        one_core.note = f"{one_core.wall_s / bare.wall_s:.2f}× bare; all cores are {one_core.wall_s / ours.wall_s:.1f}× faster"
+        result.append(one_core)
+
+        if os.environ.get("BENCH_SPEED_LONG", "1") != "0":
+            book = folder / "book.txt"
+            book.write_text(long_article(10 * HOUR_WORDS, seed=9), encoding="utf-8")
+            long, _ = convert_row("speed: audio-articles convert, 10 h", [book], folder / "book.mp3", folder)
+            long.note = (
+                f"10× the text: {long.wall_s / ours.wall_s:.1f}× the time (goal ≤ 11); "
+                f"memory {long.peak_rss_mb / ours.peak_rss_mb:.2f}× the 1 h run's"
+            )
+            result.append(long)
+            (folder / "book.mp3").unlink()
+
+        shorts = folder / "shorts"
+        shorts.mkdir()
+        for n, text in enumerate(short_articles(BATCH_ARTICLES)):
+            (shorts / f"article-{n:03d}.txt").write_text(text, encoding="utf-8")
+        batch, _ = convert_row(
+            f"speed: batch of {BATCH_ARTICLES} short articles, 1 command", [shorts], folder / "batch-out", folder
+        )
+        batch.note = f"{batch.wall_s / BATCH_ARTICLES:.2f} s an article, {os.cpu_count()} cores"
+        result.append(batch)
+
+        few = sorted(shorts.iterdir())[:ONE_BY_ONE]
+        grouped, _ = convert_row(f"speed: {ONE_BY_ONE} short articles, 1 command", few, folder / "few-out", folder)
+        result.append(grouped)
+        script = " && ".join(
+            f"{BIN / 'audio-articles'} convert {path} -o {folder / 'each'}-{path.stem}.mp3" for path in few
+        )
+        cache = Path(tempfile.mkdtemp(dir=folder, prefix="cache-"))
+        each = measure_tree(script, shell=True, env={"AUDIO_ARTICLES_CACHE": str(cache)})
+        audio = sum(duration_s(path) for path in folder.glob("each-*.mp3"))
+        result.append(
+            Row(f"speed: {ONE_BY_ONE} short articles, 1 command each", each.wall_s, audio, each.peak_rss_mb,
+                f"{each.wall_s / grouped.wall_s:.1f}× the time of one command", cpu_s=each.cpu_s)
+        )  # fmt: skip
+    return result
