@@ -201,3 +201,18 @@ def test_a_function_run_apart_gives_the_same_result_and_the_same_errors(programm
     assert parallel.apart(loudness_plan, placements, 1, None, separate=False) == here
     with pytest.raises(InputError):
         parallel.apart(parse_size, "lots")
+
+
+@pytest.mark.parametrize("rate", [44100, 16000])
+def test_chapters_match_the_audio_when_the_output_is_resampled(tmp_path, programme, rate):
+    article, placements, marks, _ = programme
+    output = tmp_path / "resampled.mp3"
+    written = parallel.encode_mp3_parallel(
+        placements, marks, output, Tags(title=article.title), EncodeSettings(sample_rate=rate), [], workers=3
+    )
+    assert int(ffprobe_format(output)["stream"]["sample_rate"]) == rate
+    audio = decode(output)  # back at 22 050 Hz
+    chapters = ffprobe_chapters(output)
+    assert [round(c["start"] * 1000) for c in chapters] == [c.start_ms for c in written.chapters]
+    for chapter in chapters[1:]:
+        assert -0.005 <= onset_after(audio, chapter["start"]) - chapter["start"] <= TOLERANCE_S, chapter
