@@ -107,6 +107,15 @@ class RenderExecutor:
     """Whether workers may be other machines (their files are not ours)."""
     client: object | None = None
     """The ``distributed.Client`` behind a Dask executor."""
+    local_slots: int = 1
+    """Tasks the local process pool runs at once (a Dask cluster is asked each time)."""
+
+    def window(self) -> int:
+        """How many articles to have submitted but not yet collected: enough to keep every
+        worker busy with one waiting behind it, few enough that the audio waiting to be
+        collected stays small (a cluster may grow or shrink during a run)."""
+        slots = sum(self.client.nthreads().values()) if self.client is not None else self.local_slots
+        return 2 * max(1, slots) + 2
 
 
 @contextlib.contextmanager
@@ -120,7 +129,9 @@ def open_executor(choice: ExecutorChoice, workers: int, engine: str = "pyttsx3")
         from .speech.render import SpeechPool
 
         with SpeechPool(engine, workers) as pool:
-            yield RenderExecutor(pool.executor, f"{pool.workers} local processes", (BrokenProcessPool,), False)
+            yield RenderExecutor(
+                pool.executor, f"{pool.workers} local processes", (BrokenProcessPool,), False, local_slots=pool.workers
+            )
         return
     distributed = _import_distributed()
     if logging.getLogger().getEffectiveLevel() > logging.INFO:  # Dask's chatter only with --verbose

@@ -151,36 +151,55 @@ def collect(future: Future, output: Path, executor, what: str):
 
 
 def episode_renderers(executor, articles: dict[str, Article], profile, options) -> dict[str, Callable]:
-    """Submit every article at once; for each key, a function with ``render_article``'s
-    signature that waits for that article's audio and writes it where asked."""
-    futures = {key: submit_article(executor, article, profile, options, "episode.mp3") for key, article in articles.items()}
+    """For each key, a function with ``render_article``'s signature that waits for that
+    article's audio and writes it where asked. They are to be called in the order of
+    ``articles``: each keeps ``executor.window()`` articles ahead submitted, so workers stay
+    busy while this process writes, and a big archive never waits in memory all at once."""
+    keys = list(articles)
+    futures: dict[str, Future] = {}
+    submitted = 0
 
-    def renderer(key: str) -> Callable:
+    def top_up(position: int) -> None:
+        nonlocal submitted
+        while submitted < min(len(keys), position + executor.window()):
+            key = keys[submitted]
+            futures[key] = submit_article(executor, articles[key], profile, options, "episode.mp3")
+            submitted += 1
+
+    def renderer(position: int, key: str) -> Callable:
         def render(article, output, profile, options, progress=None):
-            return collect(futures[key], Path(output), executor, article.title)
+            top_up(position)
+            # Dropping the future lets the cluster forget the audio once it is written.
+            return collect(futures.pop(key), Path(output), executor, article.title)
 
         return render
 
-    return {key: renderer(key) for key in futures}
+    top_up(0)  # work starts now, not when the first episode is asked for
+    return {key: renderer(position, key) for position, key in enumerate(keys)}
 
 
 def convert_on_executor(items: Sequence, options, executor) -> Iterator[tuple[int, object]]:
     """Convert batch items on the executor's workers; yields (item index, ConvertResult or
-    batch.Failure) as each finishes. Articles are read and parsed here, so bad input fails
-    here and workers need no access to the files."""
+    batch.Failure) as each finishes. Articles are read and parsed here, just before they are
+    sent (``executor.window()`` at a time), so workers need no access to the files."""
     from .batch import Failure
     from .convert import load_article, speech_profile
 
     pending: dict[Future, int] = {}
+    waiting = iter(enumerate(items))
     try:
-        for index, item in enumerate(items):
-            try:
-                article = load_article(item.source, options.max_bytes)
-                profile = speech_profile(item.source, options)
-                pending[submit_article(executor, article, profile, options, item.output.name)] = index
-            except AudioArticlesError as error:
-                yield index, Failure(item.source, str(error), error.exit_code)
-        while pending:
+        while True:
+            for index, item in waiting:
+                try:
+                    article = load_article(item.source, options.max_bytes)
+                    profile = speech_profile(item.source, options)
+                    pending[submit_article(executor, article, profile, options, item.output.name)] = index
+                except AudioArticlesError as error:
+                    yield index, Failure(item.source, str(error), error.exit_code)
+                if len(pending) >= executor.window():
+                    break
+            if not pending:
+                return
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 index = pending.pop(future)

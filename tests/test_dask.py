@@ -262,3 +262,30 @@ def test_the_local_process_pool_runs_the_same_rendering_unit(tmp_path):
     assert len(pooled.converted) == 2 and not pooled.failed
     for item, other in zip(items, here):
         assert item.output.read_bytes() == other.output.read_bytes()
+
+
+def test_only_a_window_of_articles_is_in_flight(tmp_path):
+    """A big archive is sent a few articles ahead of what is written, not all at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from audio_articles.executors import RenderExecutor
+
+    articles = write_many(tmp_path / "articles")
+    items = [BatchItem(path, tmp_path / "out" / f"{path.stem}.mp3") for path in sorted(articles.iterdir())]
+    (tmp_path / "out").mkdir()
+    in_flight, most = [0], [0]
+
+    class Counting(ThreadPoolExecutor):
+        def submit(self, *args, **kwargs):
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+            return super().submit(*args, **kwargs)
+
+    def written(_outcome) -> None:
+        in_flight[0] -= 1
+
+    with Counting(2) as threads:
+        running = RenderExecutor(threads, "two threads", (), False, local_slots=1)
+        assert running.window() == 4
+        result = convert_many(items, Options(engine="fake", workers=1), on_result=written, executor=running)
+    assert len(result.converted) == len(TOPICS) and most[0] == 4
