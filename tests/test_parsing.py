@@ -253,3 +253,9 @@ def test_standfirst_and_role_byline_under_a_headline():
 
 def test_hash_inside_a_headline_is_kept():
     assert said(parse_article("Issue #4 of 0# 0\n\nText.\n"))[0] == ("headline", "Issue #4 of 0# 0")
+
+
+def test_markdown_links_in_a_text_file_are_read_as_their_text():
+    article = parse_article("A Title\n\nSee [the full report](https://example.org/report) and ![chart](c.png) here.\n")
+    assert said(article)[1] == ("body", "See the full report and here.")
+    assert removed(article) == [("link address", "https://example.org/report"), ("image", "chart c.png")]

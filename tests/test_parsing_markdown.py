@@ -129,3 +129,9 @@ def test_inline_script_and_iframe_content_is_never_spoken():
     assert [(item.reason, item.text) for item in article.removed] == [
         ("HTML embed or script", "alert(1)"), ("HTML embed or script", "alert('boo')"),
     ]  # fmt: skip
+
+
+def test_escaped_markup_and_tags_in_inline_code_are_not_read_as_symbols():
+    article = md("# T\n\nUse the `<div>` element, \\<script>alert(1)</script> \\&amp; \\[x](https://e.org) <!-- note -->.\n")
+    assert said(article)[1] == ("body", "Use the div element, & x.")
+    assert "alert" not in " ".join(text for _, text in said(article))

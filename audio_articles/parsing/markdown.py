@@ -9,6 +9,7 @@ MyST labels and reference roles, Liquid and other template tags.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,7 +21,7 @@ from .clutter import clutter_reason
 from .frontmatter import FrontMatter, read_front_matter
 from .options import ParseOptions
 from .prose import add_prose
-from .text import fold
+from .text import fold, literal_links
 from .transcript import looks_like_transcript
 
 # Roles that point somewhere else ({cite}`key`): their content is a key, not words.
@@ -34,6 +35,7 @@ SILENT_TAGS = {"script", "style", "iframe", "noscript", "svg", "object", "embed"
 # A block quotation that itself opens with a quotation mark is split like any paragraph,
 # so its attribution ("…,” Knuth wrote.) stays in the body voice.
 QUOTE_MARKS = ("\u201c", '"', "\u00ab", "\u201e")
+_LITERAL_TAG = re.compile(r"(<!--.{0,2000}?-->|</?[A-Za-z][\w-]*(?:\s[^<>\n]{0,300})?/?>)", re.S)
 _INLINE_TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,40}\]")
 _EMPHASIS = re.compile(r"\*\*|__")
@@ -143,11 +145,11 @@ def inline_lines(token, walk: _Walk) -> list[str]:
             if in_autolink:
                 builder.remove(child.content, "bare URL")
             else:
-                lines[-1] += _drop_orphan_footnote_refs(child.content, builder)
+                lines[-1] += _drop_orphan_footnote_refs(_literal_tags(child.content, silent, builder), builder)
         elif kind in ("softbreak", "hardbreak"):
             lines.append("")
         elif kind == "code_inline":
-            lines[-1] += child.content
+            lines[-1] += _literal_tags(child.content, [], builder, keep_names=True)
         elif kind == "link_open":
             in_autolink = child.markup == "autolink"
         elif kind == "link_close":
@@ -175,8 +177,42 @@ def inline_lines(token, walk: _Walk) -> list[str]:
         elif kind == "myst_role":
             lines[-1] += _role_text(child.meta.get("name", ""), child.content, builder)
         # footnote_ref, emphasis, strikethrough: markup only, nothing to say.
-    # Dropped images and references may leave "see the chart ." behind.
-    return [_SPACE_BEFORE_STOP.sub("", _drop_templates(line, builder)) for line in lines]
+    cleaned = []
+    for line in lines:
+        line, dropped = literal_links(_drop_templates(line, builder))
+        for text, reason in dropped:
+            builder.remove(text, reason)
+        # Dropped images and references may leave "see the chart ." behind.
+        cleaned.append(_SPACE_BEFORE_STOP.sub("", line))
+    return cleaned
+
+
+def _literal_tags(text: str, silent: list[str], builder: ArticleBuilder, keep_names: bool = False) -> str:
+    """Tags and entities written as text (escaped "\\<script>", "\\&amp;") are still not
+    words; what a literal <script> or <style> encloses is code, not speech. ``silent`` is
+    updated in place. With ``keep_names`` (inline code, "`<div>`") a tag is read as its name."""
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" not in text:
+        return text
+    kept = []
+    for position, piece in enumerate(_LITERAL_TAG.split(text)):
+        if position % 2 and piece.startswith("<!--"):
+            builder.remove(piece[4:-3], "HTML comment")
+        elif position % 2:  # a tag
+            tag = _INLINE_TAG.match(piece)
+            name = tag.group(2).lower()
+            if name in SILENT_TAGS and not tag.group(1):
+                silent.append(name)
+            elif name in SILENT_TAGS and silent and silent[-1] == name:
+                silent.pop()
+            elif keep_names and not silent:
+                kept.append(f" {tag.group(2)} ")
+        elif silent:
+            builder.remove(piece, "HTML embed or script")
+        else:
+            kept.append(piece)
+    return "".join(kept)
 
 
 def _drop_orphan_footnote_refs(text: str, builder: ArticleBuilder) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .build import ArticleBuilder
 from .options import ParseOptions, SpeakerLabels
+from .text import literal_links
 from .transcript import split_directions, split_label, spoken_label
 
 
@@ -20,6 +21,9 @@ def add_prose(
 
     ``speaker`` is who spoke last in a transcript; returns who speaks now.
     """
+    text, dropped = literal_links(text)
+    for piece, reason in dropped:
+        builder.remove(piece, reason, start)
     if transcript:
         labelled = split_label(text)
         if labelled.speaker:

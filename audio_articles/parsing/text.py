@@ -38,3 +38,43 @@ def words(text: str) -> list[str]:
     ['china’s', 'rule', 'he', 'said', 'u.s', '7-2', 'ok', 'applause']
     """
     return [match.group().casefold() for match in _WORD.finditer(text)]
+
+
+_LITERAL_LINK = re.compile(r"(!?)\[([^\[\]\n]{0,300})\]\(([^()\s]{1,2000})(?:\s+\"[^\"\n]{0,200}\")?\)")
+
+
+def literal_links(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Markdown link syntax left as text (escaped, or in a plain-text file) read as a link:
+    its text is kept; the address, and an image entirely, are returned as (text, reason).
+
+    >>> literal_links("See [the report](https://example.org/r) and ![a map](m.png).")
+    ('See the report and .', [('https://example.org/r', 'link address'), ('a map m.png', 'image')])
+    >>> literal_links("x[1](a)[2](b)y")[0]
+    'x 1 2 y'
+    """
+    if "](" not in text:
+        return text, []
+    dropped: list[tuple[str, str]] = []
+    out: list[str] = []
+    position = 0
+    for match in _LITERAL_LINK.finditer(text):
+        _join(out, text[position : match.start()])
+        if match.group(1):
+            dropped.append((f"{match.group(2)} {match.group(3)}".strip(), "image"))
+        else:
+            dropped.append((match.group(3), "link address"))
+            _join(out, match.group(2))
+        position = match.end()
+    _join(out, text[position:])
+    return "".join(out), dropped
+
+
+def _join(out: list[str], piece: str) -> None:
+    """Append ``piece``, with a space where it would otherwise glue two words into one."""
+    if not piece:
+        return
+    tail = "".join(out[-2:])[-2:]
+    glued = tail[-1:].isalnum() or (len(tail) == 2 and tail[0].isalnum() and tail[1] in "’'._-")
+    if out and glued and (piece[0].isalnum() or (piece[0] in "’'._-" and piece[1:2].isalnum())):
+        out.append(" ")
+    out.append(piece)
