@@ -130,7 +130,7 @@ def open_executor(choice: ExecutorChoice, workers: int, engine: str = "pyttsx3")
 
         with SpeechPool(engine, workers) as pool:
             yield RenderExecutor(
-                pool.executor, f"{pool.workers} local processes", (BrokenProcessPool,), False, local_slots=pool.workers
+                pool.executor, f"{processes(pool.workers)} here", (BrokenProcessPool,), False, local_slots=pool.workers
             )
         return
     distributed = _import_distributed()
@@ -152,13 +152,21 @@ def open_executor(choice: ExecutorChoice, workers: int, engine: str = "pyttsx3")
                         silence_logs=logging.ERROR,
                     )
                 )
-            address, where = cluster.scheduler_address, f"a local Dask cluster of {max(1, workers)} processes"
+            address, where = cluster.scheduler_address, f"a local Dask cluster of {processes(max(1, workers))}"
         else:
             address, where = choice.address, f"the Dask cluster at {choice.address}"
         client = stack.enter_context(_connect(distributed, address))
         check_workers(client, engine, where)
         # pure=False: every submission is its own task, even for two identical articles.
         yield RenderExecutor(client.get_executor(pure=False), where, (distributed.KilledWorker,), True, client)
+
+
+def processes(count: int) -> str:
+    """
+    >>> processes(1), processes(4)
+    ('1 process', '4 processes')
+    """
+    return f"{count} process" + ("es" if count != 1 else "")
 
 
 def _import_distributed():

@@ -258,7 +258,7 @@ def test_the_local_process_pool_runs_the_same_rendering_unit(tmp_path):
     items = [BatchItem(path, tmp_path / "out" / f"{path.stem}.mp3") for path in sorted(articles.iterdir())]
     (tmp_path / "out").mkdir()
     with open_executor(ExecutorChoice("local"), 2, "fake") as running:
-        assert running.where == "2 local processes" and running.client is None
+        assert running.where == "2 processes here" and running.client is None
         pooled = convert_many(items, Options(engine="fake", workers=2), executor=running)
     here = [BatchItem(item.source, tmp_path / f"{item.source.stem}.mp3") for item in items]
     serial = convert_many(here, Options(engine="fake", workers=1))
