@@ -155,6 +155,7 @@ def preview(
     """
     from .audio.formats import format_for
     from .convert import Options, load_article
+    from .files import check_output_folder
 
     options = options or Options()
     if part is None and text is None:
@@ -167,6 +168,7 @@ def preview(
     what = "text" if text is not None else str(part)
     output = Path(output) if output is not None else default_output(name, what)
     output_format = format_for(output, options.format)  # checked before any speech is rendered
+    check_output_folder(output)
     article = load_article(Path(source), options.max_bytes) if source is not None else None
     profile, catalog = _speech_setup(Path(source) if source is not None else Path("text"), options)
 

@@ -206,6 +206,14 @@ def test_an_unknown_output_type_is_refused_before_rendering(news, tmp_path, fake
     assert fake_engine.calls == [] and not (tmp_path / "p.xyz").exists()
 
 
+def test_a_missing_output_folder_is_refused_before_rendering(news, tmp_path, fake_engine):
+    from audio_articles.errors import OutputError
+
+    with pytest.raises(OutputError, match="does not exist"):
+        preview(news, Part("paragraph", 2), output=tmp_path / "no" / "p.wav", options=Options(engine=fake_engine))
+    assert fake_engine.calls == []
+
+
 def test_nothing_chosen_or_two_things_chosen(news, fake_engine):
     with pytest.raises(InputError, match="choose what to preview: --paragraph N"):
         preview(news, options=Options(engine=fake_engine))
