@@ -100,11 +100,9 @@ class RenderExecutor:
 
     executor: Executor
     where: str
-    """For messages: "4 local processes", "the Dask cluster at tcp://…"."""
+    """For messages: "4 processes here", "the Dask cluster at tcp://…"."""
     lost_worker_errors: tuple[type[BaseException], ...]
     """Raised by a future whose worker died more often than the executor retries."""
-    remote: bool
-    """Whether workers may be other machines (their files are not ours)."""
     client: object | None = None
     """The ``distributed.Client`` behind a Dask executor."""
     local_slots: int = 1
@@ -130,7 +128,7 @@ def open_executor(choice: ExecutorChoice, workers: int, engine: str = "pyttsx3")
 
         with SpeechPool(engine, workers) as pool:
             yield RenderExecutor(
-                pool.executor, f"{processes(pool.workers)} here", (BrokenProcessPool,), False, local_slots=pool.workers
+                pool.executor, f"{processes(pool.workers)} here", (BrokenProcessPool,), local_slots=pool.workers
             )
         return
     distributed = _import_distributed()
@@ -158,7 +156,7 @@ def open_executor(choice: ExecutorChoice, workers: int, engine: str = "pyttsx3")
         client = stack.enter_context(_connect(distributed, address))
         check_workers(client, engine, where)
         # pure=False: every submission is its own task, even for two identical articles.
-        yield RenderExecutor(client.get_executor(pure=False), where, (distributed.KilledWorker,), True, client)
+        yield RenderExecutor(client.get_executor(pure=False), where, (distributed.KilledWorker,), client)
 
 
 def processes(count: int) -> str:

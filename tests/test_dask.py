@@ -288,7 +288,7 @@ def test_only_a_window_of_articles_is_in_flight(tmp_path):
         in_flight[0] -= 1
 
     with Counting(2) as threads:
-        running = RenderExecutor(threads, "two threads", (), False, local_slots=1)
+        running = RenderExecutor(threads, "two threads", (), local_slots=1)
         assert running.window() == 4
         result = convert_many(items, Options(engine="fake", workers=1), on_result=written, executor=running)
     assert len(result.converted) == len(TOPICS) and most[0] == 4
