@@ -28,6 +28,12 @@ HOUR_WORDS = 12_000
 """About an hour of speech at espeak-ng's default pace (≈ 200 words a minute)."""
 BATCH_ARTICLES = 200
 ONE_BY_ONE = 20
+TIMEOUT_S = 1800
+"""A run that takes longer is stopped and reported as failed (a hung engine, say)."""
+
+
+def failed(name: str, error: Exception) -> Row:
+    return Row(name, float("nan"), note=f"failed: {str(error)[-120:]}")
 
 
 def duration_s(path: Path) -> float:
@@ -42,7 +48,7 @@ def convert_row(name: str, sources: list[Path], output: Path, folder: Path, *ext
     """Convert with a fresh (cold) cache; the row and the seconds of audio written."""
     cache = Path(tempfile.mkdtemp(dir=folder, prefix="cache-"))
     command = [str(BIN / "audio-articles"), "convert", *map(str, sources), "-o", str(output), *extra]
-    found = measure_tree(command, env={"AUDIO_ARTICLES_CACHE": str(cache)})
+    found = measure_tree(command, env={"AUDIO_ARTICLES_CACHE": str(cache)}, timeout=TIMEOUT_S)
     outputs = sorted(output.glob("*.mp3")) if output.is_dir() else [output]
     audio = sum(duration_s(path) for path in outputs)
     subprocess.run(["rm", "-rf", str(cache)], check=True)
@@ -102,10 +108,15 @@ def rows() -> list[Row]:
             f"{BIN / 'audio-articles'} convert {path} -o {folder / 'each'}-{path.stem}.mp3" for path in few
         )
         cache = Path(tempfile.mkdtemp(dir=folder, prefix="cache-"))
-        each = measure_tree(script, shell=True, env={"AUDIO_ARTICLES_CACHE": str(cache)})
+        name = f"speed: {ONE_BY_ONE} short articles, 1 command each"
+        try:
+            each = measure_tree(script, shell=True, env={"AUDIO_ARTICLES_CACHE": str(cache)}, timeout=TIMEOUT_S)
+        except RuntimeError as error:
+            result.append(failed(name, error))
+            return result
         audio = sum(duration_s(path) for path in folder.glob("each-*.mp3"))
         result.append(
-            Row(f"speed: {ONE_BY_ONE} short articles, 1 command each", each.wall_s, audio, each.peak_rss_mb,
+            Row(name, each.wall_s, audio, each.peak_rss_mb,
                 f"{each.wall_s / grouped.wall_s:.1f}× the time of one command", cpu_s=each.cpu_s)
         )  # fmt: skip
     return result

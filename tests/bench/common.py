@@ -77,13 +77,16 @@ def measure(command: list[str] | str, shell: bool = False, env: dict | None = No
     return found.wall_s, found.peak_rss_mb
 
 
-def measure_tree(command: list[str] | str, shell: bool = False, env: dict | None = None) -> Measurement:
+def measure_tree(
+    command: list[str] | str, shell: bool = False, env: dict | None = None, timeout: float | None = None
+) -> Measurement:
     """Run a command; measure wall time, and peak memory and CPU time of its whole process
-    tree (sampled every 20 ms, so a process living less than that may be missed)."""
+    tree (sampled every 20 ms, so a process living less than that may be missed). After
+    ``timeout`` seconds the whole tree is stopped and RuntimeError raised."""
     start = time.perf_counter()
     process = subprocess.Popen(
         command, shell=shell, env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     peak = 0
     ticks: dict[int, int] = {}
@@ -96,7 +99,12 @@ def measure_tree(command: list[str] | str, shell: bool = False, env: dict | None
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    _, stderr = process.communicate()
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        process.communicate()
+        raise RuntimeError(f"{command!r} did not finish in {timeout:g} s") from None
     wall = time.perf_counter() - start
     sampler.join()
     if process.returncode != 0:
