@@ -125,3 +125,28 @@ def test_every_call_uses_its_own_rate_even_when_settings_alternate(engine, tmp_p
     for rate, frames in lengths.items():
         assert max(frames) < 1.03 * min(frames), (rate, frames)
     assert min(lengths[130]) > 1.2 * max(lengths[175])
+
+
+FIRST_CLIP = """
+import sys
+from pathlib import Path
+from audio_articles.model import Voice
+from audio_articles.speech.engines.pyttsx3_engine import Pyttsx3Engine
+Pyttsx3Engine().voices()  # a second engine object in the process, as voice checks make
+clip = Pyttsx3Engine().synthesize(sys.argv[1], Voice("gmw/en-us", rate=130), Path(sys.argv[2]))
+print(clip.frames)
+"""
+
+
+def test_the_first_clip_of_a_fresh_process_has_its_own_rate(tmp_path):
+    # A new pyttsx3 engine used to apply the first clip's settings late enough that they
+    # were sometimes cancelled: that clip came out at espeak's default 200 wpm.
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", FIRST_CLIP, SENTENCE, str(tmp_path / f"{n}.wav")],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        for n in range(8)
+    ]
+    frames = [int(run.communicate(timeout=120)[0]) for run in runs]
+    assert max(frames) < 1.03 * min(frames), frames

@@ -27,6 +27,7 @@ import signal
 import threading
 import time
 import wave
+import weakref
 from pathlib import Path
 
 from ...errors import EngineError, missing_tool
@@ -104,6 +105,25 @@ def espeak_variants() -> frozenset[str]:
     return frozenset(p.name for p in folder.iterdir()) if folder.is_dir() else frozenset()
 
 
+_warmed: weakref.WeakSet = weakref.WeakSet()
+
+
+def _warm_up(engine) -> None:
+    """Run one empty loop on a new pyttsx3 engine (``pyttsx3.init()`` hands every caller
+    in a process the same one, so this happens once per process).
+
+    A new engine queues settings until its first run loop, then applies them a moment
+    before that loop's stop() can cancel them: the first clip came out at espeak's default
+    rate about one time in twelve. After an empty first loop, settings apply at once, as
+    for every later call. (A second empty loop would never end, hence the once.)
+    """
+    if engine in _warmed:
+        return
+    with contextlib.redirect_stdout(io.StringIO()):
+        engine.runAndWait()
+    _warmed.add(engine)
+
+
 class Pyttsx3Engine:
     """Speech through pyttsx3; on Linux that is the espeak-ng library."""
 
@@ -125,6 +145,8 @@ class Pyttsx3Engine:
             except (OSError, RuntimeError, ImportError) as err:
                 raise missing_tool("espeak-ng") from err
             self._engine.connect("finished-utterance", lambda name=None, completed=True: self._finished.set())
+            with deadline(self.timeout_s, "starting the engine"):
+                _warm_up(self._engine)
         return self._engine
 
     def identity(self) -> str:
