@@ -36,6 +36,9 @@ from .base import VoiceInfo, read_clip
 
 CHUNK_CHARS = 1500
 """Longest text handed to the engine in one call."""
+REVISION = "r2"
+"""Part of every cache key: raised when a fix here changes the audio, so clips rendered
+before it (r1 could carry the previous clip's rate) are never reused."""
 TIMEOUT_S = 60.0
 """Longest a single engine call may take before it counts as hung."""
 
@@ -152,7 +155,7 @@ class Pyttsx3Engine:
     def identity(self) -> str:
         from importlib.metadata import version
 
-        return f"pyttsx3-{version('pyttsx3')}/espeak-ng-{espeak_version()}"
+        return f"pyttsx3-{version('pyttsx3')}/espeak-ng-{espeak_version()}/{REVISION}"
 
     def voices(self) -> list[VoiceInfo]:
         return [
