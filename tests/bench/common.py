@@ -64,8 +64,10 @@ def _tree_rss_kb(pid: int, cpu_ticks: dict[int, int] | None = None) -> int:
                     fields = stat.read().rsplit(")", 1)[1].split()
                 # utime and stime are fields 14 and 15 of /proc/PID/stat (12 and 13 after the name).
                 cpu_ticks[current] = max(cpu_ticks.get(current, 0), int(fields[11]) + int(fields[12]))
-            with open(f"/proc/{current}/task/{current}/children") as children:
-                pending.extend(int(child) for child in children.read().split())
+            # Children started by any thread (not only the main one) of the process.
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pending.extend(int(child) for child in children.read().split())
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
     return total
