@@ -34,10 +34,7 @@ def audio_seconds(feed: Path) -> float:
 
 
 def note(executor: str) -> str:
-    # The tree walk in common.py follows children of each process's main thread only; Dask
-    # starts its workers from its event-loop thread, so their memory is not in the figure.
-    uncounted = "; peak MB without the Dask workers" if executor != "local" else ""
-    return f"--executor {executor}, {JOBS} processes, cold cache{uncounted}"
+    return f"--executor {executor}, {JOBS} processes, cold cache"
 
 
 def rows() -> list[Row]:
