@@ -80,3 +80,17 @@ def test_help_lists_the_options():
     assert run.returncode == 0
     for option in ("--title", "--base-url", "--author", "--image", "--explicit", "--prune", "--voices"):
         assert option in run.stdout
+
+
+def test_a_cover_deleted_from_the_feed_folder_is_a_clear_error(tmp_path):
+    articles = write_articles(tmp_path / "articles")
+    feed_dir = tmp_path / "feed"
+    first = feed_cli(str(articles), "-o", str(feed_dir), "--title", "T", "--base-url", BASE_URL)
+    assert first.returncode == 0, first.stderr
+    feed_xml = (feed_dir / "feed.xml").read_bytes()
+    covers = [p for p in feed_dir.iterdir() if p.suffix in (".png", ".jpg")]
+    assert len(covers) == 1
+    covers[0].unlink()
+    run = feed_cli(str(articles), "-o", str(feed_dir))
+    assert_one_line_error(run, 2, "is missing; give it again with --image")
+    assert (feed_dir / "feed.xml").read_bytes() == feed_xml

@@ -218,6 +218,8 @@ def build_feed(
         remove_leftovers(folder)
         settings = merge_settings(load_settings(folder), replace(change, image=None))  # may have changed meanwhile
         image = install_cover(cover, folder) if cover else settings.image or default_cover(folder)
+        if not (folder / image).is_file():
+            raise InputError(f"the feed's cover {folder / image} is missing; give it again with --image FILE")
         settings = replace(settings, image=image)
         save_settings(folder, settings)
 
