@@ -124,7 +124,7 @@ def test_language_without_a_voice_is_a_clear_error():
     article = parse_article("Title\n\nSome text here.")
     with pytest.raises(ProfileError) as caught:
         plan_speech(article, load_profile(), language="ja", catalog=catalog)
-    assert "no voice for language 'ja'" in str(caught.value)
+    assert "no voice for Japanese ('ja')" in str(caught.value)
     assert "installed languages: en" in str(caught.value)
 
 
@@ -178,3 +178,41 @@ def test_detected_language_reaches_the_result_and_tags(tmp_path, fake_engine):
     from mutagen.id3 import ID3
 
     assert str(ID3(tmp_path / "out.mp3")["TLAN"]) in ("fr", "fra")
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("Η βιβλιοθήκη άνοιξε ξανά σήμερα το πρωί.", "el"),
+        ("Библиотека снова открылась сегодня утром.", "ru"),
+        ("東京の図書館が二年ぶりに再開した。", "ja"),
+        ("图书馆今天早上重新开放了。", "cmn"),
+        ("도서관이 오늘 아침 다시 문을 열었다.", "ko"),
+        ("ᏣᎳᎩ ᎦᏬᏂᎯᏍᏗ ᎠᏍᎦᏯ ᎤᏛᏅ ᎠᏂᏴᏫ.", "chr"),
+        ("បណ្ណាល័យបានបើកឡើងវិញនៅព្រឹកនេះ", "km"),
+    ],
+)
+def test_a_non_latin_script_names_its_language(text, language):
+    assert detect_language(text) == language
+
+
+def test_latin_text_with_a_few_foreign_words_is_not_switched():
+    text = "The council met the delegation from 東京 and Αθήνα on Tuesday to discuss the port."
+    assert detect_language(text) in (None, "en")
+
+
+@pytest.mark.engine
+def test_greek_text_gets_a_greek_voice_and_khmer_a_clear_error(tmp_path):
+    from .test_cli import assert_one_line_error, run_cli
+
+    greek = tmp_path / "greek.txt"
+    greek.write_text("Η βιβλιοθήκη άνοιξε\n\nΗ βιβλιοθήκη άνοιξε ξανά σήμερα το πρωί μετά από δύο χρόνια.\n", encoding="utf-8")
+    shown = json.loads(run_cli("inspect", str(greek), "--json").stdout)
+    assert shown["language"] == "el"
+    assert {s["voice"] for section in shown["sections"] for s in section["segments"]} == {"grk/el"}
+
+    khmer = tmp_path / "khmer.txt"
+    khmer.write_text("ខ្មែរ\n\nបណ្ណាល័យបានបើកឡើងវិញនៅព្រឹកនេះ\n", encoding="utf-8")
+    run = run_cli("convert", str(khmer), "-o", str(tmp_path / "khmer.mp3"))
+    assert_one_line_error(run, 2, "no voice for Khmer ('km')")
+    assert not (tmp_path / "khmer.mp3").exists()

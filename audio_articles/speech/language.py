@@ -1,6 +1,8 @@
 """Which language an article is in, and which engine voice speaks it.
 
-Detection counts each language's commonest function words ("the", "le", "der", …).
+Text mostly in a script other than Latin names its language by the script (Greek, Thai,
+Japanese kana, …). Latin-script text is detected by counting each language's commonest
+function words ("the", "le", "der", …).
 Those words make up a third or more of any running text, so a few sentences are
 enough, the result is deterministic, and it needs no model or download. It only
 answers when the text is long enough and one language clearly leads; otherwise the
@@ -10,6 +12,7 @@ caller keeps English.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from .engines.base import VoiceInfo
@@ -32,6 +35,63 @@ MIN_LEAD = 1.5
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
+# The first word of a letter's Unicode name is its script; most scripts name one language.
+SCRIPT_LANGUAGES: dict[str, str] = {
+    "GREEK": "el", "CYRILLIC": "ru", "ARABIC": "ar", "HEBREW": "he", "HIRAGANA": "ja",
+    "KATAKANA": "ja", "CJK": "cmn", "HANGUL": "ko", "DEVANAGARI": "hi", "BENGALI": "bn",
+    "GURMUKHI": "pa", "GUJARATI": "gu", "ORIYA": "or", "TAMIL": "ta", "TELUGU": "te",
+    "KANNADA": "kn", "MALAYALAM": "ml", "SINHALA": "si", "THAI": "th", "LAO": "lo",
+    "TIBETAN": "bo", "MYANMAR": "my", "GEORGIAN": "ka", "ARMENIAN": "hy", "ETHIOPIC": "am",
+    "KHMER": "km", "CHEROKEE": "chr", "MONGOLIAN": "mn", "THAANA": "dv", "SYRIAC": "syr",
+}  # fmt: skip
+LANGUAGE_NAMES: dict[str, str] = {
+    "el": "Greek", "ru": "Russian", "ar": "Arabic", "he": "Hebrew", "ja": "Japanese",
+    "cmn": "Chinese (Mandarin)", "ko": "Korean", "hi": "Hindi", "bn": "Bengali", "pa": "Punjabi",
+    "gu": "Gujarati", "or": "Odia", "ta": "Tamil", "te": "Telugu", "kn": "Kannada",
+    "ml": "Malayalam", "si": "Sinhala", "th": "Thai", "lo": "Lao", "bo": "Tibetan", "my": "Burmese",
+    "ka": "Georgian", "hy": "Armenian", "am": "Amharic", "km": "Khmer", "chr": "Cherokee",
+    "mn": "Mongolian", "dv": "Dhivehi", "syr": "Syriac", "en": "English", "fr": "French",
+    "es": "Spanish", "de": "German", "it": "Italian", "pt": "Portuguese", "nl": "Dutch",
+}  # fmt: skip
+SCRIPT_SHARE = 0.5
+"""A script names the language when at least this share of the letters are in it."""
+
+
+def language_name(tag: str) -> str:
+    """A language tag for people.
+
+    >>> language_name("km"), language_name("fr-CA"), language_name("xx")
+    ("Khmer ('km')", "French ('fr-CA')", "'xx'")
+    """
+    name = LANGUAGE_NAMES.get(primary(tag))
+    return f"{name} ({tag!r})" if name else repr(tag)
+
+
+def script_language(text: str) -> str | None:
+    """The language a non-Latin script names, when most letters are in that script.
+
+    >>> script_language("Η βιβλιοθήκη άνοιξε ξανά"), script_language("図書館が再開した")
+    ('el', 'ja')
+    >>> script_language("The library reopened") is None, script_language("") is None
+    (True, True)
+    """
+    scripts: dict[str, int] = {}
+    letters = 0
+    for char in text:
+        if char.isalpha():
+            letters += 1
+            script = unicodedata.name(char, "UNKNOWN").split(" ")[0]
+            scripts[script] = scripts.get(script, 0) + 1
+    if not letters:
+        return None
+    # Japanese writes kanji (CJK) among kana: any real share of kana means Japanese.
+    if scripts.get("HIRAGANA", 0) + scripts.get("KATAKANA", 0) >= 0.1 * letters:
+        return "ja"
+    script, count = max(scripts.items(), key=lambda item: item[1])
+    if count < SCRIPT_SHARE * letters:
+        return None
+    return SCRIPT_LANGUAGES.get(script)
+
 
 def primary(tag: str) -> str:
     """The primary language of a BCP 47 tag.
@@ -52,6 +112,9 @@ def detect_language(text: str) -> str | None:
     >>> detect_language("Bonjour Paris") is None
     True
     """
+    by_script = script_language(text)
+    if by_script:
+        return by_script
     words = [w.lower() for w in _WORD.findall(text)]
     if len(words) < MIN_WORDS:
         return None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from ..errors import ProfileError
 from ..model import SegmentKind, Voice
 from .engines import Engine, VoiceInfo, create_engine
-from .language import primary, speaks, voices_for_language
+from .language import language_name, primary, speaks, voices_for_language
 from .voices import KindSettings, Profile
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ def _resolve_kind(
     if chosen is None:
         languages = sorted({primary(tag) for v in catalog.voices for tag in v.languages})
         raise ProfileError(
-            f"the {catalog.engine} engine has no voice for language {wanted_language!r}"
+            f"the {catalog.engine} engine has no voice for {language_name(wanted_language)}"
             f" ([{kind.value}] of profile {profile.name!r}); installed languages: {', '.join(languages)};"
             " set the language with --lang or front matter 'lang:'"
         )
@@ -249,7 +249,7 @@ def voices_overview(engine: Engine | str = "pyttsx3", language: str | None = Non
     voices = catalog.voices if not language else tuple(voices_for_language(language, catalog.voices))
     if language and not voices:
         raise ProfileError(
-            f"the {catalog.engine} engine has no voice for language {language!r};"
+            f"the {catalog.engine} engine has no voice for language {language_name(language)};"
             f" installed languages: {', '.join(installed_languages(catalog.voices))}"
         )
     summaries = []
