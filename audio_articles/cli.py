@@ -303,12 +303,22 @@ def inspect_command(
     voices: Optional[str] = typer.Option(
         None, "--voices", help="Voice profile: a name from voices/ (default, newsroom, …) or a .toml path."
     ),
+    voice: Optional[str] = typer.Option(None, "--voice", help="Engine voice for every kind, as convert takes it."),
+    quote_voice: Optional[str] = typer.Option(None, "--quote-voice", help="Engine voice for quotations."),
+    rate: Optional[int] = typer.Option(None, "--rate", min=80, max=450, help="Body rate in words per minute."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language to speak in, e.g. fr."),
+    lexicon: Optional[list[Path]] = typer.Option(None, "--lexicon", help="Pronunciation lexicon; repeatable."),
 ) -> None:
-    """Show how an article will be voiced: sections, segments, voices, and what was removed."""
+    """Show how an article will be voiced: sections, segments, voices, and what was removed.
+
+    Takes the options of convert that change what is spoken, so the two always agree."""
+    from .convert import Options
     from .inspect import inspect_file, print_report
 
+    options = Options(voices=voices, voice=voice, quote_voice=quote_voice, rate=rate, language=lang)
+    options.lexicons = tuple(lexicon or ())
     try:
-        report = inspect_file(source, voices)
+        report = inspect_file(source, options)
     except AudioArticlesError as error:
         raise fail(error) from None
     if json_output:

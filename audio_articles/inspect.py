@@ -9,8 +9,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .model import Article, Removed, SpeechJob
+
+if TYPE_CHECKING:
+    from .convert import Options
 
 
 @dataclass(frozen=True)
@@ -86,15 +90,16 @@ def build_report(article: Article, jobs: list[SpeechJob]) -> Report:
     return Report(article.title, article.author, language, tuple(sections), article.removed)
 
 
-def inspect_file(path: str | os.PathLike[str], voices: str | os.PathLike[str] | None = None) -> Report:
-    """Parse an article file and plan its speech with the ``voices`` profile."""
-    from .convert import load_article
+def inspect_file(path: str | os.PathLike[str], options: Options | None = None) -> Report:
+    """Parse an article file and plan its speech exactly as ``convert`` would with
+    ``options``: the same profile, overrides, project lexicon and language."""
+    from .convert import Options, load_article, speech_profile
     from .plan import plan_speech
-    from .speech.voices import load_profile
 
-    article = load_article(Path(path))
-    profile = load_profile(voices)
-    return build_report(article, plan_speech(article, profile))
+    options = options or Options()
+    article = load_article(Path(path), options.max_bytes)
+    profile = speech_profile(path, options)
+    return build_report(article, plan_speech(article, profile, language=options.language))
 
 
 KIND_STYLES = {

@@ -103,3 +103,19 @@ def test_missing_file_is_one_line_exit_2(tmp_path):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [f"audio-articles: error: {tmp_path / 'nope.txt'}: no such file"]
+
+
+def test_inspect_shows_what_convert_sends_with_the_project_lexicon_and_overrides(tmp_path, fake_engine):
+    from audio_articles.convert import Options, convert
+    from audio_articles.inspect import inspect_file
+
+    article = tmp_path / "harbour.txt"
+    article.write_text("Harbour News\n\nThe mayor, Siobhan Reid, opened the harbour.\n", encoding="utf-8")
+    (tmp_path / "lexicon.txt").write_text("Siobhan = Shivawn\n", encoding="utf-8")
+    options = Options(engine=fake_engine, rate=150)
+    convert(article, tmp_path / "harbour.mp3", options)
+    report = inspect_file(article, Options(rate=150)).as_json()
+    shown = [(s["spoken"], s["voice"]) for section in report["sections"] for s in section["segments"]]
+    sent = [(call.text, call.voice.voice) for call in fake_engine.calls]
+    assert shown == sent
+    assert "Shivawn Reid" in shown[1][0]
