@@ -166,6 +166,8 @@ def atomic_output(path: Path) -> Iterator[Path]:
         yield temp
         os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
+    except OutputError as err:
+        raise OutputError(f"cannot write {path}: {err}") from None
     except OSError as err:
         if err.errno == errno.ENOSPC:
             raise OutputError(f"disk full while writing {path}; free some space and run again") from None

@@ -12,7 +12,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,22 +207,35 @@ def encode_audio(
         meta.write(ffmetadata(tags, chapters, fmt))
     try:
         command = encode_command(sample_rate, output, tags, Path(meta.name), fmt, settings, filters)
-        with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
-            try:
-                for chunk in pcm:
-                    process.stdin.write(chunk)
-                process.stdin.close()
-            except BrokenPipeError:
-                pass  # ffmpeg stopped early; its stderr says why
-            stderr = process.stderr.read().decode("utf-8", "replace")
-            code = process.wait()
+        run_ffmpeg(command, pcm, f"the {fmt.name.upper()}")
     finally:
         Path(meta.name).unlink(missing_ok=True)
+
+
+def run_ffmpeg(
+    command: list[str], chunks: Iterable[bytes], what: str, on_chunk: Callable[[int], None] | None = None
+) -> None:
+    """Run ffmpeg feeding ``chunks`` (16-bit PCM) on stdin; a clear error when it fails.
+
+    ``what`` names the output for people ("the MP3"), never by its temporary file name;
+    ``on_chunk`` hears how many samples each chunk held, for progress.
+    """
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        try:
+            for chunk in chunks:
+                process.stdin.write(chunk)
+                if on_chunk:
+                    on_chunk(len(chunk) // 2)
+            process.stdin.close()
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early; its stderr says why
+        stderr = process.stderr.read().decode("utf-8", "replace")
+        code = process.wait()
     if code != 0:
         if "No space left" in stderr:
-            raise OutputError(f"disk full while writing {output.name}; free some space and run again")
+            raise OutputError(f"disk full while writing {what}; free some space and run again")
         last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {code}"
-        raise AudioError(f"ffmpeg failed to encode the {fmt.name.upper()}: {last}")
+        raise AudioError(f"ffmpeg failed to encode {what}: {last}")
 
 
 def encode_mp3(

@@ -17,7 +17,6 @@ part is shortened by the priming delay, so pauses keep their length.
 from __future__ import annotations
 
 import math
-import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -26,10 +25,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from ..errors import AudioError, OutputError
+from ..errors import AudioError
 from ..model import ChapterMark, Tags, Timeline
 from .assemble import Placement, pcm_chunks, timeline_of
-from .encode import EncodeSettings, _codec_args, _cover_args, ffmetadata, ffmpeg
+from .encode import EncodeSettings, _codec_args, _cover_args, ffmetadata, ffmpeg, run_ffmpeg
 from .formats import MP3, AudioFormat
 
 PART_SECONDS = 300
@@ -190,26 +189,6 @@ def part_command(sample_rate: int, output: Path, settings: EncodeSettings, filte
     return [*command, "-write_xing", "0", "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", str(output)]
 
 
-def _run_ffmpeg(command: list[str], chunks, what: str, on_chunk: Callable[[int], None] | None = None) -> None:
-    """Run ffmpeg feeding ``chunks`` on stdin; a clear error when it fails."""
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
-        try:
-            for chunk in chunks:
-                process.stdin.write(chunk)
-                if on_chunk:
-                    on_chunk(len(chunk) // 2)
-            process.stdin.close()
-        except BrokenPipeError:
-            pass  # ffmpeg stopped early; its stderr says why
-        stderr = process.stderr.read().decode("utf-8", "replace")
-        code = process.wait()
-    if code != 0:
-        if "No space left" in stderr:
-            raise OutputError(f"disk full while writing {what}; free some space and run again")
-        last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {code}"
-        raise AudioError(f"ffmpeg failed to encode {what}: {last}")
-
-
 def retimed(placements: Sequence[Placement], parts: Sequence[Part], streams: Sequence[MpegStream]) -> list[Placement]:
     """The placements where the joined file really has them (in programme frames, from
     the frames each part holds); the last gap of each part reaches the next part."""
@@ -270,7 +249,7 @@ def encode_mp3_parallel(
         def encode(n: int) -> MpegStream:
             command = part_command(rate, paths[n], settings, filters)
             chunks = _part_pcm(placements, parts[n], 0.0, compensation)
-            _run_ffmpeg(command, chunks, f"part {n + 1} of {output.name}", advance)
+            run_ffmpeg(command, chunks, f"part {n + 1} of the MP3", advance)
             return count_frames(paths[n])
 
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -289,5 +268,5 @@ def encode_mp3_parallel(
             "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", *cover_out,
             "-c:a", "copy", "-id3v2_version", str(settings.id3v2_version), "-f", "mp3", str(output),
         ]  # fmt: skip
-        _run_ffmpeg(command, (), output.name)
+        run_ffmpeg(command, (), "the MP3")
     return timeline
