@@ -138,3 +138,18 @@ def test_a_missing_output_folder_fails_before_any_speech(tmp_path, fake_engine):
     with pytest.raises(OutputError, match="does not exist"):
         convert(ARTICLE, tmp_path / "nowhere" / "out.mp3", Options(engine=fake_engine))
     assert fake_engine.calls == []
+
+
+def test_a_text_said_twice_in_one_voice_is_rendered_once(tmp_path, fake_engine):
+    source = tmp_path / "twice.txt"
+    source.write_text(
+        "Twice Told\n\n“We will open the harbour again next week,” she said.\n\n"
+        "“The ferries will run every hour from the first day,” she said.\n",
+        encoding="utf-8",
+    )
+    result = convert(source, tmp_path / "twice.mp3", Options(engine=fake_engine))
+    texts = [call.text for call in fake_engine.calls]
+    assert texts.count("she said.") == 1
+    assert result.clips == 5 and result.cached_clips == 1
+    said = [s for s in result.timeline.segments if s.text == "she said."]
+    assert len(said) == 2 and said[0].end_ms - said[0].start_ms == said[1].end_ms - said[1].start_ms

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import EngineError
@@ -107,8 +108,15 @@ def render_clips(
     engines = engine_set(engine)
     clips: list[Clip | None] = [None] * len(jobs)
     todo: list[tuple[int, SpeechJob, Path]] = []
+    # A text said twice in one voice ("he said.") is rendered once and used for both.
+    first_with_key: dict[str, int] = {}
+    repeats: list[tuple[int, int]] = []  # (position, position of its first occurrence)
     for position, job in enumerate(jobs):
         key = clip_key(engines.identity(job.voice), job.spoken, job.voice)
+        if key in first_with_key:
+            repeats.append((position, first_with_key[key]))
+            continue
+        first_with_key[key] = position
         cached = cache.get(key)
         if cached:
             clips[position] = cached
@@ -132,6 +140,8 @@ def render_clips(
             clips[position] = engines.for_voice(job.voice).synthesize(job.spoken, job.voice, path)
             if progress:
                 progress(1)
+    for position, first in repeats:
+        clips[position] = replace(clips[first], cached=True)
     return [clip for clip in clips if clip is not None]
 
 
