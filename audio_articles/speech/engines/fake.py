@@ -45,6 +45,8 @@ class FakeEngine:
             VoiceInfo("gmw/en-us", "English (America)", ("en-us",), "male"),
             VoiceInfo("gmw/en", "English (Great Britain)", ("en-gb",), "male"),
             VoiceInfo("roa/fr", "French", ("fr-fr",), "male"),
+            VoiceInfo("jpx/ja", "Japanese", ("ja",), "male"),
+            VoiceInfo("grk/el", "Greek", ("el",), "male"),
         ]
 
     @staticmethod
