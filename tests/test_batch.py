@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from audio_articles import batch
-from audio_articles.batch import BatchItem, Failure, convert_many, find_articles, is_batch, plan_outputs
+from audio_articles.batch import BatchItem, convert_many, find_articles, is_batch, plan_outputs
 from audio_articles.convert import Options
 from audio_articles.errors import InputError, OutputError
 from audio_articles.speech.render import engine_set

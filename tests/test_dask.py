@@ -262,7 +262,7 @@ def test_the_local_process_pool_runs_the_same_rendering_unit(tmp_path):
         pooled = convert_many(items, Options(engine="fake", workers=2), executor=running)
     here = [BatchItem(item.source, tmp_path / f"{item.source.stem}.mp3") for item in items]
     serial = convert_many(here, Options(engine="fake", workers=1))
-    assert len(pooled.converted) == 2 and not pooled.failed
+    assert len(pooled.converted) == len(serial.converted) == 2 and not pooled.failed and not serial.failed
     for item, other in zip(items, here):
         assert item.output.read_bytes() == other.output.read_bytes()
 

@@ -15,7 +15,6 @@ from audio_articles.plan import plan_speech
 from audio_articles.speech.lexicon import (
     Lexicon,
     LexiconError,
-    lexicon_from_lines,
     load_lexicon,
     project_lexicon,
 )

@@ -4,7 +4,6 @@ written. Checked by decoding with ffmpeg and reading tags with ffprobe and mutag
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from mutagen.id3 import ID3
 
 from audio_articles.audio import parallel
 from audio_articles.audio.assemble import place_clips
-from audio_articles.audio.encode import EncodeSettings, encode_mp3
+from audio_articles.audio.encode import EncodeSettings, encode_audio
 from audio_articles.audio.formats import M4B, MP3
 from audio_articles.convert import Options, convert
 from audio_articles.model import Tags
@@ -93,7 +92,7 @@ def _encode_both(tmp_path, programme, filters=()):
     article, placements, marks, timeline = programme
     tags = Tags(title=article.title, artist="Desk")
     serial, joined = tmp_path / "serial.mp3", tmp_path / "joined.mp3"
-    encode_mp3(pcm_chunks(placements), 22050, serial, tags, timeline.chapters, EncodeSettings(), filters)
+    encode_audio(pcm_chunks(placements), 22050, serial, tags, timeline.chapters, EncodeSettings(), MP3, filters)
     reported = []
     written = parallel.encode_mp3_parallel(
         placements, marks, joined, tags, EncodeSettings(), filters, workers=3,

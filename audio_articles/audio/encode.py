@@ -236,16 +236,3 @@ def run_ffmpeg(
             raise OutputError(f"disk full while writing {what}; free some space and run again")
         last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {code}"
         raise AudioError(f"ffmpeg failed to encode {what}: {last}")
-
-
-def encode_mp3(
-    pcm: Iterable[bytes],
-    sample_rate: int,
-    output: Path,
-    tags: Tags,
-    chapters: Iterable[Chapter],
-    settings: EncodeSettings = EncodeSettings(),
-    filters: Sequence[str] = (),
-) -> None:
-    """Encode mono 16-bit PCM chunks into an MP3 at ``output`` (a temporary path)."""
-    encode_audio(pcm, sample_rate, output, tags, chapters, settings, MP3, filters)

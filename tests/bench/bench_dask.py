@@ -5,32 +5,13 @@ start-up and sending the audio back cost on one machine; on a cluster the worker
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
 
-from common import BIN, ROOT, Row, measure
+from common import BIN, Row, feed_audio_seconds, measure, write_sample_copies
 
-COPIES = 4
-"""Each sample article, with its headline numbered, this many times."""
 JOBS = str(os.cpu_count() or 1)
-
-
-def write_articles(folder: Path) -> int:
-    folder.mkdir()
-    count = 0
-    for sample in sorted((ROOT / "samples").glob("*.txt")):
-        headline, rest = sample.read_text(encoding="utf-8").split("\n", 1)
-        for copy in range(1, COPIES + 1):
-            (folder / f"{sample.stem}-{copy}.txt").write_text(f"{headline} (part {copy})\n{rest}", "utf-8")
-            count += 1
-    return count
-
-
-def audio_seconds(feed: Path) -> float:
-    state = json.loads((feed / ".feed-state.json").read_text(encoding="utf-8"))
-    return sum(episode["duration_ms"] for episode in state["episodes"]) / 1000
 
 
 def note(executor: str) -> str:
@@ -42,7 +23,7 @@ def rows() -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="bench-dask-") as scratch:
         scratch = Path(scratch)
         articles = scratch / "articles"
-        count = write_articles(articles)
+        count = write_sample_copies(articles)
         for executor in ("local", "dask-local"):
             env = {"AUDIO_ARTICLES_CACHE": str(scratch / f"cache-convert-{executor}")}
             out = scratch / f"out-{executor}"
@@ -55,6 +36,6 @@ def rows() -> list[Row]:
             command = [str(BIN / "audio-articles"), "feed", str(articles), "-o", str(feed), "-j", JOBS,
                        "--title", "Bench", "--base-url", "https://example.org/bench", "--executor", executor]  # fmt: skip
             wall, peak = measure(command, env=env)
-            total = audio_seconds(feed)
+            total = feed_audio_seconds(feed)
             result.append(Row(f"feed: {count} articles, {executor}", wall, total, peak, note(executor)))
     return result

@@ -124,3 +124,27 @@ def print_table(rows: list[Row]) -> None:
         peak = f"{row.peak_rss_mb:.0f}" if row.peak_rss_mb else "-"
         cores = f"{row.cores:.1f}" if row.cores else "-"
         print(f"{row.name:<48} {row.wall_s:>8.2f} {audio:>9} {rtf:>11} {peak:>8} {cores:>5}  {row.note}")
+
+
+SAMPLE_COPIES = 4
+"""Each sample article, with its headline numbered, this many times (feed and batch rows)."""
+
+
+def write_sample_copies(folder: Path, copies: int = SAMPLE_COPIES) -> int:
+    """Copies of samples/*.txt in ``folder``, each headline numbered; how many were written."""
+    folder.mkdir()
+    count = 0
+    for sample in sorted((ROOT / "samples").glob("*.txt")):
+        headline, rest = sample.read_text(encoding="utf-8").split("\n", 1)
+        for copy in range(1, copies + 1):
+            (folder / f"{sample.stem}-{copy}.txt").write_text(f"{headline} (part {copy})\n{rest}", "utf-8")
+            count += 1
+    return count
+
+
+def feed_audio_seconds(feed: Path) -> float:
+    """Seconds of audio in a feed folder's episodes, from its state file."""
+    import json
+
+    state = json.loads((feed / ".feed-state.json").read_text(encoding="utf-8"))
+    return sum(episode["duration_ms"] for episode in state["episodes"]) / 1000
