@@ -13,13 +13,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .audio import parallel
-from .audio.assemble import pcm_chunks, place_clips
+from .audio.assemble import Placement, pcm_chunks, place_clips
 from .audio.encode import Mp3Settings, cover_kind, encode_audio
-from .audio.formats import check_sample_rate, format_for, format_named
+from .audio.formats import AudioFormat, check_sample_rate, format_for, format_named
 from .audio.jingles import with_jingles
 from .audio.loudness import LoudnessPlan, balanced, loudness_plan, no_change
 from .files import DEFAULT_MAX_BYTES, atomic_output, check_output_folder, is_markdown, read_article_text
-from .model import Article, SpeechJob, Tags, Timeline
+from .model import Article, Chapter, SpeechJob, Tags, Timeline
 from .parsing import parse_article
 from .plan import chapter_marks, gaps_ms, plan_speech, with_intro_outro
 from .speech.cache import ClipCache, default_cache_dir
@@ -153,6 +153,34 @@ def with_piper_model(profile: Profile, model: str | os.PathLike[str], speaker: i
     )
 
 
+def clip_cache(options: Options, scratch: str | os.PathLike[str]) -> ClipCache:
+    """The clip cache a run uses: the shared one, or ``scratch`` with ``--no-cache``."""
+    return ClipCache((options.cache_dir or default_cache_dir()) if options.use_cache else Path(scratch))
+
+
+def encode_whole(
+    placements: list[Placement],
+    plan: LoudnessPlan,
+    rate: int,
+    output: Path,
+    tags: Tags,
+    chapters: tuple[Chapter, ...],
+    options: Options,
+    output_format: AudioFormat,
+) -> None:
+    """The programme through one ffmpeg, voices balanced and loudness set by ``plan``."""
+    encode_audio(
+        pcm_chunks(balanced(placements, plan)),
+        rate,
+        output,
+        tags,
+        chapters,
+        options.mp3,
+        output_format,
+        plan.filters(rate, output_format.limiter_ceiling_dbtp),
+    )
+
+
 def render_article(
     article: Article,
     output: Path,
@@ -187,9 +215,10 @@ def render_article(
             progress("speech", done, len(jobs))
 
     # in_use: other processes may share the cache, but none evicts a clip until we are done.
-    with tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch, ClipCache(
-        (options.cache_dir or default_cache_dir()) if options.use_cache else Path(scratch)
-    ).in_use() as cache:
+    with (
+        tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch,
+        clip_cache(options, scratch).in_use() as cache,
+    ):
         clips = render_clips(jobs, cache, options.engine, options.workers, tick, options.pool)
         jobs, clips = with_jingles(jobs, clips, profile.intro_jingle, profile.outro_jingle, Path(scratch))
         placements, timeline = place_clips(jobs, clips, gaps_ms(article, jobs, profile), chapter_marks(article))
@@ -221,16 +250,7 @@ def render_article(
                     (lambda done, total: progress("encode", done, total)) if progress else None,
                 )
             else:
-                encode_audio(
-                    pcm_chunks(balanced(placements, plan)),
-                    rate,
-                    temp,
-                    tags,
-                    timeline.chapters,
-                    options.mp3,
-                    output_format,
-                    plan.filters(rate, output_format.limiter_ceiling_dbtp),
-                )
+                encode_whole(placements, plan, rate, temp, tags, timeline.chapters, options, output_format)
     return ConvertResult(
         output=output,
         article=article,

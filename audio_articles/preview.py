@@ -221,17 +221,16 @@ def _render(
     marks = [mark for mark in chapter_marks(article) if mark.first_index in chosen]
     gaps = gaps_ms(article, jobs, profile)
     # Heavy modules (numpy, the engine) load only now that there is something to render.
-    from .audio.assemble import pcm_chunks, place_clips
-    from .audio.encode import encode_audio
-    from .audio.loudness import balanced, loudness_plan, no_change
-    from .convert import article_tags
+    from .audio.assemble import place_clips
+    from .audio.loudness import loudness_plan, no_change
+    from .convert import article_tags, clip_cache, encode_whole
     from .files import atomic_output
-    from .speech.cache import ClipCache, default_cache_dir
     from .speech.render import render_clips
 
-    with tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch, ClipCache(
-        (options.cache_dir or default_cache_dir()) if options.use_cache else Path(scratch)
-    ).in_use() as cache:
+    with (
+        tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch,
+        clip_cache(options, scratch).in_use() as cache,
+    ):
         clips = render_clips(jobs, cache, options.engine, workers=1)
         placements, timeline = place_clips(jobs, clips, gaps, marks)
         rate = clips[0].sample_rate
@@ -242,16 +241,7 @@ def _render(
             else no_change(options.loudness_lufs)
         )
         with atomic_output(output) as temp:
-            encode_audio(
-                pcm_chunks(balanced(placements, plan)),
-                rate,
-                temp,
-                article_tags(article),
-                timeline.chapters,
-                options.mp3,
-                output_format,
-                plan.filters(rate, output_format.limiter_ceiling_dbtp),
-            )
+            encode_whole(placements, plan, rate, temp, article_tags(article), timeline.chapters, options, output_format)
     return PreviewResult(
         output=output,
         what=what,
