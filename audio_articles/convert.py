@@ -17,6 +17,7 @@ from .audio.assemble import Placement, pcm_chunks, place_clips
 from .audio.encode import Mp3Settings, cover_kind, encode_audio
 from .audio.formats import AudioFormat, check_sample_rate, format_for, format_named
 from .audio.jingles import with_jingles
+from .audio.levels import Measurer
 from .audio.loudness import LoudnessPlan, balanced, loudness_plan, no_change
 from .files import DEFAULT_MAX_BYTES, atomic_output, check_output_folder, is_markdown, read_article_text
 from .model import Article, Chapter, SpeechJob, Tags, Timeline
@@ -24,7 +25,7 @@ from .parsing import parse_article
 from .plan import chapter_marks, gaps_ms, plan_speech, with_intro_outro
 from .speech.cache import ClipCache, default_cache_dir
 from .speech.engines import Engine
-from .speech.render import SpeechPool, render_clips
+from .speech.render import POOL_MIN_CHARS, SpeechPool, is_long, render_clips
 from .speech.voices import Profile, load_profile
 
 
@@ -89,6 +90,44 @@ Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total) while clips render."""
 
 
+@dataclass
+class Helpers:
+    """Processes started before a long article is even read, so they boot while it is
+    parsed and planned: the speech workers and the helper that measures clips."""
+
+    pool: SpeechPool | None = None
+    measurer: Measurer | None = None
+
+    @classmethod
+    def start(cls, source: Path, options: Options) -> Helpers:
+        """Helpers for ``source`` when it is long and there are cores to share; else none."""
+        try:
+            long = source.stat().st_size >= POOL_MIN_CHARS
+        except OSError:
+            return cls()  # reading the article reports it
+        if not long or options.workers < 2:
+            return cls()
+        pool = None
+        if options.pool is None and isinstance(options.engine, str):
+            pool = SpeechPool(options.engine, options.workers).warm()
+        return cls(pool, Measurer(separate=True).warm() if options.normalize else None)
+
+    def close_pool(self) -> None:
+        """Stop the speech workers (their memory is better spent on the encoders)."""
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    def __enter__(self) -> Helpers:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if self.pool is not None:
+            self.pool.close(cancel=True)
+        if self.measurer is not None:
+            self.measurer.close()
+
+
 def load_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
     """Read and parse one article file."""
     text = read_article_text(path, max_bytes)
@@ -128,9 +167,10 @@ def convert(
     source = Path(source)
     suffix = format_named(options.format).suffixes[0] if options.format else ".mp3"
     output = Path(output) if output else source.with_suffix(suffix)
-    article = load_article(source, options.max_bytes)
-    profile = speech_profile(source, options)
-    return render_article(article, output, profile, options, progress)
+    with Helpers.start(source, options) as helpers:
+        article = load_article(source, options.max_bytes)
+        profile = speech_profile(source, options)
+        return render_article(article, output, profile, options, progress, helpers)
 
 
 def speech_profile(source: str | os.PathLike[str], options: Options) -> Profile:
@@ -187,8 +227,10 @@ def render_article(
     profile: Profile,
     options: Options,
     progress: Progress | None = None,
+    helpers: Helpers | None = None,
 ) -> ConvertResult:
-    """Render a parsed article to ``output`` (replaced atomically)."""
+    """Render a parsed article to ``output`` (replaced atomically), with ``helpers``
+    already started or, by default, processes started as the work needs them."""
     from .errors import InputError
 
     output_format = format_for(output, options.format)  # checked before any speech is rendered
@@ -219,13 +261,21 @@ def render_article(
         tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch,
         clip_cache(options, scratch).in_use() as cache,
     ):
-        clips = render_clips(jobs, cache, options.engine, options.workers, tick, options.pool)
-        jobs, clips = with_jingles(jobs, clips, profile.intro_jingle, profile.outro_jingle, Path(scratch))
+        helpers = helpers or Helpers()
+        pool = options.pool or helpers.pool
+        # Each clip is measured as it arrives, while the workers render the next ones.
+        with helpers.measurer or Measurer(separate=options.workers > 1 and is_long(jobs)) as measurer:
+            ready = measurer.start if options.normalize else None
+            clips = render_clips(jobs, cache, options.engine, options.workers, tick, pool, ready)
+            helpers.close_pool()
+            jobs, clips = with_jingles(jobs, clips, profile.intro_jingle, profile.outro_jingle, Path(scratch))
+            if options.normalize:
+                clips = measurer.finish(clips)
         placements, timeline = place_clips(jobs, clips, gaps_ms(article, jobs, profile), chapter_marks(article))
         rate = clips[0].sample_rate
         in_parts = parallel.worth_it(output_format, placements, options.workers)
         plan = (
-            parallel.apart(loudness_plan, placements, options.mp3.channels, options.loudness_lufs, separate=in_parts)
+            loudness_plan(placements, options.mp3.channels, options.loudness_lufs)
             if options.normalize
             else no_change(options.loudness_lufs)
         )

@@ -10,6 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .audio.loudness import ClipLevels
 
 
 class SegmentKind(str, Enum):
@@ -129,6 +133,8 @@ class Clip:
     frames: int
     cached: bool = False
     """True when it came from the clip cache rather than the engine."""
+    levels: ClipLevels | None = field(default=None, compare=False, repr=False)
+    """Its loudness measurement (``audio/loudness.py``), once taken."""
 
     @property
     def duration_ms(self) -> float:

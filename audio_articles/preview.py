@@ -222,6 +222,7 @@ def _render(
     gaps = gaps_ms(article, jobs, profile)
     # Heavy modules (numpy, the engine) load only now that there is something to render.
     from .audio.assemble import place_clips
+    from .audio.levels import Measurer
     from .audio.loudness import loudness_plan, no_change
     from .convert import article_tags, clip_cache, encode_whole
     from .files import atomic_output
@@ -232,6 +233,8 @@ def _render(
         clip_cache(options, scratch).in_use() as cache,
     ):
         clips = render_clips(jobs, cache, options.engine, workers=1)
+        if options.normalize:
+            clips = Measurer().finish(clips)  # measurements kept for the conversion that follows
         placements, timeline = place_clips(jobs, clips, gaps, marks)
         rate = clips[0].sample_rate
         # The same voice balance and loudness as a conversion, so it sounds as it will.

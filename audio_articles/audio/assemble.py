@@ -52,9 +52,16 @@ class Placement:
 
 
 def read_samples(clip: Clip) -> np.ndarray:
-    """A clip's samples as int16."""
-    with wave.open(str(clip.path), "rb") as wav:
-        return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    """A clip's samples as int16 (all of them, or a clear error)."""
+    try:
+        with wave.open(str(clip.path), "rb") as wav:
+            samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+        reason = f"{len(samples)} of {clip.frames} frames" if len(samples) != clip.frames else None
+    except (OSError, EOFError, wave.Error) as err:
+        reason = str(err) or type(err).__name__
+    if reason:
+        raise AudioError(f"the clip {clip.path.name} was damaged while in use ({reason}); run again to render it anew")
+    return samples
 
 
 def audible_bounds(samples: np.ndarray, sample_rate: int) -> tuple[int, int, int, int]:
@@ -65,7 +72,7 @@ def audible_bounds(samples: np.ndarray, sample_rate: int) -> tuple[int, int, int
     >>> audible_bounds(np.array([0] * 1000 + [5000] * 10 + [0] * 1000, dtype="<i2"), 1000)
     (985, 1025, 1000, 1010)
     """
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > SILENCE_THRESHOLD)
+    loud = np.flatnonzero((samples > SILENCE_THRESHOLD) | (samples < -SILENCE_THRESHOLD))
     if loud.size == 0:
         return 0, len(samples), 0, len(samples)
     margin = sample_rate * EDGE_MARGIN_MS // 1000
@@ -91,7 +98,8 @@ def place_clips(
     if len(rates) > 1:
         raise AudioError(f"clips have different sample rates {sorted(rates)}; render them with one engine")
     rate = rates.pop()
-    bounds = [audible_bounds(read_samples(clip), rate) for clip in clips]
+    # Measured clips know their bounds; the others are read here.
+    bounds = [clip.levels.bounds if clip.levels else audible_bounds(read_samples(clip), rate) for clip in clips]
     placements: list[Placement] = []
     cursor = 0
     for n, (job, clip, gap_ms) in enumerate(zip(jobs, clips, gaps_ms)):
@@ -136,34 +144,54 @@ def timeline_of(placements: Sequence[Placement], marks: Sequence[ChapterMark], r
     return Timeline(segments=segments, chapters=chapters, duration_ms=_ms(total, rate))
 
 
+def _ramp(frames: int, rate: int, fade_ms: int = FADE_MS) -> np.ndarray:
+    """The raised-cosine fade-in for a clip of ``frames`` (empty when it is too short)."""
+    length = min(frames // 2, rate * fade_ms // 1000)
+    return 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, length)) if length >= 2 else np.zeros(0)
+
+
 def fade_edges(samples: np.ndarray, rate: int, fade_ms: int = FADE_MS) -> np.ndarray:
-    """Float samples with a raised-cosine fade in and out at the edges.
+    """Float samples, faded in and out at the edges (raised cosine) in place, and returned.
 
     >>> import numpy as np
     >>> faded = fade_edges(np.ones(100), 1000, 10)
     >>> float(faded[0]), float(faded[50]), float(faded[-1])
     (0.0, 1.0, 0.0)
     """
-    length = min(len(samples) // 2, rate * fade_ms // 1000)
-    if length < 2:
-        return samples
-    ramp = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, length))
-    out = samples.copy()
-    out[:length] *= ramp
-    out[-length:] *= ramp[::-1]
-    return out
+    ramp = _ramp(len(samples), rate, fade_ms)
+    if len(ramp):
+        samples[: len(ramp)] *= ramp
+        samples[-len(ramp) :] *= ramp[::-1]
+    return samples
+
+
+def kept_audio(samples: np.ndarray, keep_start: int, keep_end: int, rate: int) -> np.ndarray:
+    """The kept part of a clip's int16 samples as float samples (full scale 1.0), faded at
+    the edges, before any gain: exactly what is streamed, so loudness is measured on it."""
+    return fade_edges(samples[keep_start:keep_end].astype(np.float64) / 32768.0, rate)
 
 
 def clip_audio(p: Placement) -> np.ndarray:
-    """The kept part of a placed clip as float samples (full scale 1.0), faded at the edges,
-    before any gain: exactly what is streamed, so loudness is measured on it."""
-    kept = read_samples(p.clip)[p.keep_start : p.keep_end].astype(np.float64) / 32768.0
-    return fade_edges(kept, p.clip.sample_rate)
+    """A placed clip's audio as it is streamed, before any gain."""
+    return kept_audio(read_samples(p.clip), p.keep_start, p.keep_end, p.clip.sample_rate)
 
 
 def to_pcm(samples: np.ndarray) -> bytes:
     """Float samples as 16-bit little-endian PCM (clipped to full scale)."""
     return np.clip(np.round(samples * 32768.0), -32768, 32767).astype("<i2").tobytes()
+
+
+def unscaled_pcm(p: Placement) -> bytes:
+    """``to_pcm(clip_audio(p))`` without turning the whole clip into floats: only the faded
+    edges change, so the rest is passed on as it is (most clips are not scaled)."""
+    kept = read_samples(p.clip)[p.keep_start : p.keep_end]
+    ramp = _ramp(len(kept), p.clip.sample_rate)
+    if not len(ramp):
+        return kept.tobytes()
+    out = kept.copy()
+    out[: len(ramp)] = np.frombuffer(to_pcm(kept[: len(ramp)] / 32768.0 * ramp), "<i2")
+    out[-len(ramp) :] = np.frombuffer(to_pcm(kept[-len(ramp) :] / 32768.0 * ramp[::-1]), "<i2")
+    return out.tobytes()
 
 
 def pcm_chunks(placements: Sequence[Placement], gain_db: float = 0.0) -> Iterator[bytes]:
@@ -174,10 +202,12 @@ def pcm_chunks(placements: Sequence[Placement], gain_db: float = 0.0) -> Iterato
     applies it in floating point, so leave this at 0 there.
     """
     for p in placements:
-        audio = clip_audio(p)
         gain = p.gain_db + gain_db
         if gain:
+            audio = clip_audio(p)
             audio *= 10 ** (gain / 20)
-        yield to_pcm(audio)
+            yield to_pcm(audio)
+        else:
+            yield unscaled_pcm(p)
         if p.gap_after:
             yield bytes(2 * p.gap_after)

@@ -2,13 +2,17 @@
 encoded by its own ffmpeg, and the MP3 frames are joined.
 
 MP3 encoding, not speech synthesis, is the slow stage, and LAME uses one core. MP3 frames
-can simply be concatenated, so the programme is cut in the middle of pauses into parts of
-a few minutes, the parts are encoded at the same time (bare frames: no ID3 tag, no Xing
-header), and a final ``ffmpeg -c copy`` joins them and adds tags, cover and chapters from
-``encode.ffmetadata`` in one pass.
+can simply be concatenated, so the programme is cut in the middle of pauses into equal
+parts, the parts are encoded at the same time (bare frames: no ID3 tag, no Xing header),
+and the file is written as the ID3 tag followed by every part's frames. The tag (tags,
+cover, chapters from ``encode.ffmetadata``) is made by ffmpeg's own ID3 writer, on one
+frame, and cut from that file: joining by ``ffmpeg -c copy`` instead cost a second of
+one core per hour of audio, handling each of its 150,000 frames.
 
-Each part begins with the encoder's priming delay and ends padded to a whole frame, so
-the audio of a later part lands a little later than in one long encode. The chapter
+The joined file is constant bit rate and has no Xing/LAME header, so players take its
+length from its size, and decoders play the encoder's priming delay (50 ms of silence)
+rather than skip it. Each part begins with that delay and ends padded to a whole frame,
+so the audio of a later part lands a little later than in one long encode. The chapter
 times are therefore computed from the frames actually written (each part's frame count
 times the samples per frame), not from the programme plan; the leading silence of each
 part is shortened by the priming delay, so pauses keep their length.
@@ -17,13 +21,13 @@ part is shortened by the priming delay, so pauses keep their length.
 from __future__ import annotations
 
 import math
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
 
 from ..errors import AudioError
 from ..model import ChapterMark, Tags, Timeline
@@ -31,18 +35,21 @@ from .assemble import Placement, pcm_chunks, timeline_of
 from .encode import EncodeSettings, _codec_args, _cover_args, ffmetadata, ffmpeg, run_ffmpeg
 from .formats import MP3, AudioFormat
 
-PART_SECONDS = 300
-"""Preferred length of one part: short parts keep every core busy to the end."""
+PART_SECONDS = 900
+"""Longest part. Each part costs an encoder start-up (≈ 0.1 s of CPU), so few long parts
+are cheapest; see ``PARTS_PER_WORKER`` for why there are a few more than workers."""
+PARTS_PER_WORKER = 2
+"""Parts of equal length still take unequal time (speech costs the encoder more than
+silence); with two a worker, one that finishes early takes the next part and waits less."""
 MIN_PART_SECONDS = 20
 """Programmes shorter than two parts of this are encoded in one piece (no gain)."""
 LAME_PRIMING = 1105
 """Samples of silence before the first input sample when a LAME frame stream is decoded
 from its very first sample: 576 of encoder delay plus 529 of decoder delay."""
-DECODER_SKIP = 529
-"""Samples that decoders honouring the Xing/LAME header (ffmpeg, most players) drop at the
-start of the joined file, whose header records no encoder delay."""
+DECODER_SKIP = 0
+"""Samples decoders drop at the start of the joined file: none, as it has no LAME header
+to say how many to drop (ffmpeg plays all 1105 samples of priming, measured)."""
 
-T = TypeVar("T")
 EncodeProgress = Callable[[int, int], None]
 """Called as progress(frames_done, frames_total) while PCM is encoded."""
 
@@ -137,32 +144,20 @@ def plan_parts(placements: Sequence[Placement], count: int) -> list[Part]:
 
 
 def part_count(placements: Sequence[Placement], workers: int) -> int:
-    """How many parts: at least one per worker, more for long programmes (load balance)."""
+    """How many parts: ``PARTS_PER_WORKER`` a worker, as many such rounds as keep parts
+    within ``PART_SECONDS``, and fewer for short programmes (no part under ``MIN_PART_SECONDS``)."""
     rate = placements[0].clip.sample_rate
     seconds = (placements[-1].end_frame + placements[-1].gap_after) / rate
     if workers < 2 or seconds < 2 * MIN_PART_SECONDS:
         return 1
-    return max(min(workers, int(seconds // MIN_PART_SECONDS)), math.ceil(seconds / PART_SECONDS))
+    per_round = workers * PARTS_PER_WORKER
+    rounds = math.ceil(seconds / (per_round * PART_SECONDS))
+    return min(per_round * rounds, int(seconds // MIN_PART_SECONDS))
 
 
 def worth_it(fmt: AudioFormat, placements: Sequence[Placement], workers: int) -> bool:
     """Whether to encode in parts: MP3 output, several workers, a programme long enough."""
     return fmt.muxer == "mp3" and bool(placements) and part_count(placements, workers) > 1
-
-
-def apart(function: Callable[..., T], *args, separate: bool = True) -> T:
-    """``function(*args)`` run in a short-lived process of its own (or here, when not
-    ``separate``). Its imports (scipy for the loudness measurement, ≈ 75 MB) then never
-    weigh on this process, which lives on through the encoding of a long programme: the
-    difference between ≈ 300 MB and ≈ 220 MB for all processes."""
-    if not separate:
-        return function(*args)
-    from concurrent.futures import ProcessPoolExecutor
-
-    from ..speech.render import pool_context
-
-    with ProcessPoolExecutor(max_workers=1, mp_context=pool_context()) as helper:
-        return helper.submit(function, *args).result()
 
 
 def _part_pcm(placements: Sequence[Placement], part: Part, gain_db: float, compensation: int):
@@ -261,12 +256,38 @@ def encode_mp3_parallel(
         meta = Path(scratch) / "tags.ffmeta"
         meta.write_text(ffmetadata(tags, timeline.chapters, MP3), encoding="utf-8")
         cover_in, cover_out = _cover_args(tags, MP3, 2)
-        joined = "concat:" + "|".join(str(path) for path in paths)
+        tagged = Path(scratch) / "tag.mp3"
         command = [
             ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "mp3", "-i", joined, "-i", str(meta), *cover_in,
-            "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", *cover_out,
-            "-c:a", "copy", "-id3v2_version", str(settings.id3v2_version), "-f", "mp3", str(output),
+            "-f", "mp3", "-i", str(paths[0]), "-i", str(meta), *cover_in,
+            "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", *cover_out, "-frames:a", "1",
+            "-c:a", "copy", "-id3v2_version", str(settings.id3v2_version), "-write_xing", "0", "-f", "mp3", str(tagged),
         ]  # fmt: skip
-        run_ffmpeg(command, (), "the MP3")
+        run_ffmpeg(command, (), "the MP3's tags")
+        with open(output, "wb") as joined:
+            joined.write(id3_tag(tagged))
+            for path in paths:
+                with open(path, "rb") as part:
+                    shutil.copyfileobj(part, joined, 1 << 20)
     return timeline
+
+
+def id3_tag(path: Path) -> bytes:
+    """The ID3v2 tag at the start of ``path`` (header, frames and footer, if any).
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile(suffix=".mp3") as handle:
+    ...     _ = handle.write(b"ID3" + bytes([3, 0, 0, 0, 0, 1, 0]) + bytes(128) + b"frames")
+    ...     _ = handle.seek(0)
+    ...     len(id3_tag(Path(handle.name)))
+    138
+    """
+    with open(path, "rb") as handle:
+        header = handle.read(10)
+        if len(header) < 10 or header[:3] != b"ID3":
+            raise AudioError("ffmpeg wrote no ID3 tag; check the ffmpeg install")
+        size = 0
+        for byte in header[6:10]:  # "syncsafe": seven bits a byte
+            size = size << 7 | byte & 0x7F
+        footer = 10 if header[5] & 0x10 else 0
+        return header + handle.read(size + footer)

@@ -10,10 +10,15 @@ The cache is bounded: when it outgrows its limit, the least recently used clips 
 Counting a big cache costs a scan of every file, so it is not done after every run: the
 last full count is kept in ``ROOT/.total`` and each run that adds clips appends how many
 bytes it added to ``ROOT/.added``; only when that estimate passes the limit (or the count
-is a day old) is the cache scanned and trimmed. Several processes may share it. Each conversion holds a shared lock on ``ROOT/.lock``
-while it reads and writes clips; eviction and ``clear`` take the lock exclusively, so a
-clip is never deleted under a conversion that is still going to read it. (The lock uses
-``fcntl``; where that is missing, as on Windows, the cache is safe for one process at a time.)
+is a day old) is the cache scanned and trimmed. A clip's loudness measurement lives
+beside it (``abc….levels``, see ``audio/levels.py``) and goes with it; at 0.2 % of a
+clip's size it is not counted.
+
+Several processes may share the cache. Each conversion holds a shared lock on
+``ROOT/.lock`` while it reads and writes clips; eviction and ``clear`` take the lock
+exclusively, so a clip is never deleted under a conversion that is still going to read
+it. (The lock uses ``fcntl``; where that is missing, as on Windows, the cache is safe for
+one process at a time.)
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ CLIP_NAME = re.compile(r"^[0-9a-f]{64}\.wav$")
 LOCK_NAME = ".lock"
 TOTAL_NAME = ".total"
 ADDED_NAME = ".added"
+LEVELS_SUFFIX = ".levels"
+"""A clip's loudness measurement is kept beside it under this suffix."""
 
 
 def default_cache_dir() -> Path:
@@ -297,8 +304,7 @@ class ClipCache:
                 for clip in sorted(files, key=lambda f: f.last_used):
                     if total <= self.max_bytes * TRIM_TO:
                         break
-                    with contextlib.suppress(FileNotFoundError):
-                        clip.path.unlink()
+                    _remove(clip.path)
                     total -= clip.size
                     removed += 1
             self._write_total(total)
@@ -309,8 +315,7 @@ class ClipCache:
         with self._lock(exclusive=True, wait=True):
             files = self.clip_files()
             for clip in files:
-                with contextlib.suppress(FileNotFoundError):
-                    clip.path.unlink()
+                _remove(clip.path)
             self._remove_stale_temps(older_than_s=0)
             self._write_total(0)
             for shard in _scandir(self.root):
@@ -366,6 +371,13 @@ class ClipCache:
                     with contextlib.suppress(OSError):
                         if entry.stat().st_mtime <= cutoff:
                             os.unlink(entry.path)
+
+
+def _remove(clip: Path) -> None:
+    """Delete a clip and what is kept beside it."""
+    for path in (clip, clip.with_suffix(LEVELS_SUFFIX)):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 def _size(path: Path) -> int:

@@ -26,6 +26,8 @@ POOL_MIN_CHARS = 8000
 
 Progress = Callable[[int], None]
 """Called with the number of clips just finished."""
+Ready = Callable[[Clip], None]
+"""Told of each clip, in this process, as soon as it exists (to start measuring it)."""
 
 _worker_engines: EngineSet | None = None
 
@@ -34,6 +36,13 @@ def _init_worker(engine_name: str) -> None:
     global _worker_engines
     sys.stdout = open(os.devnull, "w")  # the driver prints on stdout
     _worker_engines = EngineSet(engine_name)  # each engine is created when first needed
+
+
+def _warm_worker() -> None:
+    assert _worker_engines is not None
+    engine = _worker_engines.for_voice(Voice(""))
+    if hasattr(engine, "warm"):
+        engine.warm()
 
 
 def _synthesize_in_worker(text: str, voice: Voice, path: Path) -> Clip:
@@ -78,6 +87,12 @@ class SpeechPool:
             )
         return self._executor
 
+    def warm(self) -> SpeechPool:
+        """Start every worker and its engine now, so they are ready when the clips come."""
+        for _ in range(self.workers):
+            self.executor.submit(_warm_worker)
+        return self
+
     def close(self, cancel: bool = False) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=cancel)
@@ -90,6 +105,11 @@ class SpeechPool:
         self.close(cancel=error is not None)
 
 
+def is_long(jobs: Sequence[SpeechJob]) -> bool:
+    """Whether there is enough text for worker processes to pay for their start-up."""
+    return sum(len(job.spoken) for job in jobs) >= POOL_MIN_CHARS
+
+
 def render_clips(
     jobs: Sequence[SpeechJob],
     cache: ClipCache,
@@ -97,6 +117,7 @@ def render_clips(
     workers: int = 1,
     progress: Progress | None = None,
     pool: SpeechPool | None = None,
+    ready: Ready | None = None,
 ) -> list[Clip]:
     """One clip per job, in job order. Cached clips are reused; the rest are rendered.
 
@@ -104,8 +125,12 @@ def render_clips(
     process only, as tests do with the fake engine). A voice that names its own engine
     (``Voice.engine``) is spoken by that one. An open ``pool`` (for the same engine) is
     used for any two or more clips, since its start-up is already paid.
+
+    ``ready`` hears of each clip here as soon as it exists, cached or new, while the
+    workers go on rendering.
     """
     engines = engine_set(engine)
+    ready = ready or (lambda clip: None)
     clips: list[Clip | None] = [None] * len(jobs)
     todo: list[tuple[int, SpeechJob, Path]] = []
     # A text said twice in one voice ("he said.") is rendered once and used for both.
@@ -120,24 +145,26 @@ def render_clips(
         cached = cache.get(key)
         if cached:
             clips[position] = cached
+            ready(cached)
         else:
             todo.append((position, job, cache.prepare(key)))
     if progress and len(todo) < len(jobs):
         progress(len(jobs) - len(todo))
 
     if pool is not None and pool.engine_name == engine and pool.workers > 1 and len(todo) > 1:
-        _render_in_pool(todo, clips, pool.executor, progress)
+        _render_in_pool(todo, clips, pool.executor, progress, ready)
     elif (
         isinstance(engine, str)
         and workers > 1
         and len(todo) > 1
-        and sum(len(job.spoken) for _, job, _ in todo) >= POOL_MIN_CHARS
+        and is_long([job for _, job, _ in todo])
     ):
         with SpeechPool(engine, min(workers, len(todo))) as own:
-            _render_in_pool(todo, clips, own.executor, progress)
+            _render_in_pool(todo, clips, own.executor, progress, ready)
     else:
         for position, job, path in todo:
             clips[position] = engines.for_voice(job.voice).synthesize(job.spoken, job.voice, path)
+            ready(clips[position])
             if progress:
                 progress(1)
     for position, first in repeats:
@@ -145,7 +172,7 @@ def render_clips(
     return [clip for clip in clips if clip is not None]
 
 
-def _render_in_pool(todo, clips, executor: ProcessPoolExecutor, progress: Progress | None) -> None:
+def _render_in_pool(todo, clips, executor: ProcessPoolExecutor, progress: Progress | None, ready: Ready) -> None:
     # Longest first, so one long paragraph does not finish last on an idle pool.
     ordered = sorted(todo, key=lambda item: -len(item[1].spoken))
     futures = {
@@ -156,6 +183,7 @@ def _render_in_pool(todo, clips, executor: ProcessPoolExecutor, progress: Progre
         for future in as_completed(futures):
             position, job = futures[future]
             clips[position] = future.result()
+            ready(clips[position])
             if progress:
                 progress(1)
     except BrokenProcessPool:

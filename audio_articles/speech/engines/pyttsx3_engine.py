@@ -152,6 +152,10 @@ class Pyttsx3Engine:
                 _warm_up(self._engine)
         return self._engine
 
+    def warm(self) -> None:
+        """Create the engine now (≈ 0.1 s) rather than at the first clip."""
+        self._get()
+
     def identity(self) -> str:
         from importlib.metadata import version
 
