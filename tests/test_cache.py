@@ -31,8 +31,8 @@ def job(index: int, text: str) -> SpeechJob:
 
 def add_clip(cache: ClipCache, engine, text: str, age_s: float = 0) -> Path:
     """Render ``text`` into the cache, last used ``age_s`` seconds ago."""
-    path = cache.prepare(clip_key(engine.identity(), text, VOICE))
-    engine.synthesize(text, VOICE, path)
+    key = clip_key(engine.identity(), text, VOICE)
+    path = cache.publish(engine.synthesize(text, VOICE, cache.prepare(key)), key).path
     if age_s:
         then = time.time() - age_s
         os.utime(path, (then, then))
@@ -81,7 +81,8 @@ def test_a_truncated_clip_is_detected_and_rendered_again(tmp_path, fake_engine):
 def test_garbage_in_the_cache_counts_as_missing(tmp_path, content):
     cache = ClipCache(tmp_path)
     key = "ab" + "0" * 62
-    cache.prepare(key).write_bytes(content)
+    cache.prepare(key)  # makes the folder
+    cache.path(key).write_bytes(content)
     assert cache.get(key) is None
 
 
@@ -270,3 +271,29 @@ def test_two_conversions_at_once_share_a_small_cache(tmp_path, isolated_cache):
     for article in articles:
         assert len(ffprobe_chapters(article.with_suffix(".mp3"))) == 31
     assert ClipCache(isolated_cache).stats().bytes <= 300 * 1024
+
+
+def test_the_first_clip_published_for_a_key_stays(tmp_path, fake_engine):
+    # Two conversions may render the same text at once: the second render is dropped, so
+    # the file the first one measured and streams never changes under it.
+    cache = ClipCache(tmp_path)
+    key = clip_key(fake_engine.identity(), "Said by two articles at once.", VOICE)
+    first = cache.publish(fake_engine.synthesize("Said by two articles at once.", VOICE, cache.prepare(key)), key)
+    before = first.path.read_bytes()
+    fake_engine.lead_ms += 40  # the other render came out a little longer
+    second_render = fake_engine.synthesize("Said by two articles at once.", VOICE, cache.prepare(key))
+    second = cache.publish(second_render, key)
+    assert second.path == first.path and second.frames == first.frames
+    assert first.path.read_bytes() == before
+    assert not second_render.path.exists()
+    assert [p.name for p in first.path.parent.iterdir()] == [first.path.name]  # no temporary left
+
+
+def test_a_damaged_clip_is_replaced_when_published_again(tmp_path, fake_engine):
+    cache = ClipCache(tmp_path)
+    key = clip_key(fake_engine.identity(), "Damaged, then rendered again.", VOICE)
+    cache.prepare(key)
+    cache.path(key).write_bytes(b"RIFF and nothing more")
+    clip = cache.publish(fake_engine.synthesize("Damaged, then rendered again.", VOICE, cache.prepare(key)), key)
+    assert clip.path == cache.path(key) and wav_is_complete(clip.path)
+    assert cache.get(key).frames == clip.frames

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import re
 import struct
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from ..errors import EngineError, InputError, OutputError
@@ -182,8 +183,9 @@ class ClipCache:
     def __init__(self, root: Path, max_bytes: int | None = None) -> None:
         self.root = Path(root)
         self.max_bytes = default_max_bytes() if max_bytes is None else max_bytes
-        self._prepared: list[Path] = []
-        """Clips this instance has asked to be written (eviction runs only after some)."""
+        self._added: list[Path] = []
+        """Clips this instance has added (eviction runs only after some)."""
+        self._renders = itertools.count()
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.wav"
@@ -204,7 +206,8 @@ class ClipCache:
         return clip
 
     def prepare(self, key: str) -> Path:
-        """The path where a new clip for ``key`` should be written (its folder exists)."""
+        """A path of this process's own where the engine should write a new clip for
+        ``key`` (its folder exists); ``publish`` then makes it the cache's clip."""
         path = self.path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -213,13 +216,36 @@ class ClipCache:
                 f"cannot write to the clip cache {self.root} ({err.strerror}); "
                 "set AUDIO_ARTICLES_CACHE to a writable folder, or use --no-cache"
             ) from None
-        self._prepared.append(path)
-        return path
+        return path.with_name(f".{key}.{os.getpid()}.{next(self._renders)}.wav")
+
+    def publish(self, rendered: Clip, key: str) -> Clip:
+        """Make a clip rendered at a ``prepare``d path the cache's clip for ``key``.
+
+        The first clip published for a key stays: a clip file never changes once it
+        exists, so no conversion ever reads another render than the one it measured (two
+        conversions running at once may render the same text, and espeak-ng's renders of
+        one text can differ by a few milliseconds). A damaged clip is replaced.
+        """
+        final = self.path(key)
+        try:
+            os.link(rendered.path, final)  # fails if the file exists: never replaces it
+        except FileExistsError:
+            existing = self.get(key)
+            if existing is not None:
+                rendered.path.unlink(missing_ok=True)
+                return replace(existing, cached=False)
+            os.replace(rendered.path, final)  # the one there is damaged
+        except OSError:
+            os.replace(rendered.path, final)  # no hard links on this file system
+        else:
+            rendered.path.unlink()
+        self._added.append(final)
+        return replace(rendered, path=final)
 
     @property
     def written(self) -> int:
-        """How many clips this instance has had written."""
-        return len(self._prepared)
+        """How many clips this instance has added."""
+        return len(self._added)
 
     # -- sharing between processes -------------------------------------------------
 
@@ -259,10 +285,10 @@ class ClipCache:
         """
         with self._lock(exclusive=False, wait=True):
             yield self
-            if self._prepared:
+            if self._added:
                 # Recorded while still holding the lock, so no trim can miss it.
-                self._record_added(sum(_size(path) for path in self._prepared))
-        if self._prepared:
+                self._record_added(sum(_size(path) for path in self._added))
+        if self._added:
             self.trim()
 
     # -- housekeeping ---------------------------------------------------------------

@@ -132,7 +132,7 @@ def render_clips(
     engines = engine_set(engine)
     ready = ready or (lambda clip: None)
     clips: list[Clip | None] = [None] * len(jobs)
-    todo: list[tuple[int, SpeechJob, Path]] = []
+    todo: list[tuple[int, SpeechJob, str, Path]] = []
     # A text said twice in one voice ("he said.") is rendered once and used for both.
     first_with_key: dict[str, int] = {}
     repeats: list[tuple[int, int]] = []  # (position, position of its first occurrence)
@@ -147,23 +147,23 @@ def render_clips(
             clips[position] = cached
             ready(cached)
         else:
-            todo.append((position, job, cache.prepare(key)))
+            todo.append((position, job, key, cache.prepare(key)))
     if progress and len(todo) < len(jobs):
         progress(len(jobs) - len(todo))
 
     if pool is not None and pool.engine_name == engine and pool.workers > 1 and len(todo) > 1:
-        _render_in_pool(todo, clips, pool.executor, progress, ready)
+        _render_in_pool(todo, clips, cache, pool.executor, progress, ready)
     elif (
         isinstance(engine, str)
         and workers > 1
         and len(todo) > 1
-        and is_long([job for _, job, _ in todo])
+        and is_long([job for _, job, _, _ in todo])
     ):
         with SpeechPool(engine, min(workers, len(todo))) as own:
-            _render_in_pool(todo, clips, own.executor, progress, ready)
+            _render_in_pool(todo, clips, cache, own.executor, progress, ready)
     else:
-        for position, job, path in todo:
-            clips[position] = engines.for_voice(job.voice).synthesize(job.spoken, job.voice, path)
+        for position, job, key, path in todo:
+            clips[position] = cache.publish(engines.for_voice(job.voice).synthesize(job.spoken, job.voice, path), key)
             ready(clips[position])
             if progress:
                 progress(1)
@@ -172,17 +172,17 @@ def render_clips(
     return [clip for clip in clips if clip is not None]
 
 
-def _render_in_pool(todo, clips, executor: ProcessPoolExecutor, progress: Progress | None, ready: Ready) -> None:
+def _render_in_pool(todo, clips, cache: ClipCache, executor: ProcessPoolExecutor, progress, ready: Ready) -> None:
     # Longest first, so one long paragraph does not finish last on an idle pool.
     ordered = sorted(todo, key=lambda item: -len(item[1].spoken))
     futures = {
-        executor.submit(_synthesize_in_worker, job.spoken, job.voice, path): (position, job)
-        for position, job, path in ordered
+        executor.submit(_synthesize_in_worker, job.spoken, job.voice, path): (position, key)
+        for position, job, key, path in ordered
     }
     try:
         for future in as_completed(futures):
-            position, job = futures[future]
-            clips[position] = future.result()
+            position, key = futures[future]
+            clips[position] = cache.publish(future.result(), key)
             ready(clips[position])
             if progress:
                 progress(1)
