@@ -5,8 +5,8 @@ MP3 encoding, not speech synthesis, is the slow stage, and LAME uses one core. M
 can simply be concatenated, so the programme is cut in the middle of pauses into equal
 parts, the parts are encoded at the same time (bare frames: no ID3 tag, no Xing header),
 and the file is written as the ID3 tag followed by every part's frames. The tag (tags,
-cover, chapters from ``encode.ffmetadata``) is made by ffmpeg's own ID3 writer, on one
-frame, and cut from that file: joining by ``ffmpeg -c copy`` instead cost a second of
+cover, chapters from ``encode.ffmetadata``) is made by ffmpeg's own ID3 writer, on a
+moment of silence, and cut from that file: joining by ``ffmpeg -c copy`` instead cost a second of
 one core per hour of audio, handling each of its 150,000 frames.
 
 The joined file is constant bit rate and has no Xing/LAME header, so players take its
@@ -257,11 +257,14 @@ def encode_mp3_parallel(
         meta.write_text(ffmetadata(tags, timeline.chapters, MP3), encoding="utf-8")
         cover_in, cover_out = _cover_args(tags, MP3, 2)
         tagged = Path(scratch) / "tag.mp3"
+        # The tag comes with a few frames of silence, dropped: ffmpeg writes a cover only
+        # for a whole input, and keeps chapters past the end only without -t or -frames.
         command = [
             ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "mp3", "-i", str(paths[0]), "-i", str(meta), *cover_in,
-            "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", *cover_out, "-frames:a", "1",
-            "-c:a", "copy", "-id3v2_version", str(settings.id3v2_version), "-write_xing", "0", "-f", "mp3", str(tagged),
+            "-f", "lavfi", "-i", f"anullsrc=r={rate}:cl=mono:d=0.05", "-i", str(meta), *cover_in,
+            "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", *cover_out,
+            "-c:a", "libmp3lame", "-id3v2_version", str(settings.id3v2_version), "-write_xing", "0",
+            "-f", "mp3", str(tagged),
         ]  # fmt: skip
         run_ffmpeg(command, (), "the MP3's tags")
         with open(output, "wb") as joined:

@@ -234,7 +234,8 @@ class ClipCache:
             if existing is not None:
                 rendered.path.unlink(missing_ok=True)
                 return replace(existing, cached=False)
-            os.replace(rendered.path, final)  # the one there is damaged
+            _remove(final)  # damaged: replaced below, with its stale measurement gone
+            os.replace(rendered.path, final)
         except OSError:
             os.replace(rendered.path, final)  # no hard links on this file system
         else:
