@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import AudioArticlesError, EngineError, InputError, OutputError
-from .files import ARTICLE_SUFFIXES
+from .files import ARTICLE_SUFFIXES, is_article_file
 
 LONG_ARTICLE_BYTES = 40_000
 """From this size (about 40 minutes of speech) an article is converted on all cores at
@@ -63,7 +63,8 @@ ResultCallback = Callable[[object], None]
 
 def find_articles(paths: Sequence[Path]) -> list[Path]:
     """The article files named, with each folder replaced by the articles directly in it
-    (.txt, .md, …; hidden files skipped), in name order. Duplicates are dropped.
+    (.txt, .md, …; hidden files and the folder's lexicon.txt skipped), in name order.
+    Duplicates are dropped.
 
     A missing path, or a folder with no articles, is an InputError naming it.
     """
@@ -73,7 +74,7 @@ def find_articles(paths: Sequence[Path]) -> list[Path]:
             inside = sorted(
                 child
                 for child in path.iterdir()
-                if child.is_file() and child.suffix.lower() in ARTICLE_SUFFIXES and not child.name.startswith(".")
+                if child.is_file() and is_article_file(child)
             )
             if not inside:
                 suffixes = ", ".join(ARTICLE_SUFFIXES)

@@ -20,6 +20,19 @@ ARTICLE_SUFFIXES = {".txt": False, ".text": False, ".md": True, ".markdown": Tru
 """Known article file types and whether each is Markdown."""
 
 
+def is_article_file(path: Path) -> bool:
+    """Whether a file found in a folder is an article: a known type, not hidden, and not
+    the folder's pronunciation lexicon (``lexicon.txt``, which is read for the articles).
+
+    >>> [is_article_file(Path(name)) for name in ("a.md", "b.TXT", ".c.txt", "lexicon.txt", "d.wav")]
+    [True, True, False, False, False]
+    """
+    from .speech.lexicon import PROJECT_LEXICON_NAMES
+
+    name = path.name
+    return path.suffix.lower() in ARTICLE_SUFFIXES and not name.startswith(".") and name not in PROJECT_LEXICON_NAMES
+
+
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 """Largest article read without --max-size: ten hours of speech is under 1 MB of text."""
 

@@ -150,11 +150,12 @@ def collect(future: Future, output: Path, executor, what: str):
     )
 
 
-def episode_renderers(executor, articles: dict[str, Article], profile, options) -> dict[str, Callable]:
-    """For each key, a function with ``render_article``'s signature that waits for that
-    article's audio and writes it where asked. They are to be called in the order of
-    ``articles``: each keeps ``executor.window()`` articles ahead submitted, so workers stay
-    busy while this process writes, and a big archive never waits in memory all at once."""
+def episode_renderers(executor, articles: dict[str, tuple[Article, object]], options) -> dict[str, Callable]:
+    """For each key of ``articles`` (each an article and its voice profile), a function
+    with ``render_article``'s signature that waits for that article's audio and writes it
+    where asked. They are to be called in the order of ``articles``: each keeps
+    ``executor.window()`` articles ahead submitted, so workers stay busy while this process
+    writes, and a big archive never waits in memory all at once."""
     keys = list(articles)
     futures: dict[str, Future] = {}
     submitted = 0
@@ -163,7 +164,8 @@ def episode_renderers(executor, articles: dict[str, Article], profile, options) 
         nonlocal submitted
         while submitted < min(len(keys), position + executor.window()):
             key = keys[submitted]
-            futures[key] = submit_article(executor, articles[key], profile, options, "episode.mp3")
+            article, profile = articles[key]
+            futures[key] = submit_article(executor, article, profile, options, "episode.mp3")
             submitted += 1
 
     def renderer(position: int, key: str) -> Callable:

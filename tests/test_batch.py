@@ -29,6 +29,7 @@ def articles(tmp_path) -> Path:
     (folder / "brief.md").write_text("# A Markdown Brief\n\nThe ferry crew measured the tide twice today.\n")
     (folder / ".draft.txt").write_text("Not ready.\n")
     (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "lexicon.txt").write_text("Skarra = Skara\n")  # the articles' lexicon, not an article
     return folder
 
 

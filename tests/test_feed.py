@@ -594,3 +594,24 @@ def test_damaged_settings_or_state_say_what_to_do(tmp_path):
     (feed_dir / ".feed-state.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(InputError, match="delete it to rebuild every episode"):
         build([articles], feed_dir)
+
+
+def test_each_episode_is_voiced_with_the_lexicon_beside_its_article(tmp_path):
+    # As with convert: lexicon.txt in an article's folder respells its words (and is not
+    # an episode itself); editing it renders that folder's episodes again (their unchanged
+    # clips come from the cache), not the others'.
+    articles = write_articles(tmp_path / "articles")
+    other = tmp_path / "other"
+    other.mkdir()
+    (articles / "tram.md").rename(other / "tram.md")
+    feed_dir = tmp_path / "feed"
+    first = {e.key: e for e in build([articles, other], feed_dir).episodes}
+    (articles / "lexicon.txt").write_text("ferry = ferri boat\n", encoding="utf-8")
+    engine = FakeEngine()
+    result = build([articles, other], feed_dir, engine)
+    assert sorted(e.key for e in result.episodes) == ["escapes.txt", "ferry.txt", "tram.md"]
+    assert sorted(result.rendered) == sorted([first["ferry.txt"].slug, first["escapes.txt"].slug])
+    spoken = [call.text for call in engine.calls]
+    assert any("ferri boat" in text for text in spoken)
+    assert not any("ferry" in text.lower() for text in spoken)
+    assert build([articles, other], feed_dir).rendered == ()

@@ -18,9 +18,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..audio.chapters import ChapterInfo, chapters_json, webvtt
-from ..convert import Options, load_article, render_article
+from ..convert import Options, load_article, render_article, speech_profile
 from ..errors import AudioArticlesError, InputError, OutputError
-from ..files import ARTICLE_SUFFIXES, atomic_output, read_article_text
+from ..files import atomic_output, is_article_file, read_article_text
 from ..model import Article, SegmentKind
 from ..speech.voices import Profile, load_profile
 from .cover import default_cover, install_cover, read_cover
@@ -80,7 +80,7 @@ def find_article_files(sources: Sequence[Path]) -> list[Path]:
                 path
                 for path in source.rglob("*")
                 if path.is_file()
-                and path.suffix.lower() in ARTICLE_SUFFIXES
+                and is_article_file(path)
                 and not any(part.startswith(".") for part in path.relative_to(source).parts)
             )
         elif source.exists():
@@ -208,7 +208,9 @@ def build_feed(
     # Bad input fails before the folder is created or anything is written.
     found = read_sources(find_article_files([Path(source) for source in sources]), options.max_bytes)
     settings = merge_settings(load_settings(folder) if folder.is_dir() else None, replace(change, image=None))
-    profile = options.profile or load_profile(settings.voices or options.voices)
+    base_profile = options.profile or load_profile(settings.voices or options.voices)
+    # Each article is voiced with the lexicon beside it (lexicon.txt), as convert does.
+    profiles = {source.key: speech_profile(source.path, replace(options, profile=base_profile)) for source in found}
     cover = read_cover(Path(change.image)) if change.image else None
     try:
         (folder / EPISODES_FOLDER).mkdir(parents=True, exist_ok=True)
@@ -226,12 +228,12 @@ def build_feed(
         episodes = load_state(folder)
         # Each MP3 carries the podcast's title as its album and the cover as its picture.
         options = replace(options, album=settings.title, cover=folder / settings.image)
-        signature = render_signature(profile, options)
+        signatures = {key: render_signature(profile, options) for key, profile in profiles.items()}
         stale = [
             source
             for source in found
             if (old := episodes.get(source.key)) is None
-            or old.source_hash != _episode_hash(source, signature)
+            or old.source_hash != _episode_hash(source, signatures[source.key])
             or not all((folder / EPISODES_FOLDER / name).exists() for name in old.file_names)
         ]
         rendered = []
@@ -239,12 +241,15 @@ def build_feed(
         if executor is not None and stale:
             from ..remote import episode_renderers
 
-            renderers = episode_renderers(executor, {source.key: source.article for source in stale}, profile, options)
+            articles = {source.key: (source.article, profiles[source.key]) for source in stale}
+            renderers = episode_renderers(executor, articles, options)
         for done, source in enumerate(stale):
             if progress:
                 progress(done, len(stale), source.article.title)
             render = renderers.get(source.key, render_article)
-            episode = _render_episode(source, episodes, folder, settings, profile, options, signature, now, render)
+            episode = _render_episode(
+                source, episodes, folder, settings, profiles[source.key], options, signatures[source.key], now, render
+            )
             episodes[source.key] = episode
             save_state(folder, episodes)
             rendered.append(episode.slug)
