@@ -110,7 +110,9 @@ def measure_tree(
     wall = time.perf_counter() - start
     sampler.join()
     if process.returncode != 0:
-        raise RuntimeError(f"{command!r} failed: {stderr.decode(errors='replace')[-500:]}")
+        text = stderr.decode(errors="replace")
+        errors = [line for line in text.splitlines() if "error" in line.lower()]
+        raise RuntimeError(f"{command!r} failed: {' | '.join(errors[:5]) or text[-500:]}")
     return Measurement(wall, peak / 1024, sum(ticks.values()) / os.sysconf("SC_CLK_TCK"))
 
 
