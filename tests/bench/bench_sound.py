@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from common import BIN, ROOT, Row, measure
+from common import BIN, ROOT, Row, audio_seconds, measure
 from longtext import long_article
 
 WORDS = 10_000
@@ -34,17 +34,6 @@ if {measure_loudness}:
     plan = loudness_plan(placements)
     print(plan.measured_lufs, plan.gain_db, plan.true_peak_dbtp, file=sys.stderr)
 """
-
-
-def audio_seconds(path: Path) -> float:
-    import json
-    import subprocess
-
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    return float(json.loads(out)["format"]["duration"])
 
 
 def rows() -> list[Row]:

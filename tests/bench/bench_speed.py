@@ -18,13 +18,12 @@ clips to a temporary cache and takes a few minutes).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import tempfile
 from pathlib import Path
 
-from common import BIN, Measurement, Row, measure_tree
+from common import BIN, Measurement, Row, audio_seconds, measure_tree
 from longtext import long_article, short_articles
 
 HOUR_WORDS = 12_000
@@ -40,14 +39,6 @@ def failed(name: str, error: Exception) -> Row:
     return Row(name, float("nan"), note=f"failed: {str(error)[-120:]}")
 
 
-def duration_s(path: Path) -> float:
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    return float(json.loads(out)["format"]["duration"])
-
-
 def convert_cold(sources: list[Path], output: Path, folder: Path, *extra: str) -> Measurement:
     """Convert with a fresh (cold) clip cache."""
     cache = Path(tempfile.mkdtemp(dir=folder, prefix="cache-"))
@@ -57,15 +48,15 @@ def convert_cold(sources: list[Path], output: Path, folder: Path, *extra: str) -
     return found
 
 
-def audio_s(output: Path) -> float:
+def output_seconds(output: Path) -> float:
     outputs = sorted(output.glob("*.mp3")) if output.is_dir() else [output]
-    return sum(duration_s(path) for path in outputs)
+    return sum(audio_seconds(path) for path in outputs)
 
 
 def convert_row(name: str, sources: list[Path], output: Path, folder: Path, *extra: str) -> tuple[Row, float]:
     """Convert with a fresh (cold) cache; the row and the seconds of audio written."""
     found = convert_cold(sources, output, folder, *extra)
-    audio = audio_s(output)
+    audio = output_seconds(output)
     return Row(name, found.wall_s, audio, found.peak_rss_mb, cpu_s=found.cpu_s), audio
 
 
@@ -91,13 +82,13 @@ def rows() -> list[Row]:
         bare, run = median_run(bare_runs), median_run(our_runs)
         result.append(
             Row(f"speed: bare espeak-ng + ffmpeg, 1 h (median of {len(bare_runs)})", bare.wall_s,
-                duration_s(folder / "a.mp3"), bare.peak_rss_mb,
+                audio_seconds(folder / "a.mp3"), bare.peak_rss_mb,
                 "espeak-ng -f t.txt -w a.wav && ffmpeg -i a.wav -ac 1 -b:a 64k a.mp3", cpu_s=bare.cpu_s)
         )  # fmt: skip
         ratios = sorted(mine.wall_s / theirs.wall_s for mine, theirs in zip(our_runs, bare_runs))
         ours = Row(
             f"speed: audio-articles convert, 1 h (median of {len(our_runs)})", run.wall_s,
-            audio_s(folder / "hour.mp3"), max(r.peak_rss_mb for r in our_runs), cpu_s=run.cpu_s,
+            output_seconds(folder / "hour.mp3"), max(r.peak_rss_mb for r in our_runs), cpu_s=run.cpu_s,
             note=f"{run.wall_s / bare.wall_s:.2f}× the bare pipeline's time (goal ≤ 0.5); "
             f"round by round {', '.join(f'{r:.2f}' for r in ratios)}",
         )  # fmt: skip
@@ -141,7 +132,7 @@ def rows() -> list[Row]:
         except RuntimeError as error:
             result.append(failed(name, error))
             return result
-        audio = sum(duration_s(path) for path in folder.glob("each-*.mp3"))
+        audio = sum(audio_seconds(path) for path in folder.glob("each-*.mp3"))
         result.append(
             Row(name, each.wall_s, audio, each.peak_rss_mb,
                 f"{each.wall_s / grouped.wall_s:.1f}× the time of one command", cpu_s=each.cpu_s)

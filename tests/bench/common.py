@@ -144,6 +144,17 @@ def write_sample_copies(folder: Path, copies: int = SAMPLE_COPIES) -> int:
     return count
 
 
+def audio_seconds(path: Path) -> float:
+    """Seconds of audio in a file, as ffprobe reads it."""
+    import json
+
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return float(json.loads(out)["format"]["duration"])
+
+
 def feed_audio_seconds(feed: Path) -> float:
     """Seconds of audio in a feed folder's episodes, from its state file."""
     import json
