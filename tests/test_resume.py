@@ -87,11 +87,10 @@ def wait_until(condition, timeout_s: float = 60.0) -> None:
         time.sleep(0.005)
 
 
-def kill_after_some_clips(source: Path, output: Path, cache: Path, clips: int, *extra: str) -> int:
-    """Start a conversion, kill -9 it once ``clips`` clips are cached; return how many were."""
-    run = start_conversion(source, output, cache, *extra)
+def kill_when(run: subprocess.Popen, ready) -> None:
+    """kill -9 a running conversion as soon as ``ready()`` is true (it must not finish first)."""
     try:
-        wait_until(lambda: ClipCache(cache).stats().clips >= clips or run.poll() is not None)
+        wait_until(lambda: ready() or run.poll() is not None)
         assert run.poll() is None, f"finished before it could be killed: {run.stderr.read()}"
         os.kill(run.pid, signal.SIGKILL)
         run.wait(timeout=30)
@@ -99,6 +98,12 @@ def kill_after_some_clips(source: Path, output: Path, cache: Path, clips: int, *
         if run.poll() is None:
             run.kill()
         run.stderr.close()
+
+
+def kill_after_some_clips(source: Path, output: Path, cache: Path, clips: int, *extra: str) -> int:
+    """Start a conversion, kill -9 it once ``clips`` clips are cached; return how many were."""
+    run = start_conversion(source, output, cache, *extra)
+    kill_when(run, lambda: ClipCache(cache).stats().clips >= clips)
     time.sleep(0.5)  # pool workers notice their parent is gone
     return ClipCache(cache).stats().clips
 
@@ -139,15 +144,7 @@ def test_killed_while_encoding_leaves_no_output_and_reruns_from_the_cache(tmp_pa
     source.write_text(long_article(40, words=40), encoding="utf-8")
     output, cache = tmp_path / "report.mp3", tmp_path / "cache"
     run = start_conversion(source, output, cache, "--engine", "fake", "--jobs", "1")
-    try:
-        wait_until(lambda: any(tmp_path.glob(".report.mp3.*")) or run.poll() is not None)
-        assert run.poll() is None, "finished before it could be killed"
-        os.kill(run.pid, signal.SIGKILL)
-        run.wait(timeout=30)
-    finally:
-        if run.poll() is None:
-            run.kill()
-        run.stderr.close()
+    kill_when(run, lambda: any(tmp_path.glob(".report.mp3.*")))
     assert not output.exists()
     cached, total = from_cache(finish(source, output, cache, "--engine", "fake", "--jobs", "1"))
     assert cached == total == 41
