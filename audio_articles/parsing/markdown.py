@@ -215,13 +215,19 @@ def _literal_tags(text: str, silent: list[str], builder: ArticleBuilder, keep_na
     return "".join(kept)
 
 
+def _drop_matches(text: str, pattern: re.Pattern, hint: str, reason: str, builder: ArticleBuilder, by: str = "") -> str:
+    """``text`` with ``pattern``'s matches replaced ``by``, each recorded as removed for
+    ``reason``; ``hint`` is in every match, so most text is passed over unsearched."""
+    if hint not in text:
+        return text
+    for match in pattern.findall(text):
+        builder.remove(match, reason)
+    return pattern.sub(by, text)
+
+
 def _drop_orphan_footnote_refs(text: str, builder: ArticleBuilder) -> str:
     """A footnote marker whose note is missing ("[^1]") stays literal text in Markdown."""
-    if "[^" not in text:
-        return text
-    for marker in _FOOTNOTE_REF.findall(text):
-        builder.remove(marker, "footnote marker")
-    return _FOOTNOTE_REF.sub("", text)
+    return _drop_matches(text, _FOOTNOTE_REF, "[^", "footnote marker", builder)
 
 
 def _role_text(name: str, content: str, builder: ArticleBuilder) -> str:
@@ -237,11 +243,7 @@ def _role_text(name: str, content: str, builder: ArticleBuilder) -> str:
 
 def _drop_templates(text: str, builder: ArticleBuilder) -> str:
     """Liquid/Jinja tags ({% raw %}, {{ site.url }}) are site-generator markup."""
-    if "{" not in text:
-        return text
-    for tag in _TEMPLATE_TAG.findall(text):
-        builder.remove(tag, "template tag")
-    return _TEMPLATE_TAG.sub(" ", text)
+    return _drop_matches(text, _TEMPLATE_TAG, "{", "template tag", builder, by=" ")
 
 
 def _kept_text(lines: list[str], builder: ArticleBuilder) -> str:
