@@ -20,7 +20,6 @@ them the same way:
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -29,6 +28,7 @@ import numpy as np
 
 from ..model import Clip, SegmentKind, SpeechJob
 from .assemble import Placement, audible_bounds, kept_audio, read_samples
+from .dsp import lowpass, sosfilt, upsampled
 
 TARGET_MONO_LUFS = -19.0
 """Podcast target for mono programmes."""
@@ -117,8 +117,6 @@ def bin_frames(rate: int) -> int:
 def weighted_energies(samples: np.ndarray, rate: int) -> np.ndarray:
     """Sum of squared K-weighted samples per 100 ms bin, the first bin starting at the
     first sample (the filter starts at rest, exact after the silence before every clip)."""
-    from scipy.signal import sosfilt
-
     step = bin_frames(rate)
     squared = sosfilt(k_weighting(rate), samples)
     np.square(squared, out=squared)
@@ -150,13 +148,9 @@ oversampled: between its samples, speech rises ≈ 0.2 dB above them at most (me
 an hour of espeak-ng), and only energy piled near the Nyquist frequency could reach 3 dB."""
 
 
-@functools.cache
 def _interpolator(oversampling: int) -> np.ndarray:
-    """The low-pass filter ``resample_poly`` designs for itself, designed once."""
-    from scipy.signal import firwin
-
-    half = 10 * oversampling
-    return firwin(2 * half + 1, 1 / oversampling, window=("kaiser", 5.0))
+    """The low-pass filter ``resample_poly`` designs for itself."""
+    return lowpass(20 * oversampling + 1, 1 / oversampling, 5.0)
 
 
 def true_peak(samples: np.ndarray, oversampling: int = OVERSAMPLING) -> float:
@@ -178,8 +172,6 @@ def true_peak(samples: np.ndarray, oversampling: int = OVERSAMPLING) -> float:
     >>> true_peak(np.zeros(10)), true_peak(np.zeros(0))
     (0.0, 0.0)
     """
-    from scipy.signal import resample_poly
-
     if not len(samples):
         return 0.0
     magnitude = np.abs(samples)
@@ -202,7 +194,7 @@ def true_peak(samples: np.ndarray, oversampling: int = OVERSAMPLING) -> float:
         pieces.append(samples[lo:hi])
         inner.append((offset + start - lo, offset + end - lo))
         offset += hi - lo
-    fine = np.abs(resample_poly(np.concatenate(pieces), oversampling, 1, window=_interpolator(oversampling)))
+    fine = np.abs(upsampled(np.concatenate(pieces), oversampling, _interpolator(oversampling)))
     return max(float(fine[a * oversampling : b * oversampling].max()) for a, b in inner)
 
 
