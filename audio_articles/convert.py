@@ -25,7 +25,7 @@ from .parsing import parse_article
 from .plan import chapter_marks, gaps_ms, plan_speech, with_intro_outro
 from .speech.cache import ClipCache, default_cache_dir
 from .speech.engines import Engine
-from .speech.render import POOL_MIN_CHARS, SpeechPool, is_long, render_clips
+from .speech.render import POOL_MIN_CHARS, SpeechPool, render_clips
 from .speech.voices import Profile, load_profile
 
 
@@ -93,10 +93,9 @@ Progress = Callable[[str, int, int], None]
 @dataclass
 class Helpers:
     """Processes started before a long article is even read, so they boot while it is
-    parsed and planned: the speech workers and the helper that measures clips."""
+    parsed and planned: the speech workers."""
 
     pool: SpeechPool | None = None
-    measurer: Measurer | None = None
 
     @classmethod
     def start(cls, source: Path, options: Options) -> Helpers:
@@ -107,10 +106,9 @@ class Helpers:
             return cls()  # reading the article reports it
         if not long or options.workers < 2:
             return cls()
-        pool = None
         if options.pool is None and isinstance(options.engine, str):
-            pool = SpeechPool(options.engine, options.workers).warm()
-        return cls(pool, Measurer(separate=True).warm() if options.normalize else None)
+            return cls(SpeechPool(options.engine, options.workers).warm())
+        return cls()
 
     def close_pool(self) -> None:
         """Stop the speech workers (their memory is better spent on the encoders)."""
@@ -124,8 +122,6 @@ class Helpers:
     def __exit__(self, kind, error, trace) -> None:
         if self.pool is not None:
             self.pool.close(cancel=True)
-        if self.measurer is not None:
-            self.measurer.close()
 
 
 def load_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
@@ -264,13 +260,13 @@ def render_article(
         helpers = helpers or Helpers()
         pool = options.pool or helpers.pool
         # Each clip is measured as it arrives, while the workers render the next ones.
-        with helpers.measurer or Measurer(separate=options.workers > 1 and is_long(jobs)) as measurer:
-            ready = measurer.start if options.normalize else None
-            clips = render_clips(jobs, cache, options.engine, options.workers, tick, pool, ready)
-            helpers.close_pool()
-            jobs, clips = with_jingles(jobs, clips, profile.intro_jingle, profile.outro_jingle, Path(scratch))
-            if options.normalize:
-                clips = measurer.finish(clips)
+        measurer = Measurer()
+        ready = measurer.start if options.normalize else None
+        clips = render_clips(jobs, cache, options.engine, options.workers, tick, pool, ready)
+        helpers.close_pool()
+        jobs, clips = with_jingles(jobs, clips, profile.intro_jingle, profile.outro_jingle, Path(scratch))
+        if options.normalize:
+            clips = measurer.finish(clips)
         placements, timeline = place_clips(jobs, clips, gaps_ms(article, jobs, profile), chapter_marks(article))
         rate = clips[0].sample_rate
         in_parts = parallel.worth_it(output_format, placements, options.workers)

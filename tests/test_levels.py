@@ -103,21 +103,13 @@ def test_a_stored_measurement_that_does_not_fit_is_taken_again(tmp_path, fake_en
     assert same_levels(load_levels(clip), measured)  # stored again, in good order
 
 
-def test_the_helper_process_measures_as_this_process_does(tmp_path, fake_engine):
-    here = rendered(tmp_path / "here", fake_engine, Measurer())
-    with Measurer(separate=True) as measurer:
-        apart = rendered(tmp_path / "apart", fake_engine, measurer.warm())
-    assert len(here) == len(apart)
-    assert all(same_levels(a.clip.levels, b.clip.levels) for a, b in zip(here, apart))
-
-
 @pytest.mark.parametrize("cut", [20, 2000])
-def test_a_clip_damaged_after_rendering_is_a_clear_error_from_the_helper(tmp_path, fake_engine, cut):
+def test_a_clip_damaged_after_rendering_is_a_clear_error(tmp_path, fake_engine, cut):
     path = add_clip(ClipCache(tmp_path), fake_engine, "This clip will be cut short.")
     clip = ClipCache(tmp_path).get(path.stem)
     path.write_bytes(path.read_bytes()[:cut])
-    with pytest.raises(AudioError, match=f"clip {path.name} was damaged.*run again"), Measurer(separate=True) as measurer:
-        measurer.finish([clip])
+    with pytest.raises(AudioError, match=f"clip {path.name} was damaged.*run again"):
+        Measurer().finish([clip])
 
 
 def test_placing_clip_measurements_gives_the_loudness_of_the_whole_programme(tmp_path, fake_engine):
@@ -155,15 +147,3 @@ def test_eviction_and_clear_remove_a_clips_measurement_with_it(tmp_path, fake_en
     Measurer().finish([ClipCache(tmp_path).get(other.stem)])
     ClipCache(tmp_path).clear()
     assert list(tmp_path.rglob("*.levels")) == []
-
-
-def test_a_helper_that_dies_is_a_clear_error(tmp_path, fake_engine):
-    path = add_clip(ClipCache(tmp_path), fake_engine, "Measured by a helper that is about to die.")
-    clip = ClipCache(tmp_path).get(path.stem)
-    with Measurer(separate=True) as measurer:
-        measurer.warm()
-        for process in list(measurer._start_helper()._processes.values()):
-            process.kill()
-            process.join()
-        with pytest.raises(AudioError, match="process measuring loudness stopped; run again"):
-            measurer.finish([clip])

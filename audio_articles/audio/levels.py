@@ -1,10 +1,9 @@
 """Each clip's loudness measurement, taken once and kept beside the clip.
 
 A clip is measured the moment it is ready, while the speech workers render the next
-clips, so on a machine with cores to spare the measurement costs no time of its own. The
-result is stored next to the clip (``abc….levels`` beside ``abc….wav`` in the clip
-cache), so a clip taken from the cache is not measured again: a warm conversion reads
-each clip once, to encode it.
+clips. The result is stored next to the clip (``abc….levels`` beside ``abc….wav`` in the
+clip cache), so a clip taken from the cache is not measured again: a warm conversion
+reads each clip once, to encode it.
 
 The stored form is one NumPy array: a header (format, frames, rate, bounds, peaks) and
 then the energies. A file that does not match its clip (another length or rate, an older
@@ -16,14 +15,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import AudioError
 from ..model import Clip
 from ..speech.cache import LEVELS_SUFFIX
 from .loudness import ClipLevels, measure_clip
@@ -73,74 +69,34 @@ def save_levels(clip: Clip, levels: ClipLevels) -> None:
             temp.unlink()
 
 
-def _load_measuring() -> None:
-    import scipy.signal  # noqa: F401  (its import is most of a short clip's measuring time)
-
-
-def _measure_and_store(clip: Clip) -> ClipLevels:
-    levels = measure_clip(clip)
-    save_levels(clip, levels)
+def measured(clip: Clip) -> ClipLevels:
+    """The levels of ``clip``: stored beside it, or measured now and stored."""
+    levels = load_levels(clip)
+    if levels is None:
+        levels = measure_clip(clip)
+        save_levels(clip, levels)
     return levels
 
 
 class Measurer:
     """Measures clips as they become ready; ``finish`` hands them back with their levels.
 
-    With ``separate``, the measuring happens in one helper process, started when the
-    first clip needs it and stopped by ``finish``: its imports (SciPy, ≈ 70 MB) then never
-    weigh on this process, which lives on through the encoding of a long programme, and it
-    runs beside the speech workers. Otherwise clips are measured here, at once.
+    The measuring happens here, in the process that waits for the speech workers, while
+    they render the next clips (≈ 1 s of CPU an hour, a fifth of the speech's). A helper
+    process for it cost more than it saved: its start-up and imports took half as long
+    again as the measuring itself.
     """
 
-    def __init__(self, separate: bool = False) -> None:
-        self.separate = separate
-        self._helper: ProcessPoolExecutor | None = None
-        self._levels: dict[Path, ClipLevels | Future] = {}
+    def __init__(self) -> None:
+        self._levels: dict[Path, ClipLevels] = {}
 
     def start(self, clip: Clip) -> None:
-        """Begin measuring ``clip`` (nothing to do when its levels are known or stored)."""
-        if clip.levels is not None or clip.path in self._levels:
-            return
-        stored = load_levels(clip)
-        if stored is not None:
-            self._levels[clip.path] = stored
-        elif self.separate:
-            self._levels[clip.path] = self._start_helper().submit(_measure_and_store, clip)
-        else:
-            self._levels[clip.path] = _measure_and_store(clip)
-
-    def warm(self) -> Measurer:
-        """Start the helper and its imports now (with ``separate``), before any clip is ready."""
-        if self.separate:
-            self._start_helper().submit(_load_measuring)
-        return self
-
-    def _start_helper(self) -> ProcessPoolExecutor:
-        if self._helper is None:
-            from ..speech.render import pool_context
-
-            self._helper = ProcessPoolExecutor(max_workers=1, mp_context=pool_context())
-        return self._helper
+        """Measure ``clip`` now (nothing to do when its levels are known or stored)."""
+        if clip.levels is None and clip.path not in self._levels:
+            self._levels[clip.path] = measured(clip)
 
     def finish(self, clips: Sequence[Clip]) -> list[Clip]:
-        """``clips`` with their levels, once all are measured; the helper is stopped."""
-        try:
-            for clip in clips:
-                self.start(clip)
-            found = {path: item.result() if isinstance(item, Future) else item for path, item in self._levels.items()}
-        except BrokenProcessPool:
-            raise AudioError("the process measuring loudness stopped; run again (finished clips are kept)") from None
-        finally:
-            self.close()
-        return [clip if clip.levels is not None else replace(clip, levels=found[clip.path]) for clip in clips]
-
-    def close(self) -> None:
-        if self._helper is not None:
-            self._helper.shutdown(wait=True, cancel_futures=True)
-            self._helper = None
-
-    def __enter__(self) -> Measurer:
-        return self
-
-    def __exit__(self, *error) -> None:
-        self.close()
+        """``clips`` with their levels (those not yet measured are measured now)."""
+        for clip in clips:
+            self.start(clip)
+        return [clip if clip.levels is not None else replace(clip, levels=self._levels[clip.path]) for clip in clips]
