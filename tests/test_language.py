@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from audio_articles.cli import app
@@ -216,3 +218,31 @@ def test_greek_text_gets_a_greek_voice_and_khmer_a_clear_error(tmp_path):
     run = run_cli("convert", str(khmer), "-o", str(tmp_path / "khmer.mp3"))
     assert_one_line_error(run, 2, "no voice for Khmer ('km')")
     assert not (tmp_path / "khmer.mp3").exists()
+
+
+def _scripts_one_by_one(text: str) -> str | None:
+    """script_language as first written, every letter looked up by name (Latin wins ties)."""
+    import unicodedata
+
+    from audio_articles.speech.language import SCRIPT_LANGUAGES, SCRIPT_SHARE
+
+    scripts: dict[str, int] = {}
+    for char in text:
+        if char.isalpha():
+            name = unicodedata.name(char, "UNKNOWN").split(" ")[0]
+            scripts[name] = scripts.get(name, 0) + 1
+    letters = sum(scripts.values())
+    if not letters:
+        return None
+    if scripts.get("HIRAGANA", 0) + scripts.get("KATAKANA", 0) >= 0.1 * letters:
+        return "ja"
+    name, count = max(scripts.items(), key=lambda item: (item[1], item[0] == "LATIN"))
+    return SCRIPT_LANGUAGES.get(name) if count >= SCRIPT_SHARE * letters else None
+
+
+@given(st.lists(st.sampled_from(["The library ", "Η βιβλιοθήκη ", "図書館が", "Библиотека ", "café ", "42, ", "ñ"]), max_size=12))
+def test_counting_ascii_letters_in_bulk_finds_the_same_script(pieces):
+    from audio_articles.speech.language import script_language
+
+    text = "".join(pieces)
+    assert script_language(text) == _scripts_one_by_one(text)
