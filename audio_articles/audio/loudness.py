@@ -131,10 +131,10 @@ def measure_clip(clip: Clip) -> ClipLevels:
     rate = clip.sample_rate
     keep_start, keep_end, loud_start, loud_end = audible_bounds(samples, rate)
     audio = kept_audio(samples, keep_start, keep_end, rate)
-    sample_peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
+    sample_peak, peak = peaks(audio)
     return ClipLevels(
         clip.frames, rate, keep_start, keep_end, loud_start, loud_end,
-        weighted_energies(audio, rate), true_peak(audio), sample_peak,
+        weighted_energies(audio, rate), peak, sample_peak,
     )  # fmt: skip
 
 
@@ -172,16 +172,25 @@ def true_peak(samples: np.ndarray, oversampling: int = OVERSAMPLING) -> float:
     >>> true_peak(np.zeros(10)), true_peak(np.zeros(0))
     (0.0, 0.0)
     """
+    return peaks(samples, oversampling)[1]
+
+
+def peaks(samples: np.ndarray, oversampling: int = OVERSAMPLING) -> tuple[float, float]:
+    """(sample peak, true peak): the highest absolute sample, and ``true_peak``.
+
+    >>> peaks(np.array([0.25, -0.5, 0.25]))[0]
+    0.5
+    """
     if not len(samples):
-        return 0.0
+        return 0.0, 0.0
     magnitude = np.abs(samples)
     whole = len(samples) // PEAK_BLOCK * PEAK_BLOCK
     block_peaks = magnitude[:whole].reshape(-1, PEAK_BLOCK).max(axis=1)
     if whole < len(samples):
         block_peaks = np.append(block_peaks, magnitude[whole:].max())
-    highest = block_peaks.max()
+    highest = float(block_peaks.max())
     if not highest > 0:
-        return 0.0
+        return 0.0, 0.0
     loud = block_peaks >= highest * PEAK_MARGIN
     edges = np.flatnonzero(np.diff(np.concatenate([[0], loud.astype(np.int8), [0]])))
     # The runs, each with its context, are joined and oversampled in one call; the
@@ -195,7 +204,7 @@ def true_peak(samples: np.ndarray, oversampling: int = OVERSAMPLING) -> float:
         inner.append((offset + start - lo, offset + end - lo))
         offset += hi - lo
     fine = np.abs(upsampled(np.concatenate(pieces), oversampling, _interpolator(oversampling)))
-    return max(float(fine[a * oversampling : b * oversampling].max()) for a, b in inner)
+    return highest, max(float(fine[a * oversampling : b * oversampling].max()) for a, b in inner)
 
 
 def gated_loudness(energies: np.ndarray, step: int) -> float:
