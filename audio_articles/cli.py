@@ -101,7 +101,11 @@ def convert(
     ),
     bitrate: int = typer.Option(64, "--bitrate", min=8, max=320, help="MP3 bitrate in kbit/s."),
     jobs: int = typer.Option(
-        os.cpu_count() or 1, "--jobs", "-j", min=1, help="Processes to run at once (speech and encoding).",
+        os.cpu_count() or 1,
+        "--jobs",
+        "-j",
+        min=1,
+        help="Cores to use, for speech and encoding (pyttsx3 runs one speech process more, to fill its idle moments).",
         show_default="all cores",
     ),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),
