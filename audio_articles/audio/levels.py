@@ -82,7 +82,7 @@ class Measurer:
     """Measures clips as they become ready; ``finish`` hands them back with their levels.
 
     The measuring happens here, in the process that waits for the speech workers, while
-    they render the next clips (≈ 1 s of CPU an hour, a fifth of the speech's). A helper
+    they render the next clips (≈ 1.1 s of CPU an hour, a third of the speech's). A helper
     process for it cost more than it saved: its start-up and imports took half as long
     again as the measuring itself.
     """
