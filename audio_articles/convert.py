@@ -203,8 +203,19 @@ def encode_whole(
     chapters: tuple[Chapter, ...],
     options: Options,
     output_format: AudioFormat,
+    progress: Progress | None = None,
 ) -> None:
-    """The programme through one ffmpeg, voices balanced and loudness set by ``plan``."""
+    """The programme through one ffmpeg, voices balanced and loudness set by ``plan``;
+    ``progress`` hears ("encode", frames handed to ffmpeg, frames in all)."""
+    total = placements[-1].end_frame + placements[-1].gap_after if placements else 0
+    done = 0
+
+    def advance(frames: int) -> None:
+        nonlocal done
+        done = min(total, done + frames)
+        if progress:
+            progress("encode", done, total)
+
     encode_audio(
         pcm_chunks(balanced(placements, plan)),
         rate,
@@ -214,7 +225,10 @@ def encode_whole(
         options.mp3,
         output_format,
         plan.filters(rate, output_format.limiter_ceiling_dbtp),
+        advance,
     )
+    if progress:
+        progress("encode", total, total)
 
 
 def render_article(
@@ -296,7 +310,7 @@ def render_article(
                     (lambda done, total: progress("encode", done, total)) if progress else None,
                 )
             else:
-                encode_whole(placements, plan, rate, temp, tags, timeline.chapters, options, output_format)
+                encode_whole(placements, plan, rate, temp, tags, timeline.chapters, options, output_format, progress)
     return ConvertResult(
         output=output,
         article=article,

@@ -206,14 +206,16 @@ def encode_audio(
     settings: EncodeSettings = EncodeSettings(),
     fmt: AudioFormat = MP3,
     filters: Sequence[str] = (),
+    on_chunk: Callable[[int], None] | None = None,
 ) -> None:
     """Encode mono 16-bit PCM chunks into ``output`` (which should be a temporary path),
-    through the ffmpeg audio ``filters`` (the loudness plan's)."""
+    through the ffmpeg audio ``filters`` (the loudness plan's); ``on_chunk`` hears how many
+    samples each chunk handed to ffmpeg held."""
     with tempfile.NamedTemporaryFile("w", suffix=".ffmeta", encoding="utf-8", delete=False) as meta:
         meta.write(ffmetadata(tags, chapters, fmt))
     try:
         command = encode_command(sample_rate, output, tags, Path(meta.name), fmt, settings, filters)
-        run_ffmpeg(command, pcm, f"the {fmt.name.upper()}")
+        run_ffmpeg(command, pcm, f"the {fmt.name.upper()}", on_chunk)
     finally:
         Path(meta.name).unlink(missing_ok=True)
 
