@@ -299,7 +299,7 @@ def render_article(
         with atomic_output(output) as temp:
             if in_parts:
                 # Parts encoded on every core; chapter times come from the frames written.
-                timeline = parallel.encode_mp3_parallel(
+                timeline = parallel.encode_parallel(
                     balanced(placements, plan),
                     chapter_marks(article),
                     temp,
@@ -308,6 +308,7 @@ def render_article(
                     plan.filters(rate, output_format.limiter_ceiling_dbtp),
                     options.workers,
                     (lambda done, total: progress("encode", done, total)) if progress else None,
+                    output_format,
                 )
             else:
                 encode_whole(placements, plan, rate, temp, tags, timeline.chapters, options, output_format, progress)

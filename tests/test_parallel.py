@@ -1,5 +1,6 @@
-"""Parallel MP3 encoding: parts cut at pauses, frames joined, chapters from the frames
-written. Checked by decoding with ffmpeg and reading tags with ffprobe and mutagen."""
+"""Parallel encoding (MP3, and AAC for M4B/M4A): parts cut at pauses, frames joined,
+chapters from the frames written. Checked by decoding with ffmpeg and reading tags with
+ffprobe and mutagen."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import subprocess
 import numpy as np
 import pytest
 from mutagen.id3 import ID3
+from mutagen.mp4 import MP4
 
 from audio_articles.audio import parallel
 from audio_articles.audio.assemble import pcm_chunks, place_clips
 from audio_articles.audio.encode import EncodeSettings, encode_audio
-from audio_articles.audio.formats import M4B, MP3
+from audio_articles.audio.formats import M4A, M4B, MP3, OPUS, WAV
 from audio_articles.convert import Options, convert
 from audio_articles.model import Tags
 from audio_articles.parsing import parse_article
@@ -80,9 +82,9 @@ def test_parts_are_cut_inside_pauses_and_cover_the_programme(programme):
 
 def test_short_programmes_and_other_formats_are_encoded_in_one_piece(programme):
     _, placements, _, _ = programme
-    assert parallel.worth_it(MP3, placements, 2)
+    assert parallel.worth_it(MP3, placements, 2) and parallel.worth_it(M4B, placements, 2)
     assert not parallel.worth_it(MP3, placements, 1)
-    assert not parallel.worth_it(M4B, placements, 2)
+    assert not parallel.worth_it(WAV, placements, 2) and not parallel.worth_it(OPUS, placements, 2)
     assert not parallel.worth_it(MP3, placements[:3], 2)
 
 
@@ -94,7 +96,7 @@ def _encode_both(tmp_path, programme, filters=()):
     serial, joined = tmp_path / "serial.mp3", tmp_path / "joined.mp3"
     encode_audio(pcm_chunks(placements), 22050, serial, tags, timeline.chapters, EncodeSettings(), MP3, filters)
     reported = []
-    written = parallel.encode_mp3_parallel(
+    written = parallel.encode_parallel(
         placements, marks, joined, tags, EncodeSettings(), filters, workers=3,
         progress=lambda done, total: reported.append((done, total)),
     )  # fmt: skip
@@ -169,7 +171,7 @@ def test_the_joined_file_has_the_same_tags_and_cover_as_one_piece(tmp_path, prog
     settings = EncodeSettings(id3v2_version=version)
     serial, joined = tmp_path / "serial.mp3", tmp_path / "joined.mp3"
     encode_audio(pcm_chunks(placements), 22050, serial, tags, timeline.chapters, settings)
-    written = parallel.encode_mp3_parallel(placements, marks, joined, tags, settings, workers=2)
+    written = parallel.encode_parallel(placements, marks, joined, tags, settings, workers=2)
 
     def frames(path):
         found = ID3(path)
@@ -223,7 +225,7 @@ def test_real_speech_chapters_match_the_audio_on_the_parallel_path(tmp_path):
 def test_chapters_match_the_audio_when_the_output_is_resampled(tmp_path, programme, rate):
     article, placements, marks, _ = programme
     output = tmp_path / "resampled.mp3"
-    written = parallel.encode_mp3_parallel(
+    written = parallel.encode_parallel(
         placements, marks, output, Tags(title=article.title), EncodeSettings(sample_rate=rate), [], workers=3
     )
     assert int(ffprobe_format(output)["stream"]["sample_rate"]) == rate
@@ -232,3 +234,68 @@ def test_chapters_match_the_audio_when_the_output_is_resampled(tmp_path, program
     assert [round(c["start"] * 1000) for c in chapters] == [c.start_ms for c in written.chapters]
     for chapter in chapters[1:]:
         assert -0.005 <= onset_after(audio, chapter["start"]) - chapter["start"] <= TOLERANCE_S, chapter
+
+
+def test_adts_frame_counts_match_ffprobe(tmp_path, programme):
+    _, placements, _, _ = programme
+    part = tmp_path / "part.aac"
+    command = parallel.part_command(22050, part, EncodeSettings(), [], M4B)
+    pcm = b"".join(parallel._part_pcm(placements, parallel.Part(0, 5, 0, 0), 0.0, 0))
+    subprocess.run(command, input=pcm, check=True)
+    packets = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_packets", "-show_entries", "stream=nb_read_packets",
+         "-of", "csv=p=0", str(part)],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    stream = parallel.count_adts_frames(part)
+    assert stream.frames == int(packets) > 0
+    assert (stream.samples_per_frame, stream.sample_rate) == (1024, 22050)
+    assert stream.samples == len(pcm) // 2 + parallel.AAC_PRIMING + (-(len(pcm) // 2 + 1024) % 1024)
+
+
+@pytest.mark.parametrize("fmt", [M4B, M4A])
+def test_an_aac_book_in_parts_has_its_chapters_where_the_speech_is(tmp_path, programme, fmt):
+    article, placements, marks, timeline = programme
+    cover = tmp_path / "cover.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=teal:s=64x64", "-frames:v", "1", str(cover)], check=True)
+    tags = Tags(title=article.title, artist="Desk", album="Notes", description="About.", cover=cover)
+    serial, joined = tmp_path / f"serial.{fmt.name}", tmp_path / f"joined.{fmt.name}"
+    encode_audio(pcm_chunks(placements), 22050, serial, tags, timeline.chapters, EncodeSettings(), fmt)
+    written = parallel.encode_parallel(placements, marks, joined, tags, EncodeSettings(), workers=3, fmt=fmt)
+    info = ffprobe_format(joined)
+    assert info["stream"]["codec_name"] == "aac" and info["format_name"].startswith("mov,mp4")
+    duration = float(info["duration"])
+    # Each part ends padded to a whole 1024-sample frame, and the first part's priming is
+    # played (the one-piece file's is skipped by an edit list): at most a frame a part longer.
+    frame_s = 1024 / 22050
+    extra = duration - float(ffprobe_format(serial)["duration"])
+    assert -0.01 <= extra <= (len(parallel.plan_parts(placements, parallel.part_count(placements, 3))) + 1) * frame_s
+    assert written.duration_ms / 1000 == pytest.approx(duration, abs=0.03)
+    chapters = ffprobe_chapters(joined)
+    assert [c["title"] for c in chapters] == [c.title for c in written.chapters]
+    assert len(chapters) == len(timeline.chapters) > 10
+    assert [c["start"] for c in chapters] == pytest.approx([c.start_ms / 1000 for c in written.chapters], abs=0.001)
+    audio = decode(joined)
+    for chapter in chapters[1:]:
+        lag = onset_after(audio, chapter["start"]) - chapter["start"]
+        assert -0.005 <= lag <= TOLERANCE_S, chapter
+    # The same tags and cover as the one-piece file, as mutagen reads them.
+    ours, theirs = MP4(joined), MP4(serial)
+    assert {k: v for k, v in ours.tags.items() if k != "\xa9too"} == {k: v for k, v in theirs.tags.items() if k != "\xa9too"}
+    assert bytes(ours.tags["covr"][0]) == cover.read_bytes()
+    assert [round(c.start * 1000) for c in ours.chapters] == [c.start_ms for c in written.chapters]
+
+
+def test_convert_to_m4b_uses_parts_on_several_cores(tmp_path, fake_engine):
+    source = tmp_path / "long.txt"
+    source.write_text(long_article(2000, seed=5), encoding="utf-8")
+    one = convert(source, tmp_path / "one.m4b", Options(engine=fake_engine, workers=1))
+    many = convert(source, tmp_path / "many.m4b", Options(engine=fake_engine, workers=2))
+    assert [c.title for c in many.timeline.chapters] == [c.title for c in one.timeline.chapters]
+    chapters = ffprobe_chapters(tmp_path / "many.m4b")
+    assert [round(c["start"] * 1000) for c in chapters] == [c.start_ms for c in many.timeline.chapters]
+    audio = decode(tmp_path / "many.m4b")
+    for chapter in chapters[1:]:
+        assert -0.005 <= onset_after(audio, chapter["start"]) - chapter["start"] <= TOLERANCE_S
+    level = lambda x: 20 * np.log10(np.sqrt(np.mean(x**2)))  # noqa: E731
+    assert level(audio) == pytest.approx(level(decode(tmp_path / "one.m4b")), abs=0.3)  # loudness plan applied
