@@ -16,6 +16,7 @@ from audio_articles.audio.assemble import pcm_chunks, place_clips
 from audio_articles.audio.encode import EncodeSettings, encode_audio
 from audio_articles.audio.formats import M4A, M4B, MP3, OPUS, WAV
 from audio_articles.convert import Options, convert
+from audio_articles.errors import AudioError
 from audio_articles.model import Tags
 from audio_articles.parsing import parse_article
 from audio_articles.plan import chapter_marks, gaps_ms, plan_speech
@@ -299,3 +300,11 @@ def test_convert_to_m4b_uses_parts_on_several_cores(tmp_path, fake_engine):
         assert -0.005 <= onset_after(audio, chapter["start"]) - chapter["start"] <= TOLERANCE_S
     level = lambda x: 20 * np.log10(np.sqrt(np.mean(x**2)))  # noqa: E731
     assert level(audio) == pytest.approx(level(decode(tmp_path / "one.m4b")), abs=0.3)  # loudness plan applied
+
+
+@pytest.mark.parametrize("data", [b"ID3\x03\x00\x00\x00\x00\x00\x00", b"\xff\xf1\x7c\x40\x10\x00\xfc", b"\xff\xf1"])
+def test_a_stream_that_is_not_adts_is_a_clear_error(tmp_path, data):
+    path = tmp_path / "part.aac"
+    path.write_bytes(data)
+    with pytest.raises(AudioError, match="not an ADTS frame"):
+        parallel.count_adts_frames(path)

@@ -142,9 +142,10 @@ def count_adts_frames(path: Path) -> MpegStream:
     samples = rate = 0
     with open(path, "rb") as handle:
         while header := handle.read(7):
-            if len(header) < 7 or header[0] != 0xFF or header[1] & 0xF6 != 0xF0:
+            index = (header[2] >> 2) & 0xF if len(header) == 7 else len(_ADTS_RATES)
+            if header[0] != 0xFF or header[1] & 0xF6 != 0xF0 or index >= len(_ADTS_RATES):
                 raise AudioError("the encoder wrote something that is not an ADTS frame; check the ffmpeg install")
-            rate = _ADTS_RATES[(header[2] >> 2) & 0xF]
+            rate = _ADTS_RATES[index]
             size = (header[3] & 3) << 11 | header[4] << 3 | header[5] >> 5
             samples = 1024 * ((header[6] & 3) + 1)
             handle.seek(size - 7, 1)
