@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -56,6 +57,34 @@ def test_a_hung_engine_call_times_out_with_a_clear_error(tmp_path, monkeypatch):
         engine.synthesize("A sentence that never ends.", Voice("gmw/en-us"), tmp_path / "x.wav")
     assert time.monotonic() - started < 10
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_hung_engine_call_times_out_in_a_worker_thread_too(tmp_path, monkeypatch):
+    # Dask runs tasks in threads, where no signal can interrupt the call: a timer ends the
+    # engine's run loop instead. Here espeak-ng is never asked to speak, so the loop would
+    # wait for it for ever.
+    engine = Pyttsx3Engine(timeout_s=1)
+    driver = engine._get().proxy._driver
+    monkeypatch.setattr(driver, "_start_synthesis", lambda text: None)
+    outcome: list[BaseException] = []
+
+    def speak() -> None:
+        try:
+            engine.synthesize("A sentence nobody will say.", Voice("gmw/en-us"), tmp_path / "x.wav")
+        except BaseException as error:  # noqa: BLE001 (handed to the test thread)
+            outcome.append(error)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=speak)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive()
+    assert time.monotonic() - started < 10
+    assert len(outcome) == 1 and isinstance(outcome[0], EngineError)
+    assert "hung for 1 s" in str(outcome[0])
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    engine.synthesize("Spoken again.", Voice("gmw/en-us"), tmp_path / "y.wav")  # the engine still works
 
 
 def test_missing_espeak_library_says_what_to_install(monkeypatch, tmp_path):

@@ -28,6 +28,7 @@ import threading
 import time
 import wave
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 from ...errors import EngineError, missing_tool
@@ -66,22 +67,49 @@ def split_for_engine(text: str, limit: int = CHUNK_CHARS) -> list[str]:
 
 
 @contextlib.contextmanager
-def deadline(seconds: float, what: str):
-    """Raise EngineError if the block runs longer than ``seconds`` (main thread only)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+def deadline(seconds: float, what: str, stop: Callable[[], None] | None = None):
+    """Raise EngineError if the block runs longer than ``seconds``.
+
+    In the main thread SIGALRM interrupts the block. Other threads (Dask runs its tasks in
+    threads) cannot be interrupted: there a timer calls ``stop``, which must make the block
+    return (end the engine's run loop), and the error is raised then.
+    """
+    message = f"the speech engine hung for {seconds:g} s on {what}; try again, or report the text"
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+
+        def expired(signum, frame):
+            raise EngineError(message)
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    if stop is None:
         yield
         return
+    fired = threading.Event()
 
-    def expired(signum, frame):
-        raise EngineError(f"the speech engine hung for {seconds:g} s on {what}; try again, or report the text")
+    def expire() -> None:
+        fired.set()
+        stop()
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
     try:
         yield
+    except EngineError:
+        if fired.is_set():
+            raise EngineError(message) from None
+        raise
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        timer.cancel()
+    if fired.is_set():
+        raise EngineError(message)
 
 
 def _espeak_library():
@@ -205,11 +233,20 @@ class Pyttsx3Engine:
         engine.setProperty("pitch", voice.pitch)
         self._wait_until_idle()
         self._finished.clear()
-        with deadline(self.timeout_s, f"{text[:40]!r}"), contextlib.redirect_stdout(io.StringIO()):
+        with deadline(self.timeout_s, f"{text[:40]!r}", self._abandon), contextlib.redirect_stdout(io.StringIO()):
             engine.save_to_file(text, str(path))
             engine.runAndWait()
             if not self._finished.wait(self.timeout_s):
                 raise EngineError(f"the speech engine never finished {text[:40]!r}")
+
+    def _abandon(self) -> None:
+        """End a run loop that waits for an engine that will not answer (from a timer).
+
+        ``Engine.endLoop()`` cannot: inside ``runAndWait()`` pyttsx3 has already marked its
+        loop as ended; the driver proxy's ``endLoop`` stops the driver's own loop."""
+        with contextlib.suppress(Exception):  # the loop may have ended meanwhile
+            self._engine.proxy.endLoop(True)
+        self._finished.set()
 
     def synthesize(self, text: str, voice: Voice, path: Path) -> Clip:
         path = Path(path)
