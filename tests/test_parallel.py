@@ -308,3 +308,18 @@ def test_a_stream_that_is_not_adts_is_a_clear_error(tmp_path, data):
     path.write_bytes(data)
     with pytest.raises(AudioError, match="not an ADTS frame"):
         parallel.count_adts_frames(path)
+
+
+@pytest.mark.parametrize(("rate", "channels"), [(44100, 1), (22050, 2)])
+def test_aac_parts_keep_the_chapters_when_resampled_or_in_stereo(tmp_path, programme, rate, channels):
+    article, placements, marks, _ = programme
+    output = tmp_path / "book.m4b"
+    settings = EncodeSettings(sample_rate=rate, channels=channels)
+    written = parallel.encode_parallel(placements, marks, output, Tags(title=article.title), settings, workers=3, fmt=M4B)
+    stream = ffprobe_format(output)["stream"]
+    assert (int(stream["sample_rate"]), int(stream["channels"])) == (rate, channels)
+    audio = decode(output)  # mono, back at 22 050 Hz
+    chapters = ffprobe_chapters(output)
+    assert [round(c["start"] * 1000) for c in chapters] == [c.start_ms for c in written.chapters]
+    for chapter in chapters[1:]:
+        assert -0.005 <= onset_after(audio, chapter["start"]) - chapter["start"] <= TOLERANCE_S, chapter
