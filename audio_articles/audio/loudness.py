@@ -153,8 +153,9 @@ def _interpolator(oversampling: int) -> np.ndarray:
     return lowpass(20 * oversampling + 1, 1 / oversampling, 5.0)
 
 
-def true_peak(samples: np.ndarray, oversampling: int = OVERSAMPLING) -> float:
-    """Highest absolute value of the signal oversampled ``oversampling`` times.
+def peaks(samples: np.ndarray, oversampling: int = OVERSAMPLING) -> tuple[float, float]:
+    """(sample peak, true peak): the highest absolute sample, and the highest absolute
+    value of the signal oversampled ``oversampling`` times.
 
     Only the blocks whose own samples come within 3 dB of the clip's highest sample are
     oversampled (runs of them at once, with context; see ``PEAK_MARGIN``): about one block
@@ -165,21 +166,13 @@ def true_peak(samples: np.ndarray, oversampling: int = OVERSAMPLING) -> float:
     >>> from scipy.signal import resample_poly
     >>> t = np.arange(22050)
     >>> tone = np.hanning(22050) * np.sin(2 * np.pi * 5512.5 * t / 22050 + np.pi / 4)  # samples miss the crests
-    >>> round(float(np.max(np.abs(tone))), 2), round(true_peak(tone), 2)
+    >>> sample_peak, true_peak = peaks(tone)
+    >>> round(sample_peak, 2), round(true_peak, 2)
     (0.71, 1.0)
-    >>> bool(abs(true_peak(tone) - np.max(np.abs(resample_poly(tone, 4, 1)))) < 1e-12)
+    >>> bool(abs(true_peak - np.max(np.abs(resample_poly(tone, 4, 1)))) < 1e-12)
     True
-    >>> true_peak(np.zeros(10)), true_peak(np.zeros(0))
-    (0.0, 0.0)
-    """
-    return peaks(samples, oversampling)[1]
-
-
-def peaks(samples: np.ndarray, oversampling: int = OVERSAMPLING) -> tuple[float, float]:
-    """(sample peak, true peak): the highest absolute sample, and ``true_peak``.
-
-    >>> peaks(np.array([0.25, -0.5, 0.25]))[0]
-    0.5
+    >>> peaks(np.zeros(10)), peaks(np.zeros(0)), peaks(np.array([0.25, -0.5, 0.25]))[0]
+    ((0.0, 0.0), (0.0, 0.0), 0.5)
     """
     if not len(samples):
         return 0.0, 0.0
