@@ -150,3 +150,33 @@ def test_the_first_clip_of_a_fresh_process_has_its_own_rate(tmp_path):
     ]
     frames = [int(run.communicate(timeout=120)[0]) for run in runs]
     assert max(frames) < 1.03 * min(frames), frames
+
+
+SAME_CLIPS = """
+import hashlib, sys
+from pathlib import Path
+from audio_articles.model import Voice
+from audio_articles.speech.engines import pyttsx3_engine
+if sys.argv[1] == "bytes":
+    pyttsx3_engine._buffer_in_place = lambda engine: None  # the driver as pyttsx3 ships it
+engine = pyttsx3_engine.Pyttsx3Engine()
+for n, text in enumerate(sys.argv[3:]):
+    clip = engine.synthesize(text, Voice("gmw/en-us"), Path(sys.argv[2]) / f"{sys.argv[1]}-{n}.wav")
+    print(hashlib.sha256(clip.path.read_bytes()).hexdigest())
+print(type(engine._engine.proxy._driver._data_buffer).__name__)
+"""
+
+
+def test_the_driver_buffer_grows_in_place_and_writes_the_same_clips(tmp_path):
+    # Long enough for dozens of the driver's buffers: each one appended used to copy the clip so far.
+    texts = [" ".join([SENTENCE] * 12), "One short sentence.", " ".join([SENTENCE] * 5)]
+    runs = {
+        kind: subprocess.run(
+            [sys.executable, "-c", SAME_CLIPS, kind, str(tmp_path), *texts],
+            capture_output=True, text=True, timeout=120, check=True,
+        ).stdout.split()
+        for kind in ("bytes", "in-place")
+    }  # fmt: skip
+    assert runs["bytes"][-1] == "bytes" and runs["in-place"][-1] == "bytearray"
+    assert runs["bytes"][:-1] == runs["in-place"][:-1]  # the same WAV files, byte for byte
+    assert len(set(runs["bytes"][:-1])) == 3
