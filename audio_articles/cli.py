@@ -256,7 +256,9 @@ def preview(
     model: Optional[Path] = typer.Option(None, "--model", help="Piper voice file (voice.onnx), as for convert."),
     speaker: Optional[int] = typer.Option(None, "--speaker", min=0, help="Speaker of a multi-speaker Piper voice."),
     normalize: bool = typer.Option(
-        False, "--normalize", help="Balance the voices and set the loudness as convert does (about a second slower)."
+        True,
+        "--normalize/--no-normalize",
+        help="Balance the voices and set the loudness as convert does; --no-normalize keeps the engine's level.",
     ),
     play: bool = typer.Option(True, "--play/--no-play", help="Play it (ffplay, paplay, aplay or afplay)."),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),
@@ -277,7 +279,7 @@ def preview(
         from .convert import Options
 
         options = Options(voices=voices, engine=engine, workers=1, use_cache=cache, model=model, speaker=speaker)
-        options.normalize = normalize  # off by default: measuring loudness costs more than the rest of a preview
+        options.normalize = normalize
         options.voice, options.quote_voice, options.rate, options.language = voice, quote_voice, rate, lang
         options.lexicons = tuple(lexicon or ())
         part = choose_part(paragraph, segment, section)

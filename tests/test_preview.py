@@ -184,13 +184,14 @@ def test_mp3_output(news, tmp_path, fake_engine):
     assert float(info["duration"]) == pytest.approx(result.duration_ms / 1000, abs=0.1)
 
 
-def test_normalize_gives_the_conversions_loudness(news, tmp_path, fake_engine):
+def lufs(path: Path) -> float:
     import pyloudnorm
 
-    def lufs(path: Path) -> float:
-        samples, rate = read_wav(path)
-        return pyloudnorm.Meter(rate).integrated_loudness(samples)
+    samples, rate = read_wav(path)
+    return pyloudnorm.Meter(rate).integrated_loudness(samples)
 
+
+def test_normalize_gives_the_conversions_loudness(news, tmp_path, fake_engine):
     quick = Options(engine=fake_engine, normalize=False)
     raw = preview(news, Part("paragraph", 2), output=tmp_path / "raw.wav", options=quick)
     levelled = preview(
@@ -252,6 +253,14 @@ def test_command_prints_only_the_path_on_stdout(news, tmp_path):
     assert done.stdout == f"{output}\n"
     assert "paragraph 3: 2 segments" in done.stderr and "(0 of 2 clips from cache)" in done.stderr
     assert output.stat().st_size > 1000
+
+
+def test_command_sets_the_conversions_loudness_unless_told_not_to(news, tmp_path):
+    levelled, raw = tmp_path / "levelled.wav", tmp_path / "raw.wav"
+    assert run_cli(str(news), "--paragraph", "2", "-o", str(levelled), "--no-play").returncode == 0
+    assert run_cli(str(news), "--paragraph", "2", "-o", str(raw), "--no-play", "--no-normalize").returncode == 0
+    assert lufs(levelled) == pytest.approx(-19.0, abs=0.5)  # the mono target convert uses
+    assert lufs(raw) > -15  # the engine's own level
 
 
 def test_command_out_of_range_is_one_line_and_exit_2(news, tmp_path):
