@@ -258,7 +258,7 @@ def preview(
     normalize: bool = typer.Option(
         True,
         "--normalize/--no-normalize",
-        help="Balance the voices and set the loudness as convert does; --no-normalize keeps the engine's level.",
+        help="Balance the voices and set the loudness as convert does (or keep the engine's level).",
     ),
     play: bool = typer.Option(True, "--play/--no-play", help="Play it (ffplay, paplay, aplay or afplay)."),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),
