@@ -176,7 +176,7 @@ def _buffer_in_place(engine) -> None:
     """Let the espeak driver append audio in place.
 
     The driver keeps the audio in ``bytes`` and appends espeak's every buffer (≈ 0.8 s
-    of sound) with ``+=``, which copies the whole clip so far each time: 0.35 s of CPU
+    of sound) with ``+=``, which copies the whole clip so far each time: ≈ 0.3 s of CPU
     an hour, and fresh pages to fault in for every copy. The driver resets the buffer to
     ``b""`` for each utterance, so its class gains a property that keeps a bytearray
     there instead; ``+=`` then extends it, and the WAV module writes it as it did the
