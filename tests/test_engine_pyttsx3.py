@@ -180,3 +180,56 @@ def test_the_driver_buffer_grows_in_place_and_writes_the_same_clips(tmp_path):
     assert runs["bytes"][-1] == "bytes" and runs["in-place"][-1] == "bytearray"
     assert runs["bytes"][:-1] == runs["in-place"][:-1]  # the same WAV files, byte for byte
     assert len(set(runs["bytes"][:-1])) == 3
+
+
+@pytest.fixture
+def busy_at_start(engine, monkeypatch):
+    """Make espeak-ng look busy to the driver as ``runAndWait()`` starts, for the first
+    ``count[0]`` calls, as its thread does for an instant when it closes its output after
+    150 ms idle; the driver then cancels the utterance it was about to speak."""
+    from pyttsx3.drivers import _espeak
+
+    count, runs, armed = [0], [], []
+    real_is_playing, tts = _espeak.IsPlaying, engine._get()
+    real_run = tts.runAndWait
+
+    def is_playing():
+        return bool(armed and armed.pop()) or real_is_playing()
+
+    def run_and_wait():
+        runs.append(1)
+        if len(runs) <= count[0]:
+            armed.append(True)  # the driver's stop() asks next
+        real_run()
+
+    monkeypatch.setattr(_espeak, "IsPlaying", is_playing)
+    monkeypatch.setattr(tts, "runAndWait", run_and_wait)
+    return count, runs
+
+
+LONG = " ".join([SENTENCE] * 4)
+"""Long enough that the driver's loop sees its stop flag before espeak-ng has finished."""
+
+
+def test_an_utterance_the_driver_cancels_is_spoken_again(engine, busy_at_start, tmp_path):
+    reference = engine.synthesize(LONG, BODY, tmp_path / "reference.wav")
+    count, runs = busy_at_start
+    runs.clear()
+    count[0] = 1
+    clips = [engine.synthesize(LONG, BODY, tmp_path / f"{n}.wav") for n in range(2)]
+    # The driver cancels the utterance it starts or, when that one is done first, the next:
+    # either way one of the two is spoken twice, and both come out whole.
+    assert len(runs) == 3
+    for clip in clips:
+        assert audible_frames(clip.path) == pytest.approx(audible_frames(reference.path), rel=0.03)
+
+
+def test_an_utterance_cancelled_every_time_is_a_clear_error(engine, busy_at_start, tmp_path):
+    count, runs = busy_at_start
+    count[0] = 100
+    with pytest.raises(EngineError, match=r"cancelled 'The harbour was quiet this morning, and ' 4 times; run again"):
+        engine.synthesize(LONG, BODY, tmp_path / "never.wav")
+    assert len(runs) == 4
+    assert list(tmp_path.iterdir()) == []  # no temporary file left
+    count[0] = 0
+    assert engine.synthesize(SENTENCE, BODY, tmp_path / "after.wav").frames > 0

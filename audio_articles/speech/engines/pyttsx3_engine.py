@@ -11,6 +11,9 @@
 - espeak-ng applies rate/pitch/volume on its own thread, and ``runAndWait()`` cancels
   what is still queued: we wait until espeak is idle before each utterance, or a loaded
   machine speaks with the previous utterance's settings.
+- ``runAndWait()`` cancels the new utterance if espeak-ng looks busy at that instant, and
+  espeak's own thread briefly looks busy when it closes its output after 150 ms idle: a
+  clip can come out empty. The driver reports it (``completed=False``); we speak it again.
 - The driver grows its buffer by concatenation (quadratic): its buffer is made a
   bytearray, which grows in place, and long texts are spoken in chunks of whole
   sentences, the chunks then joined.
@@ -43,6 +46,8 @@ REVISION = "r2"
 before it (r1 could carry the previous clip's rate) are never reused."""
 TIMEOUT_S = 60.0
 """Longest a single engine call may take before it counts as hung."""
+CANCELLED_RETRIES = 3
+"""Times an utterance the driver cancelled on its own is spoken again before giving up."""
 
 
 def split_for_engine(text: str, limit: int = CHUNK_CHARS) -> list[str]:
@@ -201,6 +206,7 @@ class Pyttsx3Engine:
         self._voice_ids: set[str] | None = None
         self._variants: frozenset[str] = frozenset()
         self._finished = threading.Event()
+        self._cancelled = False
 
     def _get(self):
         if self._engine is None:
@@ -211,7 +217,7 @@ class Pyttsx3Engine:
             except (OSError, RuntimeError, ImportError) as err:
                 raise missing_tool("espeak-ng") from err
             _buffer_in_place(self._engine)
-            self._engine.connect("finished-utterance", lambda name=None, completed=True: self._finished.set())
+            self._engine.connect("finished-utterance", self._on_finished)
             with deadline(self.timeout_s, "starting the engine"):
                 _warm_up(self._engine)
         return self._engine
@@ -267,13 +273,27 @@ class Pyttsx3Engine:
         engine.setProperty("rate", voice.rate)
         engine.setProperty("volume", voice.volume)
         engine.setProperty("pitch", voice.pitch)
-        self._wait_until_idle()
-        self._finished.clear()
-        with deadline(self.timeout_s, f"{text[:40]!r}", self._abandon), contextlib.redirect_stdout(io.StringIO()):
-            engine.save_to_file(text, str(path))
-            engine.runAndWait()
-            if not self._finished.wait(self.timeout_s):
-                raise EngineError(f"the speech engine never finished {text[:40]!r}")
+        for _ in range(1 + CANCELLED_RETRIES):
+            self._wait_until_idle()  # also lets a cancelled utterance's last callback finish
+            self._finished.clear()
+            self._cancelled = False
+            with deadline(self.timeout_s, f"{text[:40]!r}", self._abandon), contextlib.redirect_stdout(io.StringIO()):
+                engine.save_to_file(text, str(path))
+                engine.runAndWait()
+                if not self._finished.wait(self.timeout_s):
+                    raise EngineError(f"the speech engine never finished {text[:40]!r}")
+            if not self._cancelled:
+                return
+        raise EngineError(f"the speech engine cancelled {text[:40]!r} {1 + CANCELLED_RETRIES} times; run again")
+
+    def _on_finished(self, name=None, completed: bool = True) -> None:
+        """The driver's "finished-utterance": ``completed`` is False when it cancelled the
+        utterance (see the module's notes), which is then spoken again. A cancelled
+        utterance may still report a (empty) completion from espeak's thread afterwards,
+        so a cancellation is kept until the next attempt."""
+        if not completed:
+            self._cancelled = True
+        self._finished.set()
 
     def _abandon(self) -> None:
         """End a run loop that waits for an engine that will not answer (from a timer).
