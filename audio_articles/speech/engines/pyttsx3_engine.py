@@ -284,6 +284,7 @@ class Pyttsx3Engine:
                     raise EngineError(f"the speech engine never finished {text[:40]!r}")
             if not self._cancelled:
                 return
+        self._wait_until_idle()  # the last attempt's callback may still write its file
         raise EngineError(f"the speech engine cancelled {text[:40]!r} {1 + CANCELLED_RETRIES} times; run again")
 
     def _on_finished(self, name=None, completed: bool = True) -> None:
