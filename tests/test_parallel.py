@@ -5,6 +5,7 @@ ffprobe and mutagen."""
 from __future__ import annotations
 
 import subprocess
+import threading
 
 import numpy as np
 import pytest
@@ -71,7 +72,7 @@ def test_frame_counts_match_ffprobe(tmp_path, programme, fmt, suffix, count, per
     _, placements, _, _ = programme
     part = tmp_path / f"part.{suffix}"
     command = parallel.part_command(22050, part, EncodeSettings(), [], fmt)
-    pcm = b"".join(parallel._part_pcm(placements, parallel.Part(0, 5, 0, 0), 0.0, 0))
+    pcm = b"".join(parallel._part_pcm(0, placements[:5], 0))
     subprocess.run(command, input=pcm, check=True)
     packets = subprocess.run(
         ["ffprobe", "-v", "error", "-count_packets", "-show_entries", "stream=nb_read_packets",
@@ -85,6 +86,27 @@ def test_frame_counts_match_ffprobe(tmp_path, programme, fmt, suffix, count, per
         assert stream.samples == len(pcm) // 2 + parallel.AAC_PRIMING + (-(len(pcm) // 2 + 1024) % 1024)
 
 
+def test_frames_of_mixed_bitrates_are_counted_and_damage_is_a_clear_error(tmp_path, programme):
+    _, placements, _, _ = programme
+    pcm = b"".join(parallel._part_pcm(0, placements[:3], 0))
+    streams = []
+    for kbps in (64, 32):
+        part = tmp_path / f"{kbps}.mp3"
+        subprocess.run(parallel.part_command(22050, part, EncodeSettings(bitrate_kbps=kbps), []), input=pcm, check=True)
+        streams.append(parallel.count_frames(part))
+        assert streams[-1].frames > 100
+    mixed = tmp_path / "mixed.mp3"
+    mixed.write_bytes((tmp_path / "64.mp3").read_bytes() + (tmp_path / "32.mp3").read_bytes())
+    assert parallel.count_frames(mixed).frames == streams[0].frames + streams[1].frames
+    empty = tmp_path / "empty.mp3"
+    empty.write_bytes(b"")
+    assert parallel.count_frames(empty).frames == 0
+    data = (tmp_path / "64.mp3").read_bytes()
+    mixed.write_bytes(data[:20_000] + b"\0" + data[20_000:])  # a stray byte inside a frame
+    with pytest.raises(AudioError, match="not an MP3 frame"):
+        parallel.count_frames(mixed)
+
+
 def test_parts_are_cut_inside_pauses_and_cover_the_programme(programme):
     _, placements, _, _ = programme
     parts = parallel.plan_parts(placements, 4)
@@ -96,6 +118,56 @@ def test_parts_are_cut_inside_pauses_and_cover_the_programme(programme):
         assert before.tail + after.lead == placements[before.stop - 1].gap_after > 0
     lengths = [placements[p.stop - 1].end_frame - placements[p.first].start_frame for p in parts]
     assert max(lengths) < 1.6 * min(lengths)  # about equal
+
+
+def _fed(queue, run, count=None):
+    """Feed ``count`` of ``run``'s clips (all when None), as an encoder's feeder would."""
+    clips = queue.clips(run)
+    return list(clips) if count is None else [next(clips) for _ in range(count)]
+
+
+def test_an_idle_encoder_takes_the_unfed_half_of_the_busiest_part(programme):
+    _, placements, _, _ = programme
+    queue = parallel.PartQueue(placements, 2, split_frames=5 * 22050)
+    first, second = queue.take(), queue.take()
+    assert (first.first, second.stop) == (0, len(placements))
+    _fed(queue, first)
+    _fed(queue, second, 2)  # the second encoder is slow: two clips fed so far
+    start = placements[second.next].start_frame
+    end = placements[-1].end_frame + placements[-1].gap_after
+    rest = queue.take()
+    # Cut at a pause not yet fed, near the middle of what was left, the pause shared.
+    assert second.next <= rest.first - 1 and second.stop == rest.first and rest.stop == len(placements)
+    cut = placements[second.stop - 1]
+    assert second.tail + rest.lead == cut.gap_after > 0
+    assert abs(cut.end_frame + second.tail - (start + end) / 2) < 0.15 * (end - start)
+    fed = _fed(queue, second)
+    assert fed[-1].gap_after == second.tail and len(fed) == second.stop - 2 - first.stop
+    assert _fed(queue, rest)[-1].gap_after == placements[-1].gap_after
+    # Every clip in exactly one part, in programme order.
+    parts = queue.parts()
+    expected = [(0, first.stop), (first.stop, rest.first), (rest.first, len(placements))]
+    assert [(p.first, p.stop) for p in parts] == expected
+    assert queue.take() is None  # all fed: nothing left to split
+
+
+def test_parts_too_short_to_pay_for_an_encoder_are_not_split(programme):
+    _, placements, _, _ = programme
+    seconds = (placements[-1].end_frame + placements[-1].gap_after) / 22050
+    queue = parallel.PartQueue(placements, 2, split_frames=int(seconds / 4 * 22050) + 1)
+    first, second = queue.take(), queue.take()
+    _fed(queue, first)
+    assert queue.take() is None  # halves of the second part would be under a quarter each
+    assert _fed(queue, second)[-1].gap_after == placements[-1].gap_after
+
+
+def test_after_a_failure_no_part_is_handed_out_and_feeding_stops(programme):
+    _, placements, _, _ = programme
+    queue = parallel.PartQueue(placements, 2, split_frames=22050)
+    first = queue.take()
+    _fed(queue, first, 3)
+    queue.stop()
+    assert queue.take() is None and _fed(queue, first) == []
 
 
 def test_short_programmes_and_other_formats_are_encoded_in_one_piece(programme):
@@ -175,6 +247,64 @@ def test_tags_and_an_ordered_table_of_contents_are_written_once(tmp_path, progra
     assert stream.samples / stream.sample_rate == pytest.approx(written.duration_ms / 1000, abs=0.001)
     bitrate = 8 * frames.stat().st_size / (stream.samples / stream.sample_rate)
     assert bitrate == pytest.approx(64000, rel=0.001)
+
+
+def test_a_part_split_while_encoding_joins_seamlessly(tmp_path, programme, monkeypatch):
+    """The second encoder is held back until the first, done with its part, has taken half
+    of the second's: three parts or more, and the joined file is as one piece."""
+    article, placements, marks, timeline = programme
+    monkeypatch.setattr(parallel, "SPLIT_SECONDS", 5)
+    real_run, started, split_taken = parallel.run_ffmpeg, [], threading.Event()
+
+    def run_ffmpeg(command, chunks, what, on_chunk=None):
+        started.append(what)
+        if len(started) == 2:
+            split_taken.wait(timeout=60)
+        elif len(started) == 3:
+            split_taken.set()
+        real_run(command, chunks, what, on_chunk)
+
+    monkeypatch.setattr(parallel, "run_ffmpeg", run_ffmpeg)
+    tags = Tags(title=article.title)
+    serial, joined = tmp_path / "serial.mp3", tmp_path / "joined.mp3"
+    encode_audio(pcm_chunks(placements), 22050, serial, tags, timeline.chapters, EncodeSettings())
+    written = parallel.encode_parallel(placements, marks, joined, tags, EncodeSettings(), workers=2)
+    assert len(started) >= 3 and split_taken.is_set()
+    duration = float(ffprobe_format(joined)["duration"])
+    assert duration == pytest.approx(float(ffprobe_format(serial)["duration"]), abs=0.1)
+    assert written.duration_ms / 1000 == pytest.approx(duration, abs=0.03)
+    audio = decode(joined)
+    assert_speech_at_every_chapter(audio, ffprobe_chapters(joined))
+    for segment in written.segments[1:]:
+        lag = onset_after(audio, segment.start_ms / 1000) - segment.start_ms / 1000
+        assert -0.005 <= lag <= TOLERANCE_S, segment.text[:40]
+
+
+def test_a_failing_encoder_is_a_clear_error_and_stops_the_others(tmp_path, programme, monkeypatch):
+    """The first encoder cannot write its part; the others, held until the queue has been
+    stopped, end at once instead of splitting the failed part's audio among themselves."""
+    article, placements, marks, _ = programme
+    monkeypatch.setattr(parallel, "SPLIT_SECONDS", 1)
+    real_run, real_stop, started, stopped = parallel.run_ffmpeg, parallel.PartQueue.stop, [], threading.Event()
+
+    def run_ffmpeg(command, chunks, what, on_chunk=None):
+        started.append(what)
+        if len(started) == 1:
+            command = [*command[:-1], str(tmp_path / "missing" / "part.mp3")]  # cannot be written
+        else:
+            stopped.wait(timeout=20)
+        real_run(command, chunks, what, on_chunk)
+
+    def stop(queue):
+        real_stop(queue)
+        stopped.set()
+
+    monkeypatch.setattr(parallel, "run_ffmpeg", run_ffmpeg)
+    monkeypatch.setattr(parallel.PartQueue, "stop", stop)
+    output = tmp_path / "out.mp3"
+    with pytest.raises(AudioError, match=r"ffmpeg failed to encode the MP3 \(the part from \d\d:\d\d:\d\d\.\d{3}\)"):
+        parallel.encode_parallel(placements, marks, output, Tags(title=article.title), EncodeSettings(), workers=3)
+    assert stopped.is_set() and len(started) <= 3 and not output.exists()
 
 
 @pytest.mark.parametrize("version", [3, 4])

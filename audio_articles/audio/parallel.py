@@ -2,9 +2,11 @@
 encoded by its own ffmpeg, and the frames are joined (MP3; AAC for M4B and M4A).
 
 MP3 encoding, not speech synthesis, is the slow stage, and LAME uses one core. MP3 frames
-can simply be concatenated, so the programme is cut in the middle of pauses into equal
-parts, the parts are encoded at the same time (bare frames: no ID3 tag, no Xing header),
-and the file is written as the ID3 tag followed by every part's frames. The tag (tags,
+can simply be concatenated, so the programme is cut in the middle of pauses into parts,
+the parts are encoded at the same time (bare frames: no ID3 tag, no Xing header), and the
+file is written as the ID3 tag followed by every part's frames. Each encoder starts on a
+part of equal length; one that finishes while another still has much to do takes the
+second half of what that one has not yet been fed (``PartQueue``), so all finish together. The tag (tags,
 cover, chapters from ``encode.ffmetadata``) is made by ffmpeg's own ID3 writer, on a
 moment of silence, and cut from that file: joining by ``ffmpeg -c copy`` instead cost a
 second of one core per hour of audio, handling each of its 150,000 frames.
@@ -24,11 +26,11 @@ one after another, are copied into the MP4 container with the tags, chapters and
 
 from __future__ import annotations
 
-import math
+import mmap
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,15 +38,13 @@ from pathlib import Path
 from ..errors import AudioError
 from ..model import ChapterMark, Tags, Timeline
 from .assemble import Placement, pcm_chunks, timeline_of
-from .encode import PIPE_QUEUE_PACKETS, EncodeSettings, _codec_args, _cover_args, ffmetadata, ffmpeg, run_ffmpeg
+from .encode import PIPE_QUEUE_PACKETS, EncodeSettings, _codec_args, _cover_args, clock, ffmetadata, ffmpeg, run_ffmpeg
 from .formats import MP3, AudioFormat
 
-PART_SECONDS = 900
-"""Longest part. Each part costs an encoder start-up (≈ 0.1 s of CPU), so few long parts
-are cheapest; see ``PARTS_PER_WORKER`` for why there are a few more than workers."""
-PARTS_PER_WORKER = 2
-"""Parts of equal length still take unequal time (speech costs the encoder more than
-silence); with two a worker, one that finishes early takes the next part and waits less."""
+SPLIT_SECONDS = 60
+"""A part is split for an idle encoder only if each half keeps at least this much audio:
+a split costs an encoder start-up (≈ 0.1 s of CPU), the time LAME takes for a minute of
+speech."""
 MIN_PART_SECONDS = 20
 """Programmes shorter than two parts of this are encoded in one piece (no gain)."""
 LAME_PRIMING = 1105
@@ -122,13 +122,25 @@ def frame_header(header: bytes) -> tuple[int, int, int]:
 
 def count_frames(path: Path) -> MpegStream:
     """Walk the frame headers of a bare MPEG layer III file (no tags) and count them."""
-    frames = 0
-    samples = rate = 0
     with open(path, "rb") as handle:
-        while header := handle.read(4):
-            size, samples, rate = frame_header(header)
-            handle.seek(size - 4, 1)
-            frames += 1
+        if not handle.read(1):
+            return MpegStream(0, 0, 0)
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            size, samples, rate = frame_header(data[:4])
+            # A part's frames differ only in the padding bit: those are sized without
+            # parsing (an hour has 150,000 frames, and the last part is counted while
+            # every core waits).
+            second, third, unpadded = data[1], data[2] & 0xFD, size - (data[2] >> 1 & 1)
+            frames = position = 0
+            end = len(data)
+            while position < end:
+                same = position + 2 < end and data[position] == 0xFF and data[position + 1] == second
+                if same and data[position + 2] & 0xFD == third:
+                    position += unpadded + (data[position + 2] >> 1 & 1)
+                else:
+                    size, samples, rate = frame_header(data[position : position + 4])
+                    position += size
+                frames += 1
     return MpegStream(frames, samples, rate)
 
 
@@ -153,16 +165,21 @@ def count_adts_frames(path: Path) -> MpegStream:
     return MpegStream(frames, samples, rate)
 
 
+def _cut_near(placements: Sequence[Placement], first: int, stop: int, target: int) -> int | None:
+    """The index in ``first``..``stop - 1`` of the clip followed by a pause whose end lies
+    nearest ``target`` (a frame), or None when none of them is followed by a pause."""
+    candidates = (n for n in range(first, stop) if placements[n].gap_after > 0)
+    return min(candidates, key=lambda n: abs(placements[n].end_frame - target), default=None)
+
+
 def plan_parts(placements: Sequence[Placement], count: int) -> list[Part]:
     """Cut the programme into about ``count`` parts of equal length, each cut in the middle
     of the pause nearest the ideal place (never inside speech)."""
     total = placements[-1].end_frame + placements[-1].gap_after
-    candidates = [n for n, p in enumerate(placements[:-1]) if p.gap_after > 0]
     cuts: list[int] = []
     for k in range(1, count):
-        target = total * k // count
-        best = min(candidates, key=lambda n: abs(placements[n].end_frame - target), default=None)
-        if best is not None and best not in cuts and (not cuts or best > cuts[-1]):
+        best = _cut_near(placements, 0, len(placements) - 1, total * k // count)
+        if best is not None and (not cuts or best > cuts[-1]):
             cuts.append(best)
     parts = []
     first, lead = 0, placements[0].start_frame
@@ -175,15 +192,13 @@ def plan_parts(placements: Sequence[Placement], count: int) -> list[Part]:
 
 
 def part_count(placements: Sequence[Placement], workers: int) -> int:
-    """How many parts: ``PARTS_PER_WORKER`` a worker, as many such rounds as keep parts
-    within ``PART_SECONDS``, and fewer for short programmes (no part under ``MIN_PART_SECONDS``)."""
+    """How many parts to start with: one a worker, fewer for short programmes (no part
+    under ``MIN_PART_SECONDS``)."""
     rate = placements[0].clip.sample_rate
     seconds = (placements[-1].end_frame + placements[-1].gap_after) / rate
     if workers < 2 or seconds < 2 * MIN_PART_SECONDS:
         return 1
-    per_round = workers * PARTS_PER_WORKER
-    rounds = math.ceil(seconds / (per_round * PART_SECONDS))
-    return min(per_round * rounds, int(seconds // MIN_PART_SECONDS))
+    return min(workers, int(seconds // MIN_PART_SECONDS))
 
 
 def worth_it(fmt: AudioFormat, placements: Sequence[Placement], workers: int) -> bool:
@@ -192,13 +207,99 @@ def worth_it(fmt: AudioFormat, placements: Sequence[Placement], workers: int) ->
     return fmt.codec in PRIMING and bool(placements) and part_count(placements, workers) > 1
 
 
-def _part_pcm(placements: Sequence[Placement], part: Part, gain_db: float, compensation: int):
-    """A part's PCM: its lead silence (shortened by the priming delay), clips, tail."""
-    lead = max(0, part.lead - compensation)
+@dataclass
+class Run:
+    """A part while it is encoded: its end may still move earlier (see ``PartQueue``)."""
+
+    first: int
+    stop: int
+    lead: int
+    tail: int
+    next: int
+    """The next placement to feed to its encoder."""
+
+    def part(self) -> Part:
+        return Part(self.first, self.stop, self.lead, self.tail)
+
+
+class PartQueue:
+    """Hands out the parts to encode, one at a time, to encoders working at once.
+
+    First the parts of ``plan_parts``, of equal length. Equal lengths still take unequal
+    time (speech costs LAME more than silence, and the host's load varies), and an encoder
+    without a part would leave its core idle: so the queue then cuts the part with the most
+    audio not yet fed to its encoder at the pause nearest the middle of that audio, shortens
+    it there, and hands out the rest as a new part. Parts are fed clip by clip through
+    ``clips``, which sees such a cut before each clip.
+    """
+
+    def __init__(self, placements: Sequence[Placement], count: int, split_frames: int) -> None:
+        self.placements = placements
+        self.split_frames = split_frames
+        self.runs = [Run(p.first, p.stop, p.lead, p.tail, p.first) for p in plan_parts(placements, count)]
+        self._waiting = list(self.runs)
+        self._stopped = False
+        self._lock = threading.Lock()
+
+    def take(self) -> Run | None:
+        """The next part to encode, or None when none is left worth an encoder start-up."""
+        with self._lock:
+            if self._stopped:
+                return None
+            return self._waiting.pop(0) if self._waiting else self._split()
+
+    def stop(self) -> None:
+        """Hand out no more parts and end every part at the clip being fed (after a failure)."""
+        with self._lock:
+            self._stopped = True
+            for run in self.runs:
+                run.stop = min(run.stop, run.next)
+
+    def _unfed(self, run: Run) -> int:
+        if run.next >= run.stop:
+            return 0
+        return self.placements[run.stop - 1].end_frame + run.tail - self.placements[run.next].start_frame
+
+    def _split(self) -> Run | None:
+        run = max(self.runs, key=self._unfed)
+        start = self.placements[min(run.next, run.stop - 1)].start_frame
+        end = self.placements[run.stop - 1].end_frame + run.tail
+        cut = _cut_near(self.placements, run.next, run.stop - 1, (start + end) // 2)
+        if cut is None:
+            return None
+        gap = self.placements[cut].gap_after
+        middle = self.placements[cut].end_frame + gap // 2
+        if min(middle - start, end - middle) < self.split_frames:
+            return None
+        rest = Run(cut + 1, run.stop, gap - gap // 2, run.tail, cut + 1)
+        run.stop, run.tail = cut + 1, gap // 2
+        self.runs.insert(self.runs.index(run) + 1, rest)
+        return rest
+
+    def clips(self, run: Run) -> Iterator[Placement]:
+        """``run``'s placements, the last with the part's share of the pause after it."""
+        while True:
+            with self._lock:
+                n = run.next
+                if n >= run.stop:
+                    return
+                run.next += 1
+                last = n == run.stop - 1
+                tail = run.tail
+            yield replace(self.placements[n], gap_after=tail) if last else self.placements[n]
+
+    def parts(self) -> list[Part]:
+        """The parts as encoded, in programme order (once every one is done)."""
+        return [run.part() for run in self.runs]
+
+
+def _part_pcm(lead: int, clips: Iterable[Placement], compensation: int) -> Iterator[bytes]:
+    """A part's PCM: its lead silence (shortened by the priming delay), then its clips."""
+    lead = max(0, lead - compensation)
     if lead:
         yield bytes(2 * lead)
-    clips = [*placements[part.first : part.stop - 1], replace(placements[part.stop - 1], gap_after=part.tail)]
-    yield from pcm_chunks(clips, gain_db)
+    for placement in clips:
+        yield from pcm_chunks([placement])
 
 
 def part_command(
@@ -267,7 +368,7 @@ def encode_parallel(
     of the file as written (its chapters are the ones stored in it). ``filters`` are the
     loudness plan's ffmpeg filters."""
     rate = placements[0].clip.sample_rate
-    parts = plan_parts(placements, part_count(placements, workers))
+    queue = PartQueue(placements, part_count(placements, workers), SPLIT_SECONDS * rate)
     total = placements[-1].end_frame + placements[-1].gap_after
     done = 0
     lock = threading.Lock()
@@ -283,20 +384,32 @@ def encode_parallel(
     aac = fmt.codec == "aac"
     compensation = round(priming * rate / (settings.sample_rate or rate))
     with tempfile.TemporaryDirectory(prefix="audio-articles-parts-") as scratch:
-        paths = [Path(scratch) / f"part-{n:04d}.{'aac' if aac else 'mp3'}" for n in range(len(parts))]
+        streams: dict[int, tuple[Path, MpegStream]] = {}
         what = f"the {fmt.name.upper()}"
 
-        def encode(n: int) -> MpegStream:
-            command = part_command(rate, paths[n], settings, filters, fmt)
-            chunks = _part_pcm(placements, parts[n], 0.0, compensation)
-            run_ffmpeg(command, chunks, f"part {n + 1} of {what}", advance)
-            return count_adts_frames(paths[n]) if aac else count_frames(paths[n])
+        def encode_parts() -> None:
+            # Each encoder takes parts until none is left worth a start-up.
+            while (run := queue.take()) is not None:
+                path = Path(scratch) / f"part-{run.first:06d}.{'aac' if aac else 'mp3'}"
+                command = part_command(rate, path, settings, filters, fmt)
+                chunks = _part_pcm(run.lead, queue.clips(run), compensation)
+                start_ms = placements[run.first].start_frame * 1000 // rate
+                try:
+                    run_ffmpeg(command, chunks, f"{what} (the part from {clock(start_ms)})", advance)
+                    streams[run.first] = path, count_adts_frames(path) if aac else count_frames(path)
+                except BaseException:
+                    queue.stop()  # the other encoders stop at their next clip
+                    raise
 
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            streams = list(pool.map(encode, range(len(parts))))
+            for finished in [pool.submit(encode_parts) for _ in range(max(1, workers))]:
+                finished.result()
+        parts = queue.parts()
+        paths = [streams[part.first][0] for part in parts]
         if progress:
             progress(total, total)  # the priming compensation fed a little less than planned
-        timeline = timeline_of(retimed(placements, parts, streams, priming), marks, rate)
+        frames = [streams[part.first][1] for part in parts]
+        timeline = timeline_of(retimed(placements, parts, frames, priming), marks, rate)
         meta = Path(scratch) / "tags.ffmeta"
         meta.write_text(ffmetadata(tags, timeline.chapters, fmt), encoding="utf-8")
         if aac:
