@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from audio_articles.errors import EngineError
 from audio_articles.model import Voice
 from audio_articles.speech.cache import ClipCache
 from audio_articles.speech.engines.pyttsx3_engine import Pyttsx3Engine, split_for_engine
-from audio_articles.speech.render import render_clips
+from audio_articles.speech.render import SpeechPool, render_clips
 from audio_articles.plan import plan_speech
 from audio_articles.parsing import parse_article
 from audio_articles.speech.voices import load_profile
@@ -95,6 +96,20 @@ def test_process_pool_renders_the_same_clips(tmp_path):
     for a, b in zip(pooled, serial):
         # espeak's trailing pause depends on the utterance before; the speech does not.
         assert audible_frames(a.path) == pytest.approx(audible_frames(b.path), rel=0.03)
+
+
+def test_a_pool_started_in_the_background_renders_at_once_and_closes_cleanly(tmp_path):
+    """``warm`` returns while the workers boot; using the pool waits for them, and a pool
+    closed while still starting stops its workers too."""
+    text = "Headline\n\n" + "\n\n".join(f"Paragraph {n}. {SENTENCE}" for n in range(4))
+    jobs = plan_speech(parse_article(text), load_profile())
+    with SpeechPool("pyttsx3", 2).warm() as pool:
+        clips = render_clips(jobs, ClipCache(tmp_path / "clips"), "pyttsx3", pool=pool)
+        workers = list(pool.executor._processes.values())
+    assert len(clips) == len(jobs) and all(audible_frames(clip.path) > 0 for clip in clips)
+    assert len(workers) == pool.workers and not any(worker.is_alive() for worker in workers)
+    SpeechPool("pyttsx3", 2).warm().close()
+    assert multiprocessing.active_children() == []
 
 
 def test_cli_converts_a_news_article_with_the_real_engine(tmp_path):

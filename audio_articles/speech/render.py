@@ -7,9 +7,11 @@ A ``SpeechPool`` can outlive one article: a batch or a feed starts its worker pr
 from __future__ import annotations
 
 import functools
+import logging
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -20,6 +22,8 @@ from ..errors import EngineError
 from ..model import Clip, SpeechJob, Voice
 from .cache import ClipCache, clip_key
 from .engines import Engine, EngineSet
+
+log = logging.getLogger(__name__)
 
 POOL_MIN_CHARS = 8000
 """Below this much text, starting worker processes costs more than it saves."""
@@ -65,10 +69,22 @@ def engine_set(engine: Engine | str) -> EngineSet:
     return _process_engines(engine) if isinstance(engine, str) else EngineSet(engine)
 
 
+WORKER_MODULES = ["audio_articles.speech.render", "audio_articles.speech.engines.pyttsx3_engine", "pyttsx3.drivers.espeak"]
+"""Imported once by the fork server, so that every worker starts with them loaded."""
+
+
 def pool_context():
-    """forkserver where it exists: children never inherit an initialised engine."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    """forkserver where it exists: children never inherit an initialised engine.
+
+    The server imports the workers' modules (not the program that started it, which the
+    workers never use): each worker then forks with them loaded, instead of importing
+    them on its own.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_MODULES)
+    return context
 
 
 class SpeechPool:
@@ -81,9 +97,16 @@ class SpeechPool:
         self.engine_name = engine_name
         self.workers = max(1, cores) + (SPARE_WORKERS.get(engine_name, 0) if cores > 1 else 0)
         self._executor: ProcessPoolExecutor | None = None
+        self._starting: threading.Thread | None = None
 
     @property
     def executor(self) -> ProcessPoolExecutor:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        return self._started()
+
+    def _started(self) -> ProcessPoolExecutor:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
@@ -94,12 +117,27 @@ class SpeechPool:
         return self._executor
 
     def warm(self) -> SpeechPool:
-        """Start every worker and its engine now, so they are ready when the clips come."""
-        for _ in range(self.workers):
-            self.executor.submit(_warm_worker)
+        """Start every worker and its engine now, so they are ready when the clips come.
+
+        The starting happens in a thread: launching a worker waits for the fork server
+        to boot (≈ 0.1 s), time in which this process reads and plans the article.
+        """
+
+        def start() -> None:
+            try:
+                for _ in range(self.workers):
+                    self._started().submit(_warm_worker)
+            except Exception:  # noqa: BLE001 - the pool fails the same way when used, and says why there
+                log.debug("starting the speech workers failed", exc_info=True)
+
+        self._starting = threading.Thread(target=start, name="speech-pool-start", daemon=True)
+        self._starting.start()
         return self
 
     def close(self, cancel: bool = False) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=cancel)
             self._executor = None
