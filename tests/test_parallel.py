@@ -86,8 +86,10 @@ def test_frame_counts_match_ffprobe(tmp_path, programme, fmt, suffix, count, per
         assert stream.samples == len(pcm) // 2 + parallel.AAC_PRIMING + (-(len(pcm) // 2 + 1024) % 1024)
 
 
-def test_frames_of_mixed_bitrates_are_counted_and_damage_is_a_clear_error(tmp_path, programme):
+@pytest.mark.parametrize("block", [parallel.COUNT_BLOCK, 1000, 209])  # also across frames cut by a block's end
+def test_frames_of_mixed_bitrates_are_counted_and_damage_is_a_clear_error(tmp_path, programme, monkeypatch, block):
     _, placements, _, _ = programme
+    monkeypatch.setattr(parallel, "COUNT_BLOCK", block)
     pcm = b"".join(parallel._part_pcm(0, placements[:3], 0))
     streams = []
     for kbps in (64, 32):
@@ -102,9 +104,12 @@ def test_frames_of_mixed_bitrates_are_counted_and_damage_is_a_clear_error(tmp_pa
     empty.write_bytes(b"")
     assert parallel.count_frames(empty).frames == 0
     data = (tmp_path / "64.mp3").read_bytes()
-    mixed.write_bytes(data[:20_000] + b"\0" + data[20_000:])  # a stray byte inside a frame
-    with pytest.raises(AudioError, match="not an MP3 frame"):
-        parallel.count_frames(mixed)
+    mixed.write_bytes(data[:-50])  # the last frame cut short still counts, as a player plays it
+    assert parallel.count_frames(mixed).frames == streams[0].frames
+    for damaged in (data[:20_000] + b"\0" + data[20_000:], data + b"\xff\xf3"):  # a stray byte; half a header
+        mixed.write_bytes(damaged)
+        with pytest.raises(AudioError, match="not an MP3 frame"):
+            parallel.count_frames(mixed)
 
 
 def test_parts_are_cut_inside_pauses_and_cover_the_programme(programme):

@@ -26,7 +26,6 @@ one after another, are copied into the MP4 container with the tags, chapters and
 
 from __future__ import annotations
 
-import mmap
 import shutil
 import tempfile
 import threading
@@ -120,27 +119,41 @@ def frame_header(header: bytes) -> tuple[int, int, int]:
     return samples // 8 * bitrate // rate + padding, samples, rate
 
 
+COUNT_BLOCK = 1 << 20
+"""Bytes read at a time when counting frames (a part of five hours holds 140 MB)."""
+
+
 def count_frames(path: Path) -> MpegStream:
-    """Walk the frame headers of a bare MPEG layer III file (no tags) and count them."""
+    """Walk the frame headers of a bare MPEG layer III file (no tags) and count them.
+
+    A part's frames differ only in the padding bit, so a header like the last one is sized
+    without being parsed: an hour has 150,000 frames, and the last part is counted while
+    every core waits.
+    """
+    frames = samples = rate = 0
+    second = third = unpadded = -1  # the last parsed header, less its padding bit
     with open(path, "rb") as handle:
-        if not handle.read(1):
-            return MpegStream(0, 0, 0)
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            size, samples, rate = frame_header(data[:4])
-            # A part's frames differ only in the padding bit: those are sized without
-            # parsing (an hour has 150,000 frames, and the last part is counted while
-            # every core waits).
-            second, third, unpadded = data[1], data[2] & 0xFD, size - (data[2] >> 1 & 1)
-            frames = position = 0
-            end = len(data)
-            while position < end:
-                same = position + 2 < end and data[position] == 0xFF and data[position + 1] == second
-                if same and data[position + 2] & 0xFD == third:
+        data = handle.read(COUNT_BLOCK)
+        position, end = 0, len(data)
+        while end:
+            while position + 4 <= end:
+                if data[position + 2] & 0xFD == third and data[position + 1] == second and data[position] == 0xFF:
                     position += unpadded + (data[position + 2] >> 1 & 1)
                 else:
                     size, samples, rate = frame_header(data[position : position + 4])
+                    second, third = data[position + 1], data[position + 2] & 0xFD
+                    unpadded = size - (data[position + 2] >> 1 & 1)
                     position += size
                 frames += 1
+            if position >= end:  # the last frame ends in a later block
+                handle.seek(position - end, 1)
+                data, position = handle.read(COUNT_BLOCK), 0
+            else:  # a header cut by the end of the block
+                more = handle.read(COUNT_BLOCK)
+                if not more:
+                    frame_header(data[position:])  # raises: not a whole frame header
+                data, position = data[position:] + more, 0
+            end = len(data)
     return MpegStream(frames, samples, rate)
 
 
