@@ -70,7 +70,10 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -m "not engine"
 
+# The package's bytecode is written first, as pip does for a package it installs (an
+# editable install leaves it to the first run, and PYTHONDONTWRITEBYTECODE to every run).
 bench: setup
+	$(BIN)/python -m compileall -q audio_articles
 	$(BIN)/python tests/bench/run.py
 
 fuzz: setup
