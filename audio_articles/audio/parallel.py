@@ -6,10 +6,11 @@ can simply be concatenated, so the programme is cut in the middle of pauses into
 the parts are encoded at the same time (bare frames: no ID3 tag, no Xing header), and the
 file is written as the ID3 tag followed by every part's frames. Each encoder starts on a
 part of equal length; one that finishes while another still has much to do takes the
-second half of what that one has not yet been fed (``PartQueue``), so all finish together. The tag (tags,
-cover, chapters from ``encode.ffmetadata``) is made by ffmpeg's own ID3 writer, on a
-moment of silence, and cut from that file: joining by ``ffmpeg -c copy`` instead cost a
-second of one core per hour of audio, handling each of its 150,000 frames.
+second half of what that one has not yet been fed (``PartQueue``), so all finish
+together. The tag (tags, cover, chapters from ``encode.ffmetadata``) is made by ffmpeg's
+own ID3 writer, on a moment of silence, and cut from that file: joining by ``ffmpeg -c
+copy`` instead cost a second of one core per hour of audio, handling each of its 150,000
+frames.
 
 The joined file is constant bit rate and has no Xing/LAME header, so players take its
 length from its size, and decoders play the encoder's priming delay (50 ms of silence)

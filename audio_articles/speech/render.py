@@ -69,7 +69,11 @@ def engine_set(engine: Engine | str) -> EngineSet:
     return _process_engines(engine) if isinstance(engine, str) else EngineSet(engine)
 
 
-WORKER_MODULES = ["audio_articles.speech.render", "audio_articles.speech.engines.pyttsx3_engine", "pyttsx3.drivers.espeak"]
+WORKER_MODULES = [
+    "audio_articles.speech.render",
+    "audio_articles.speech.engines.pyttsx3_engine",
+    "pyttsx3.drivers.espeak",
+]
 """Imported once by the fork server, so that every worker starts with them loaded."""
 
 
