@@ -259,13 +259,15 @@ def test_a_part_split_while_encoding_joins_seamlessly(tmp_path, programme, monke
     of the second's: three parts or more, and the joined file is as one piece."""
     article, placements, marks, timeline = programme
     monkeypatch.setattr(parallel, "SPLIT_SECONDS", 5)
-    real_run, started, split_taken = parallel.run_ffmpeg, [], threading.Event()
+    real_run, started, split_taken, lock = parallel.run_ffmpeg, [], threading.Event(), threading.Lock()
 
     def run_ffmpeg(command, chunks, what, on_chunk=None):
-        started.append(what)
-        if len(started) == 2:
+        with lock:
+            started.append(what)
+            number = len(started)
+        if number == 2:
             split_taken.wait(timeout=60)
-        elif len(started) == 3:
+        elif number == 3:
             split_taken.set()
         real_run(command, chunks, what, on_chunk)
 
@@ -291,10 +293,13 @@ def test_a_failing_encoder_is_a_clear_error_and_stops_the_others(tmp_path, progr
     article, placements, marks, _ = programme
     monkeypatch.setattr(parallel, "SPLIT_SECONDS", 1)
     real_run, real_stop, started, stopped = parallel.run_ffmpeg, parallel.PartQueue.stop, [], threading.Event()
+    lock = threading.Lock()
 
     def run_ffmpeg(command, chunks, what, on_chunk=None):
-        started.append(what)
-        if len(started) == 1:
+        with lock:
+            started.append(what)
+            first = len(started) == 1
+        if first:
             command = [*command[:-1], str(tmp_path / "missing" / "part.mp3")]  # cannot be written
         else:
             stopped.wait(timeout=20)
