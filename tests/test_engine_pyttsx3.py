@@ -112,6 +112,18 @@ def test_a_pool_started_in_the_background_renders_at_once_and_closes_cleanly(tmp
     assert multiprocessing.active_children() == []
 
 
+def test_the_fork_server_preloads_no_speech_library():
+    """Importing the workers' modules must not load espeak-ng: where it is missing, its
+    driver raises on import, and that would end the fork server for every engine."""
+    code = (
+        "import importlib, sys; from audio_articles.speech.render import WORKER_MODULES\n"
+        "for name in WORKER_MODULES: importlib.import_module(name)\n"
+        "print('espeak' in open('/proc/self/maps').read(), 'pyttsx3.drivers.espeak' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert run.stdout.split() == ["False", "False"]
+
+
 def test_cli_converts_a_news_article_with_the_real_engine(tmp_path):
     article = Path(__file__).parent / "articles" / "port-strike-talks.txt"
     output = tmp_path / "news.mp3"

@@ -69,12 +69,11 @@ def engine_set(engine: Engine | str) -> EngineSet:
     return _process_engines(engine) if isinstance(engine, str) else EngineSet(engine)
 
 
-WORKER_MODULES = [
-    "audio_articles.speech.render",
-    "audio_articles.speech.engines.pyttsx3_engine",
-    "pyttsx3.drivers.espeak",
-]
-"""Imported once by the fork server, so that every worker starts with them loaded."""
+WORKER_MODULES = ["audio_articles.speech.render", "audio_articles.speech.engines.pyttsx3_engine", "pyttsx3"]
+"""Imported once by the fork server, so that every worker starts with them loaded. None
+of them loads a speech library: pyttsx3's espeak driver raises RuntimeError on import
+where espeak-ng is missing, which would end the fork server (it skips only ImportError),
+so each worker loads its driver when it creates its engine, and reports a missing one."""
 
 
 def pool_context():
