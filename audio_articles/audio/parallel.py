@@ -276,8 +276,11 @@ class PartQueue:
 
     def _split(self) -> Run | None:
         run = max(self.runs, key=self._unfed)
-        start = self.placements[min(run.next, run.stop - 1)].start_frame
-        end = self.placements[run.stop - 1].end_frame + run.tail
+        unfed = self._unfed(run)
+        if not unfed:
+            return None
+        start = self.placements[run.next].start_frame
+        end = start + unfed
         cut = _cut_near(self.placements, run.next, run.stop - 1, (start + end) // 2)
         if cut is None:
             return None
@@ -398,19 +401,22 @@ def encode_parallel(
     aac = fmt.codec == "aac"
     compensation = round(priming * rate / (settings.sample_rate or rate))
     with tempfile.TemporaryDirectory(prefix="audio-articles-parts-") as scratch:
-        streams: dict[int, tuple[Path, MpegStream]] = {}
+        streams: dict[int, MpegStream] = {}  # by the part's first placement
         what = f"the {fmt.name.upper()}"
+
+        def part_path(first: int) -> Path:
+            return Path(scratch) / f"part-{first:06d}.{'aac' if aac else 'mp3'}"
 
         def encode_parts() -> None:
             # Each encoder takes parts until none is left worth a start-up.
             while (run := queue.take()) is not None:
-                path = Path(scratch) / f"part-{run.first:06d}.{'aac' if aac else 'mp3'}"
+                path = part_path(run.first)
                 command = part_command(rate, path, settings, filters, fmt)
                 chunks = _part_pcm(run.lead, queue.clips(run), compensation)
                 start_ms = placements[run.first].start_frame * 1000 // rate
                 try:
                     run_ffmpeg(command, chunks, f"{what} (the part from {clock(start_ms)})", advance)
-                    streams[run.first] = path, count_adts_frames(path) if aac else count_frames(path)
+                    streams[run.first] = count_adts_frames(path) if aac else count_frames(path)
                 except BaseException:
                     queue.stop()  # the other encoders stop at their next clip
                     raise
@@ -419,10 +425,10 @@ def encode_parallel(
             for finished in [pool.submit(encode_parts) for _ in range(max(1, workers))]:
                 finished.result()
         parts = queue.parts()
-        paths = [streams[part.first][0] for part in parts]
+        paths = [part_path(part.first) for part in parts]
         if progress:
             progress(total, total)  # the priming compensation fed a little less than planned
-        frames = [streams[part.first][1] for part in parts]
+        frames = [streams[part.first] for part in parts]
         timeline = timeline_of(retimed(placements, parts, frames, priming), marks, rate)
         meta = Path(scratch) / "tags.ffmeta"
         meta.write_text(ffmetadata(tags, timeline.chapters, fmt), encoding="utf-8")

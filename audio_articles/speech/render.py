@@ -104,10 +104,14 @@ class SpeechPool:
 
     @property
     def executor(self) -> ProcessPoolExecutor:
+        self._wait_for_start()
+        return self._started()
+
+    def _wait_for_start(self) -> None:
+        """Wait for the workers ``warm`` is starting in the background, if any."""
         if self._starting is not None:
             self._starting.join()
             self._starting = None
-        return self._started()
 
     def _started(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -138,9 +142,7 @@ class SpeechPool:
         return self
 
     def close(self, cancel: bool = False) -> None:
-        if self._starting is not None:
-            self._starting.join()
-            self._starting = None
+        self._wait_for_start()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=cancel)
             self._executor = None
