@@ -9,11 +9,12 @@ Rows (all with a cold clip cache, real engine, real ffmpeg):
 - 200 short articles in one command (goal: every core busy, start-up paid once), against
   20 of them converted with one command each.
 
-The one-hour comparison is run ``BENCH_ROUNDS`` times (default 3), the bare pipeline and
-ours alternately, and each row shows its median run: on a shared machine the speed of a
-core drifts by ±20 % from one minute to the next, and alternating keeps both sides under
-the same conditions. ``BENCH_SPEED_LONG=0`` skips the ten-hour row (it writes ≈ 1.6 GB of
-clips to a temporary cache and takes a few minutes).
+The one-hour comparison is run ``BENCH_ROUNDS`` times (default 5), the bare pipeline and
+ours alternately, the one that goes first alternating too, and each row shows its median
+run: on a shared machine the speed of a core drifts by ±20 % from one minute to the next,
+and alternating keeps both sides under the same conditions. ``BENCH_SPEED_LONG=0`` skips
+the ten-hour row (it writes ≈ 1.6 GB of clips to a temporary cache and takes a few
+minutes).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ BATCH_ARTICLES = 200
 ONE_BY_ONE = 20
 TIMEOUT_S = 1800
 """A run that takes longer is stopped and reported as failed (a hung engine, say)."""
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
 
 def failed(name: str, error: Exception) -> Row:
@@ -73,12 +74,17 @@ def rows() -> list[Row]:
         hour.write_text(long_article(HOUR_WORDS), encoding="utf-8")
 
         bare_runs, our_runs = [], []
-        for _ in range(max(1, ROUNDS)):
-            bare_runs.append(measure_tree(
-                f"espeak-ng -f {hour} -w {folder}/a.wav && ffmpeg -v error -y -i {folder}/a.wav -ac 1 -b:a 64k {folder}/a.mp3",
-                shell=True,
-            ))  # fmt: skip
-            our_runs.append(convert_cold([hour], folder / "hour.mp3", folder))
+        for round_number in range(max(1, ROUNDS)):
+            # Which goes first alternates, so neither side always meets the host as the
+            # other left it (its page cache, its neighbours' load).
+            for side in ("bare", "ours") if round_number % 2 == 0 else ("ours", "bare"):
+                if side == "bare":
+                    bare_runs.append(measure_tree(
+                        f"espeak-ng -f {hour} -w {folder}/a.wav && ffmpeg -v error -y -i {folder}/a.wav -ac 1 -b:a 64k {folder}/a.mp3",
+                        shell=True,
+                    ))  # fmt: skip
+                else:
+                    our_runs.append(convert_cold([hour], folder / "hour.mp3", folder))
         bare, run = median_run(bare_runs), median_run(our_runs)
         result.append(
             Row(f"speed: bare espeak-ng + ffmpeg, 1 h (median of {len(bare_runs)})", bare.wall_s,
