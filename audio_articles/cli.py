@@ -147,39 +147,52 @@ def convert(
 
     Give several files or a folder to convert them all in one run, on every core.
     """
-    from .audio.encode import Mp3Settings
-    from .convert import Options, convert as run
+    from .batch import is_batch
+    from .helpers import Helpers
 
-    options = Options(voices=voices, engine=engine, workers=jobs, use_cache=cache, mp3=Mp3Settings(bitrate_kbps=bitrate))
-    options.model, options.speaker = model, speaker
-    options.voice, options.quote_voice, options.rate, options.language = voice, quote_voice, rate, lang
-    options.lexicons = tuple(lexicon or ())
     try:
-        from .files import parse_size
-
-        options.max_bytes = parse_size(max_size)
-        _sound_options(options, audio_format, loudness, sample_rate, stereo, cover)
-        from .batch import is_batch
         from .executors import parse_executor
 
         choice = parse_executor(executor)
-        if is_batch(sources, output) or choice.uses_dask:
-            raise typer.Exit(_convert_batch(sources, output, options, choice))
-        with _progress_bar() as bar:
-            task = bar.add_task("Speaking", total=None)
-            stage_names = {"speech": "Speaking", "encode": "Encoding"}
-            current = ["speech"]
+        single = not (is_batch(sources, output) or choice.uses_dask)
+        # A long article's speech workers boot on the other core while the rest of the
+        # program loads and the article is read.
+        with Helpers.start(sources[0], engine, jobs) if single else Helpers() as helpers:
+            from .audio.encode import Mp3Settings
+            from .convert import Options
+            from .files import parse_size
 
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage != current[0]:  # a new stage: a new bar, so the ETA follows its pace
-                    current[0] = stage
-                    bar.reset(task, description=stage_names.get(stage, stage.capitalize()), total=total)
-                bar.update(task, completed=done, total=total)
-
-            result = run(sources[0], output, options, progress)
+            options = Options(voices=voices, engine=engine, workers=jobs, use_cache=cache)
+            options.mp3 = Mp3Settings(bitrate_kbps=bitrate)
+            options.model, options.speaker = model, speaker
+            options.voice, options.quote_voice, options.rate, options.language = voice, quote_voice, rate, lang
+            options.lexicons = tuple(lexicon or ())
+            options.max_bytes = parse_size(max_size)
+            _sound_options(options, audio_format, loudness, sample_rate, stereo, cover)
+            if not single:
+                raise typer.Exit(_convert_batch(sources, output, options, choice))
+            result = _convert_one(sources[0], output, options, helpers)
     except AudioArticlesError as error:
         raise fail(error) from None
     typer.echo(_result_line(result), err=True)
+
+
+def _convert_one(source: Path, output: Optional[Path], options, helpers):
+    """Convert one article with a progress bar for each stage (speech, then encoding)."""
+    from .convert import convert as run
+
+    with _progress_bar() as bar:
+        task = bar.add_task("Speaking", total=None)
+        stage_names = {"speech": "Speaking", "encode": "Encoding"}
+        current = ["speech"]
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage != current[0]:  # a new stage: a new bar, so the ETA follows its pace
+                current[0] = stage
+                bar.reset(task, description=stage_names.get(stage, stage.capitalize()), total=total)
+            bar.update(task, completed=done, total=total)
+
+        return run(source, output, options, progress, helpers)
 
 
 def _result_line(result) -> str:
@@ -496,11 +509,11 @@ def _sound_options(options, audio_format, loudness, sample_rate, stereo, cover) 
     """Apply convert's sound options (format, loudness, rate, channels, cover) to ``options``."""
     from dataclasses import replace
 
-    from .audio.loudness import parse_target
-
     options.format, options.cover = audio_format, cover
     options.mp3 = replace(options.mp3, sample_rate=sample_rate, channels=2 if stereo else 1)
     if loudness is not None:
+        from .audio.loudness import parse_target
+
         options.loudness_lufs = parse_target(loudness)
         options.normalize = options.loudness_lufs is not None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -122,6 +123,42 @@ def test_the_fork_server_preloads_no_speech_library():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert run.stdout.split() == ["False", "False"]
+
+
+def test_a_long_article_is_sent_to_the_workers_before_numpy_loads(tmp_path):
+    """The command line starts a long article's speech workers before it imports the
+    conversion code, and hands them the first clips before NumPy is imported: both
+    imports then overlap the speech instead of delaying it."""
+    article = tmp_path / "long.txt"
+    paragraphs = (f"Paragraph {n} of the report. {SENTENCE} {SENTENCE}" for n in range(60))
+    article.write_text("A Long Report\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from audio_articles.speech import render\n"
+        "seen = []\n"
+        "warm, send = render.SpeechPool.warm, render._render_in_pool\n"
+        "def early_warm(pool):\n"
+        "    seen.append(('workers started', 'audio_articles.convert' in sys.modules))\n"
+        "    return warm(pool)\n"
+        "def early_send(*args):\n"
+        "    seen.append(('clips sent', 'numpy' in sys.modules))\n"
+        "    return send(*args)\n"
+        "render.SpeechPool.warm, render._render_in_pool = early_warm, early_send\n"
+        "from audio_articles.cli import main\n"
+        "try:\n"
+        "    main(['convert', sys.argv[1], '-o', sys.argv[2], '--jobs', '2'])\n"
+        "except SystemExit as end:\n"
+        "    assert not end.code, end.code\n"
+        "print(seen)\n"
+    )
+    output = tmp_path / "long.mp3"
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(article), str(output)],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "AUDIO_ARTICLES_CACHE": str(tmp_path / "cache")},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[('workers started', False), ('clips sent', False)]"
+    assert len(ffprobe_chapters(output)) == 61
 
 
 def test_cli_converts_a_news_article_with_the_real_engine(tmp_path):
