@@ -152,22 +152,21 @@ def convert(
 
     try:
         from .executors import parse_executor
+        from .files import parse_size
 
-        choice = parse_executor(executor)
+        choice, max_bytes = parse_executor(executor), parse_size(max_size)
         single = not (is_batch(sources, output) or choice.uses_dask)
         # A long article's speech workers boot on the other core while the rest of the
         # program loads and the article is read.
         with Helpers.start(sources[0], engine, jobs) if single else Helpers() as helpers:
             from .audio.encode import Mp3Settings
             from .convert import Options
-            from .files import parse_size
 
-            options = Options(voices=voices, engine=engine, workers=jobs, use_cache=cache)
+            options = Options(voices=voices, engine=engine, workers=jobs, use_cache=cache, max_bytes=max_bytes)
             options.mp3 = Mp3Settings(bitrate_kbps=bitrate)
             options.model, options.speaker = model, speaker
             options.voice, options.quote_voice, options.rate, options.language = voice, quote_voice, rate, lang
             options.lexicons = tuple(lexicon or ())
-            options.max_bytes = parse_size(max_size)
             _sound_options(options, audio_format, loudness, sample_rate, stereo, cover)
             if not single:
                 raise typer.Exit(_convert_batch(sources, output, options, choice))
