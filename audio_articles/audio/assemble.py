@@ -13,7 +13,7 @@ short fade, so a clip never starts or stops on a non-zero sample (no click).
 from __future__ import annotations
 
 import wave
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -194,7 +194,7 @@ def unscaled_pcm(p: Placement) -> bytes:
     return out.tobytes()
 
 
-def pcm_chunks(placements: Sequence[Placement], gain_db: float = 0.0) -> Iterator[bytes]:
+def pcm_chunks(placements: Iterable[Placement], gain_db: float = 0.0) -> Iterator[bytes]:
     """The programme as 16-bit little-endian mono PCM, one clip (and its gap) at a time.
 
     Each clip gets its own ``gain_db`` (voice balance) plus ``gain_db`` given here; the

@@ -315,8 +315,7 @@ def _part_pcm(lead: int, clips: Iterable[Placement], compensation: int) -> Itera
     lead = max(0, lead - compensation)
     if lead:
         yield bytes(2 * lead)
-    for placement in clips:
-        yield from pcm_chunks([placement])
+    yield from pcm_chunks(clips)
 
 
 def part_command(
