@@ -74,17 +74,21 @@ def rows() -> list[Row]:
         hour.write_text(long_article(HOUR_WORDS), encoding="utf-8")
 
         bare_runs, our_runs = [], []
+
+        def run_bare() -> None:
+            bare_runs.append(measure_tree(
+                f"espeak-ng -f {hour} -w {folder}/a.wav && ffmpeg -v error -y -i {folder}/a.wav -ac 1 -b:a 64k {folder}/a.mp3",
+                shell=True,
+            ))  # fmt: skip
+
+        def run_ours() -> None:
+            our_runs.append(convert_cold([hour], folder / "hour.mp3", folder))
+
         for round_number in range(max(1, ROUNDS)):
             # Which goes first alternates, so neither side always meets the host as the
             # other left it (its page cache, its neighbours' load).
-            for side in ("bare", "ours") if round_number % 2 == 0 else ("ours", "bare"):
-                if side == "bare":
-                    bare_runs.append(measure_tree(
-                        f"espeak-ng -f {hour} -w {folder}/a.wav && ffmpeg -v error -y -i {folder}/a.wav -ac 1 -b:a 64k {folder}/a.mp3",
-                        shell=True,
-                    ))  # fmt: skip
-                else:
-                    our_runs.append(convert_cold([hour], folder / "hour.mp3", folder))
+            for measure in (run_bare, run_ours) if round_number % 2 == 0 else (run_ours, run_bare):
+                measure()
         bare, run = median_run(bare_runs), median_run(our_runs)
         result.append(
             Row(f"speed: bare espeak-ng + ffmpeg, 1 h (median of {len(bare_runs)})", bare.wall_s,
