@@ -105,7 +105,7 @@ def convert(
         "--jobs",
         "-j",
         min=1,
-        help="Cores to use, for speech and encoding (pyttsx3 runs one speech process more, to fill its idle moments).",
+        help="Cores to use, for speech and encoding.",
         show_default="all cores",
     ),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),

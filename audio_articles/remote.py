@@ -9,8 +9,6 @@ Dask runs its task again elsewhere and the file is written once, whole.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -73,8 +71,7 @@ def render_on_worker(article: Article, profile, options, file_name: str, files: 
         options = replace(options, cover=_here(options.cover, local))
         output = folder / file_name
         try:
-            with contextlib.redirect_stdout(io.StringIO()):  # the espeak driver prints on stdout
-                result = render_article(article, output, profile, options)
+            result = render_article(article, output, profile, options)
         except AudioArticlesError as error:
             return RenderFailure(str(error), error.exit_code)
         return RenderedAudio(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -179,8 +181,8 @@ def test_cli_converts_a_news_article_with_the_real_engine(tmp_path):
 
 
 def test_every_call_uses_its_own_rate_even_when_settings_alternate(engine, tmp_path):
-    # espeak-ng applies settings on its own thread; pyttsx3's runAndWait cancels settings
-    # still queued, so without care a clip gets the previous call's rate.
+    # pyttsx3's own driver applied settings on espeak-ng's thread and cancelled those still
+    # queued, so a clip could get the previous call's rate; each must have its own.
     lengths: dict[int, list[int]] = {175: [], 130: []}
     for n in range(12):
         rate = 175 if n % 2 else 130
@@ -203,7 +205,7 @@ print(clip.frames)
 
 
 def test_the_first_clip_of_a_fresh_process_has_its_own_rate(tmp_path):
-    # A new pyttsx3 engine used to apply the first clip's settings late enough that they
+    # A new pyttsx3 driver used to apply the first clip's settings late enough that they
     # were sometimes cancelled: that clip came out at espeak's default 200 wpm.
     runs = [
         subprocess.Popen(
@@ -216,84 +218,58 @@ def test_the_first_clip_of_a_fresh_process_has_its_own_rate(tmp_path):
     assert max(frames) < 1.03 * min(frames), frames
 
 
-SAME_CLIPS = """
-import hashlib, sys
+FRESH_CLIP = """
+import sys
 from pathlib import Path
 from audio_articles.model import Voice
-from audio_articles.speech.engines import pyttsx3_engine
-if sys.argv[1] == "bytes":
-    pyttsx3_engine._buffer_in_place = lambda engine: None  # the driver as pyttsx3 ships it
-engine = pyttsx3_engine.Pyttsx3Engine()
-for n, text in enumerate(sys.argv[3:]):
-    clip = engine.synthesize(text, Voice("gmw/en-us"), Path(sys.argv[2]) / f"{sys.argv[1]}-{n}.wav")
-    print(hashlib.sha256(clip.path.read_bytes()).hexdigest())
-print(type(engine._engine.proxy._driver._data_buffer).__name__)
+from audio_articles.speech.engines.pyttsx3_engine import Pyttsx3Engine
+voice = Voice(sys.argv[1], rate=int(sys.argv[2]), pitch=int(sys.argv[3]), volume=float(sys.argv[4]))
+Pyttsx3Engine().synthesize(sys.argv[5], voice, Path(sys.argv[6]))
 """
 
 
-def test_the_driver_buffer_grows_in_place_and_writes_the_same_clips(tmp_path):
-    # Long enough for dozens of the driver's buffers: each one appended used to copy the clip so far.
-    texts = [" ".join([SENTENCE] * 12), "One short sentence.", " ".join([SENTENCE] * 5)]
-    runs = {
-        kind: subprocess.run(
-            [sys.executable, "-c", SAME_CLIPS, kind, str(tmp_path), *texts],
-            capture_output=True, text=True, timeout=120, check=True,
-        ).stdout.split()
-        for kind in ("bytes", "in-place")
-    }  # fmt: skip
-    assert runs["bytes"][-1] == "bytes" and runs["in-place"][-1] == "bytearray"
-    assert runs["bytes"][:-1] == runs["in-place"][:-1]  # the same WAV files, byte for byte
-    assert len(set(runs["bytes"][:-1])) == 3
+@pytest.mark.parametrize(
+    "voice", [Voice("gmw/en-us"), Voice("gmw/en-us+f3", rate=160, pitch=60, volume=0.9)], ids=["body", "quote"]
+)
+def test_the_samples_are_the_ones_espeak_ng_itself_writes(voice, tmp_path):
+    # espeak-ng's output depends a little on what the process spoke before, so both sides
+    # speak in a fresh process: the engine, and the espeak-ng program.
+    text = SENTENCE + " “Quoted, with 1,234 numbers,” she said."
+    ours, theirs = tmp_path / "ours.wav", tmp_path / "theirs.wav"
+    settings = [voice.voice, str(voice.rate), str(voice.pitch), str(voice.volume)]
+    subprocess.run([sys.executable, "-c", FRESH_CLIP, *settings, text, str(ours)], check=True, timeout=60)
+    subprocess.run(
+        ["espeak-ng", "-v", voice.voice, "-s", str(voice.rate), "-p", str(voice.pitch),
+         "-a", str(round(voice.volume * 100)), "-w", str(theirs), text],
+        check=True, timeout=60,
+    )  # fmt: skip
+    ours_samples, ours_rate = read_wav(ours)
+    theirs_samples, theirs_rate = read_wav(theirs)
+    assert ours_rate == theirs_rate == 22050
+    assert len(ours_samples) > 22050
+    assert (ours_samples == theirs_samples).all() and len(ours_samples) == len(theirs_samples)
 
 
-@pytest.fixture
-def busy_at_start(engine, monkeypatch):
-    """Make espeak-ng look busy to the driver as ``runAndWait()`` starts, for the first
-    ``count[0]`` calls, as its thread does for an instant when it closes its output after
-    150 ms idle; the driver then cancels the utterance it was about to speak."""
-    from pyttsx3.drivers import _espeak
-
-    count, runs, armed = [0], [], []
-    real_is_playing, tts = _espeak.IsPlaying, engine._get()
-    real_run = tts.runAndWait
-
-    def is_playing():
-        return bool(armed and armed.pop()) or real_is_playing()
-
-    def run_and_wait():
-        runs.append(1)
-        if len(runs) <= count[0]:
-            armed.append(True)  # the driver's stop() asks next
-        real_run()
-
-    monkeypatch.setattr(_espeak, "IsPlaying", is_playing)
-    monkeypatch.setattr(tts, "runAndWait", run_and_wait)
-    return count, runs
+LONG = " ".join([SENTENCE] * 18)
+"""About 1,400 characters: one engine call of ≈ 90 s of speech, ≈ 90 of espeak-ng's buffers."""
 
 
-LONG = " ".join([SENTENCE] * 4)
-"""Long enough that the driver's loop sees its stop flag before espeak-ng has finished."""
-
-
-def test_an_utterance_the_driver_cancels_is_spoken_again(engine, busy_at_start, tmp_path):
-    reference = engine.synthesize(LONG, BODY, tmp_path / "reference.wav")
-    count, runs = busy_at_start
-    runs.clear()
-    count[0] = 1
-    clips = [engine.synthesize(LONG, BODY, tmp_path / f"{n}.wav") for n in range(2)]
-    # The driver cancels the utterance it starts or, when that one is done first, the next:
-    # either way one of the two is spoken twice, and both come out whole.
-    assert len(runs) == 3
-    for clip in clips:
-        assert audible_frames(clip.path) == pytest.approx(audible_frames(reference.path), rel=0.03)
-
-
-def test_an_utterance_cancelled_every_time_is_a_clear_error(engine, busy_at_start, tmp_path):
-    count, runs = busy_at_start
-    count[0] = 100
-    with pytest.raises(EngineError, match=r"cancelled 'The harbour was quiet this morning, and ' 4 times; run again"):
-        engine.synthesize(LONG, BODY, tmp_path / "never.wav")
-    assert len(runs) == 4
+def test_an_utterance_past_its_deadline_is_stopped_with_a_clear_error(tmp_path):
+    hasty = Pyttsx3Engine(timeout_s=0.001)  # espeak-ng takes ≈ 0.1 s for this text
+    with pytest.raises(EngineError, match=r"hung for 0.001 s on 'The harbour was quiet this morning, and '"):
+        hasty.synthesize(LONG, BODY, tmp_path / "never.wav")
     assert list(tmp_path.iterdir()) == []  # no temporary file left
-    count[0] = 0
-    assert engine.synthesize(SENTENCE, BODY, tmp_path / "after.wav").frames > 0
+    clip = Pyttsx3Engine().synthesize(SENTENCE, BODY, tmp_path / "after.wav")  # espeak-ng was stopped cleanly
+    assert 3000 < clip.duration_ms < 8000
+
+
+def test_ctrl_c_while_espeak_speaks_stops_it_and_is_raised(engine, tmp_path):
+    # Python runs the SIGINT handler inside espeak-ng's callback, where its exception
+    # would be printed and dropped: the engine stops espeak-ng and raises it afterwards.
+    threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        for _ in range(100):  # ≈ 10 s of espeak-ng's work: the interrupt comes during one of them
+            engine.synthesize(LONG, BODY, tmp_path / "long.wav")
+    assert [p.name for p in tmp_path.iterdir()] in ([], ["long.wav"])  # no temporary file left
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert engine.synthesize(SENTENCE, BODY, tmp_path / "after.wav").frames > 22050

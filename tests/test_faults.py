@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from audio_articles.errors import EngineError, MissingToolError
+from audio_articles.errors import EngineError
 from audio_articles.model import Voice
 from audio_articles.speech.engines.pyttsx3_engine import Pyttsx3Engine
 
@@ -48,55 +48,53 @@ def test_disk_full_is_exit_4_and_keeps_the_previous_output(tiny_disk):
     assert sorted(p.name for p in tiny_disk.iterdir()) == ["story.mp3"]
 
 
-def test_a_hung_engine_call_times_out_with_a_clear_error(tmp_path, monkeypatch):
-    engine = Pyttsx3Engine(timeout_s=1)
-    stuck = engine._get()
-    monkeypatch.setattr(stuck, "runAndWait", lambda: time.sleep(30))
-    started = time.monotonic()
-    with pytest.raises(EngineError, match="hung for 1 s"):
-        engine.synthesize("A sentence that never ends.", Voice("gmw/en-us"), tmp_path / "x.wav")
-    assert time.monotonic() - started < 10
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_a_hung_engine_call_times_out_in_a_worker_thread_too(tmp_path, monkeypatch):
-    # Dask runs tasks in threads, where no signal can interrupt the call: a timer ends the
-    # engine's run loop instead. Here espeak-ng is never asked to speak, so the loop would
-    # wait for it for ever.
-    engine = Pyttsx3Engine(timeout_s=1)
-    driver = engine._get().proxy._driver
-    monkeypatch.setattr(driver, "_start_synthesis", lambda text: None)
+def test_a_runaway_engine_call_times_out_in_a_worker_thread_too(tmp_path):
+    # Dask runs tasks in threads, where no signal reaches: the deadline is checked in
+    # espeak-ng's callback, whichever thread speaks.
+    engine = Pyttsx3Engine(timeout_s=0.001)  # the real engine takes ≈ 0.1 s for this text
     outcome: list[BaseException] = []
 
     def speak() -> None:
         try:
-            engine.synthesize("A sentence nobody will say.", Voice("gmw/en-us"), tmp_path / "x.wav")
+            engine.synthesize("A sentence nobody will finish saying. " * 30, Voice("gmw/en-us"), tmp_path / "x.wav")
         except BaseException as error:  # noqa: BLE001 (handed to the test thread)
             outcome.append(error)
 
-    started = time.monotonic()
     worker = threading.Thread(target=speak)
     worker.start()
     worker.join(30)
     assert not worker.is_alive()
-    assert time.monotonic() - started < 10
     assert len(outcome) == 1 and isinstance(outcome[0], EngineError)
-    assert "hung for 1 s" in str(outcome[0])
+    assert "hung for 0.001 s" in str(outcome[0])
     assert list(tmp_path.iterdir()) == []
-    monkeypatch.undo()
-    engine.synthesize("Spoken again.", Voice("gmw/en-us"), tmp_path / "y.wav")  # the engine still works
+    engine.timeout_s = 60
+    assert engine.synthesize("Spoken again.", Voice("gmw/en-us"), tmp_path / "y.wav").frames > 0  # the engine still works
 
 
-def test_missing_espeak_library_says_what_to_install(monkeypatch, tmp_path):
-    import pyttsx3
+NO_LIBRARY = """
+import ctypes, sys
+from pathlib import Path
 
-    def no_library(*args, **kwargs):
-        raise OSError("libespeak-ng.so.1: cannot open shared object file: No such file or directory")
+def no_library(*args, **kwargs):
+    raise OSError("libespeak-ng.so.1: cannot open shared object file: No such file or directory")
 
-    monkeypatch.setattr(pyttsx3, "init", no_library)
-    with pytest.raises(MissingToolError, match="espeak-ng is not installed.*apt-get install espeak-ng") as caught:
-        Pyttsx3Engine().synthesize("Hello.", Voice("gmw/en-us"), tmp_path / "x.wav")
-    assert caught.value.exit_code == 3
+ctypes.cdll.LoadLibrary = no_library
+from audio_articles.errors import MissingToolError
+from audio_articles.model import Voice
+from audio_articles.speech.engines.pyttsx3_engine import Pyttsx3Engine
+try:
+    Pyttsx3Engine().synthesize("Hello.", Voice("gmw/en-us"), Path(sys.argv[1]))
+except MissingToolError as error:
+    print(error.exit_code, error)
+"""
+
+
+def test_missing_espeak_library_says_what_to_install(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-c", NO_LIBRARY, str(tmp_path / "x.wav")], capture_output=True, text=True, timeout=60
+    )
+    assert run.stdout.startswith("3 espeak-ng is not installed; install espeak-ng: 'sudo apt-get install espeak-ng"), run
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_ffmpeg_is_exit_3_naming_the_package(tmp_path):

@@ -27,10 +27,6 @@ log = logging.getLogger(__name__)
 
 POOL_MIN_CHARS = 8000
 """Below this much text, starting worker processes costs more than it saves."""
-SPARE_WORKERS = {"pyttsx3": 1}
-"""Workers beyond one a core, by engine. pyttsx3's run loop sleeps after each call (its
-espeak driver waits 10 ms before it looks again), so a worker idles ≈ 17 % of its time
-(40 paragraphs: 1.19 s wall, 0.99 s CPU); one worker more than cores keeps them busy."""
 
 Progress = Callable[[int], None]
 """Called with the number of clips just finished."""
@@ -42,7 +38,7 @@ _worker_engines: EngineSet | None = None
 
 def _init_worker(engine_name: str) -> None:
     global _worker_engines
-    sys.stdout = open(os.devnull, "w")  # the driver prints on stdout
+    sys.stdout = open(os.devnull, "w")  # stdout carries the command's own output
     _worker_engines = EngineSet(engine_name)  # each engine is created when first needed
 
 
@@ -71,9 +67,9 @@ def engine_set(engine: Engine | str) -> EngineSet:
 
 WORKER_MODULES = ["audio_articles.speech.render", "audio_articles.speech.engines.pyttsx3_engine", "pyttsx3"]
 """Imported once by the fork server, so that every worker starts with them loaded. None
-of them loads a speech library: pyttsx3's espeak driver raises RuntimeError on import
+of them loads a speech library: pyttsx3's espeak-ng binding raises RuntimeError on import
 where espeak-ng is missing, which would end the fork server (it skips only ImportError),
-so each worker loads its driver when it creates its engine, and reports a missing one."""
+so each worker loads it when its engine first speaks, and reports a missing one."""
 
 
 def pool_context():
@@ -94,11 +90,11 @@ class SpeechPool:
     """Worker processes, each with its own engine, started on first use and kept until
     ``close()`` (or the end of a ``with`` block), so many articles pay start-up once.
 
-    ``cores`` is how many cores to use; the engine's ``SPARE_WORKERS`` come on top."""
+    ``cores`` is how many cores to use: one worker each."""
 
     def __init__(self, engine_name: str = "pyttsx3", cores: int = os.cpu_count() or 1) -> None:
         self.engine_name = engine_name
-        self.workers = max(1, cores) + (SPARE_WORKERS.get(engine_name, 0) if cores > 1 else 0)
+        self.workers = max(1, cores)
         self._executor: ProcessPoolExecutor | None = None
         self._starting: threading.Thread | None = None
 
