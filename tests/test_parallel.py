@@ -317,6 +317,77 @@ def test_a_failing_encoder_is_a_clear_error_and_stops_the_others(tmp_path, progr
     assert stopped.is_set() and len(started) <= 3 and not output.exists()
 
 
+def test_the_tag_is_begun_while_the_last_part_is_encoded(tmp_path, programme, monkeypatch):
+    """The tag's ffmpeg starts once an encoder has no part left, not after the last one:
+    here the second part is held until it has started, and the file is still whole."""
+    article, placements, marks, _ = programme
+    monkeypatch.setattr(parallel, "SPLIT_SECONDS", 10_000)  # two parts, never split
+    real_run, events, tag_started = parallel.run_ffmpeg, [], threading.Event()
+
+    def run_ffmpeg(command, chunks, what, on_chunk=None):
+        if what == "the MP3's tags":
+            events.append("tag started")
+            tag_started.set()
+        elif "the part from 00:00:00.000" not in what:
+            events.append(("second part held", tag_started.wait(timeout=20)))
+        real_run(command, chunks, what, on_chunk)
+
+    monkeypatch.setattr(parallel, "run_ffmpeg", run_ffmpeg)
+    output = tmp_path / "out.mp3"
+    written = parallel.encode_parallel(placements, marks, output, Tags(title=article.title), EncodeSettings(), workers=2)
+    assert events == ["tag started", ("second part held", True)]
+    tags = ID3(output)
+    assert str(tags["TIT2"]) == article.title
+    assert [chap.start_time for chap in tags.getall("CHAP")] == [c.start_ms for c in written.chapters]
+    assert float(ffprobe_format(output)["duration"]) == pytest.approx(written.duration_ms / 1000, abs=0.05)
+
+
+@pytest.fixture
+def tag_runs(monkeypatch):
+    """How each run of the tag's ffmpeg ended: "done", or its error."""
+    real_run, runs = parallel.run_ffmpeg, []
+
+    def run_ffmpeg(command, chunks, what, on_chunk=None):
+        if what != "the MP3's tags":
+            return real_run(command, chunks, what, on_chunk)
+        try:
+            real_run(command, chunks, what, on_chunk)
+            runs.append("done")
+        except AudioError as error:
+            runs.append(str(error))
+            raise
+
+    monkeypatch.setattr(parallel, "run_ffmpeg", run_ffmpeg)
+    return runs
+
+
+def fail(*args, **kwargs):
+    raise AudioError("boom")
+
+
+def test_a_failed_part_starts_no_tag(tmp_path, programme, monkeypatch, tag_runs):
+    article, placements, marks, _ = programme
+    folder = tmp_path / "out"
+    folder.mkdir()
+    monkeypatch.setattr(parallel, "count_frames", fail)
+    with pytest.raises(AudioError, match="boom"):
+        parallel.encode_parallel(placements, marks, folder / "out.mp3", Tags(title=article.title), EncodeSettings())
+    assert tag_runs == [] and list(folder.iterdir()) == []
+
+
+def test_a_failure_after_the_tag_began_ends_its_ffmpeg(tmp_path, programme, monkeypatch, tag_runs):
+    article, placements, marks, _ = programme
+    folder = tmp_path / "out"
+    folder.mkdir()
+    monkeypatch.setattr(parallel, "timeline_of", fail)  # after every part, before the chapters
+    with pytest.raises(AudioError, match="boom"):
+        parallel.encode_parallel(placements, marks, folder / "out.mp3", Tags(title=article.title), EncodeSettings())
+    # Its ffmpeg was started, then given nothing to read: it had ended when the error came
+    # out (a tag of nothing, written to the scratch folder, which is gone).
+    assert tag_runs == ["done"]
+    assert list(folder.iterdir()) == []
+
+
 @pytest.mark.parametrize("version", [3, 4])
 def test_the_joined_file_has_the_same_tags_and_cover_as_one_piece(tmp_path, programme, version):
     article, placements, marks, timeline = programme

@@ -10,7 +10,8 @@ second half of what that one has not yet been fed (``PartQueue``), so all finish
 together. The tag (tags, cover, chapters from ``encode.ffmetadata``) is made by ffmpeg's
 own ID3 writer, on a moment of silence, and cut from that file: joining by ``ffmpeg -c
 copy`` instead cost a second of one core per hour of audio, handling each of its 150,000
-frames.
+frames. That ffmpeg is started while the last part is still being encoded, and reads the
+chapters on stdin once they are known.
 
 The joined file is constant bit rate and has no Xing/LAME header, so players take its
 length from its size, and decoders play the encoder's priming delay (50 ms of silence)
@@ -27,11 +28,13 @@ one after another, are copied into the MP4 container with the tags, chapters and
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from queue import SimpleQueue
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -262,6 +265,11 @@ class PartQueue:
                 return None
             return self._waiting.pop(0) if self._waiting else self._split()
 
+    @property
+    def stopped(self) -> bool:
+        """Whether ``stop`` was called (an encoder failed)."""
+        return self._stopped
+
     def stop(self) -> None:
         """Hand out no more parts and end every part at the clip being fed (after a failure)."""
         with self._lock:
@@ -406,6 +414,11 @@ def encode_parallel(
         def part_path(first: int) -> Path:
             return Path(scratch) / f"part-{first:06d}.{'aac' if aac else 'mp3'}"
 
+        # The MP3's tag needs the chapter times, known once every part is written; its
+        # ffmpeg is started as soon as one encoder has no part left (a core is then
+        # free) and given the tags and chapters when they are known (≈ 0.1 s sooner).
+        tagger = None if aac else EarlyFfmpeg(tag_command(tags, settings, rate, Path(scratch) / "tag.mp3"), "the MP3's tags")
+
         def encode_parts() -> None:
             # Each encoder takes parts until none is left worth a start-up.
             while (run := queue.take()) is not None:
@@ -419,22 +432,26 @@ def encode_parallel(
                 except BaseException:
                     queue.stop()  # the other encoders stop at their next clip
                     raise
+            if tagger and not queue.stopped:
+                tagger.start()
 
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        with tagger or contextlib.nullcontext(), ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             for finished in [pool.submit(encode_parts) for _ in range(max(1, workers))]:
                 finished.result()
-        parts = queue.parts()
-        paths = [part_path(part.first) for part in parts]
-        if progress:
-            progress(total, total)  # the priming compensation fed a little less than planned
-        frames = [streams[part.first] for part in parts]
-        timeline = timeline_of(retimed(placements, parts, frames, priming), marks, rate)
-        meta = Path(scratch) / "tags.ffmeta"
-        meta.write_text(ffmetadata(tags, timeline.chapters, fmt), encoding="utf-8")
-        if aac:
-            _mux_aac(paths, meta, tags, fmt, output)
-        else:
-            _join_mp3(paths, meta, tags, settings, rate, output)
+            parts = queue.parts()
+            paths = [part_path(part.first) for part in parts]
+            if progress:
+                progress(total, total)  # the priming compensation fed a little less than planned
+            frames = [streams[part.first] for part in parts]
+            timeline = timeline_of(retimed(placements, parts, frames, priming), marks, rate)
+            metadata = ffmetadata(tags, timeline.chapters, fmt)
+            if tagger:
+                tagger.finish(metadata.encode("utf-8"))
+                _join_mp3(tagger.output, paths, output)
+            else:
+                meta = Path(scratch) / "tags.ffmeta"
+                meta.write_text(metadata, encoding="utf-8")
+                _mux_aac(paths, meta, tags, fmt, output)
     return timeline
 
 
@@ -458,20 +475,65 @@ def _mux_aac(paths: Sequence[Path], meta: Path, tags: Tags, fmt: AudioFormat, ou
     run_ffmpeg(command, frames(), f"the {fmt.name.upper()}")
 
 
-def _join_mp3(paths: Sequence[Path], meta: Path, tags: Tags, settings: EncodeSettings, rate: int, output: Path) -> None:
-    """The ID3 tag (tags, chapters, cover), then every part's MP3 frames."""
+def tag_command(tags: Tags, settings: EncodeSettings, rate: int, tagged: Path) -> list[str]:
+    """ffmpeg writing the MP3's ID3 tag (tags, chapters, cover) into ``tagged``, reading the
+    tags and chapters on stdin (FFMETADATA1).
+
+    The tag comes with a few frames of silence, dropped (``id3_tag``): ffmpeg writes a
+    cover only for a whole input, and keeps chapters past the end only without -t or -frames.
+    """
     cover_in, cover_out = _cover_args(tags, MP3, 2)
-    tagged = meta.with_name("tag.mp3")
-    # The tag comes with a few frames of silence, dropped: ffmpeg writes a cover only
-    # for a whole input, and keeps chapters past the end only without -t or -frames.
-    command = [
+    return [
         ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", f"anullsrc=r={rate}:cl=mono:d=0.05", "-i", str(meta), *cover_in,
+        "-f", "lavfi", "-i", f"anullsrc=r={rate}:cl=mono:d=0.05", "-f", "ffmetadata", "-i", "pipe:0", *cover_in,
         "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", *cover_out,
         "-c:a", "libmp3lame", "-id3v2_version", str(settings.id3v2_version), "-write_xing", "0",
         "-f", "mp3", str(tagged),
     ]  # fmt: skip
-    run_ffmpeg(command, (), "the MP3's tags")
+
+
+class EarlyFfmpeg:
+    """An ffmpeg started before what it reads on stdin exists, so its start-up (≈ 0.1 s)
+    overlaps other work: ``start()`` it early, ``finish(data)`` when the data is known.
+    Leaving the ``with`` block without ``finish`` ends it (it fails, unheard)."""
+
+    def __init__(self, command: list[str], what: str) -> None:
+        self.command, self.what = command, what
+        self.output = Path(command[-1])
+        self._data: SimpleQueue[bytes | None] = SimpleQueue()
+        self._done: Future | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._done is None:
+                runner = ThreadPoolExecutor(max_workers=1)
+                self._done = runner.submit(run_ffmpeg, self.command, self._stdin(), self.what)
+                runner.shutdown(wait=False)
+
+    def _stdin(self) -> Iterator[bytes]:
+        data = self._data.get()
+        if data is not None:
+            yield data
+
+    def finish(self, data: bytes) -> None:
+        """Send ``data`` and wait for ffmpeg to end (a clear error if it fails)."""
+        self.start()
+        self._data.put(data)
+        self._done.result()
+
+    def __enter__(self) -> EarlyFfmpeg:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if self._done is not None and not self._done.done():
+            self._data.put(None)
+            with contextlib.suppress(Exception):
+                self._done.result()
+
+
+def _join_mp3(tagged: Path, paths: Sequence[Path], output: Path) -> None:
+    """The ID3 tag ffmpeg wrote in ``tagged``, then every part's MP3 frames."""
     with open(output, "wb") as joined:
         joined.write(id3_tag(tagged))
         for path in paths:
