@@ -34,9 +34,9 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from queue import SimpleQueue
 from dataclasses import dataclass, replace
 from pathlib import Path
+from queue import SimpleQueue
 
 from ..errors import AudioError
 from ..model import ChapterMark, Tags, Timeline
@@ -495,7 +495,8 @@ def tag_command(tags: Tags, settings: EncodeSettings, rate: int, tagged: Path) -
 class EarlyFfmpeg:
     """An ffmpeg started before what it reads on stdin exists, so its start-up (≈ 0.1 s)
     overlaps other work: ``start()`` it early, ``finish(data)`` when the data is known.
-    Leaving the ``with`` block without ``finish`` ends it (it fails, unheard)."""
+    Leaving the ``with`` block without ``finish`` ends it: it reads nothing, and whatever
+    it makes of that (or its error) is left unused."""
 
     def __init__(self, command: list[str], what: str) -> None:
         self.command, self.what = command, what
