@@ -97,6 +97,32 @@ def test_missing_espeak_library_says_what_to_install(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+NO_BINDING = """
+import sys
+from pathlib import Path
+
+sys.modules["pyttsx3.drivers._espeak"] = None  # as in a pyttsx3 that moved or renamed it
+from audio_articles.errors import AudioArticlesError
+from audio_articles.model import Voice
+from audio_articles.speech.engines.pyttsx3_engine import Pyttsx3Engine
+try:
+    Pyttsx3Engine().synthesize("Hello.", Voice("gmw/en-us"), Path(sys.argv[1]))
+except AudioArticlesError as error:
+    print(error.exit_code, error)
+"""
+
+
+def test_a_pyttsx3_without_its_espeak_binding_is_named_not_taken_for_a_missing_espeak(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-c", NO_BINDING, str(tmp_path / "x.wav")], capture_output=True, text=True, timeout=60
+    )
+    assert run.stdout.strip() == (
+        "1 this pyttsx3 has no espeak-ng binding (pyttsx3.drivers._espeak); "
+        "install pyttsx3 2: pip install 'pyttsx3>=2.99,<3'"
+    ), run
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_missing_ffmpeg_is_exit_3_naming_the_package(tmp_path):
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()

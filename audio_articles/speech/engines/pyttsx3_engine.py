@@ -107,6 +107,10 @@ def _espeak():
     synchronous mode; also returns its sample rate."""
     try:
         from pyttsx3.drivers import _espeak
+    except ModuleNotFoundError as err:  # a pyttsx3 without the module (it is not public API)
+        raise EngineError(
+            f"this pyttsx3 has no espeak-ng binding ({err.name}); install pyttsx3 2: pip install 'pyttsx3>=2.99,<3'"
+        ) from None
     except (ImportError, OSError, RuntimeError) as err:  # the binding raises RuntimeError without the library
         raise missing_tool("espeak-ng") from err
     rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, BUFFER_MS)
