@@ -71,37 +71,11 @@ def test_a_runaway_engine_call_times_out_in_a_worker_thread_too(tmp_path):
     assert engine.synthesize("Spoken again.", Voice("gmw/en-us"), tmp_path / "y.wav").frames > 0  # the engine still works
 
 
-NO_LIBRARY = """
+SPEAK_ONCE = """
 import ctypes, sys
 from pathlib import Path
 
-def no_library(*args, **kwargs):
-    raise OSError("libespeak-ng.so.1: cannot open shared object file: No such file or directory")
-
-ctypes.cdll.LoadLibrary = no_library
-from audio_articles.errors import MissingToolError
-from audio_articles.model import Voice
-from audio_articles.speech.engines.pyttsx3_engine import Pyttsx3Engine
-try:
-    Pyttsx3Engine().synthesize("Hello.", Voice("gmw/en-us"), Path(sys.argv[1]))
-except MissingToolError as error:
-    print(error.exit_code, error)
-"""
-
-
-def test_missing_espeak_library_says_what_to_install(tmp_path):
-    run = subprocess.run(
-        [sys.executable, "-c", NO_LIBRARY, str(tmp_path / "x.wav")], capture_output=True, text=True, timeout=60
-    )
-    assert run.stdout.startswith("3 espeak-ng is not installed; install espeak-ng: 'sudo apt-get install espeak-ng"), run
-    assert list(tmp_path.iterdir()) == []
-
-
-NO_BINDING = """
-import sys
-from pathlib import Path
-
-sys.modules["pyttsx3.drivers._espeak"] = None  # as in a pyttsx3 that moved or renamed it
+{breakage}
 from audio_articles.errors import AudioArticlesError
 from audio_articles.model import Voice
 from audio_articles.speech.engines.pyttsx3_engine import Pyttsx3Engine
@@ -112,15 +86,34 @@ except AudioArticlesError as error:
 """
 
 
-def test_a_pyttsx3_without_its_espeak_binding_is_named_not_taken_for_a_missing_espeak(tmp_path):
+def speak_once_after(breakage: str, tmp_path) -> str:
+    """What a fresh process prints (exit code and error) when it speaks after ``breakage``;
+    also checks that it left no file behind."""
     run = subprocess.run(
-        [sys.executable, "-c", NO_BINDING, str(tmp_path / "x.wav")], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", SPEAK_ONCE.format(breakage=breakage), str(tmp_path / "x.wav")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert list(tmp_path.iterdir()) == []
+    return run.stdout.strip()
+
+
+def test_missing_espeak_library_says_what_to_install(tmp_path):
+    printed = speak_once_after(
+        "def no_library(*args, **kwargs):\n"
+        "    raise OSError('libespeak-ng.so.1: cannot open shared object file: No such file or directory')\n"
+        "ctypes.cdll.LoadLibrary = no_library",
+        tmp_path,
     )
-    assert run.stdout.strip() == (
+    assert printed.startswith("3 espeak-ng is not installed; install espeak-ng: 'sudo apt-get install espeak-ng"), printed
+
+
+def test_a_pyttsx3_without_its_espeak_binding_is_named_not_taken_for_a_missing_espeak(tmp_path):
+    # None in sys.modules: as in a pyttsx3 that moved or renamed the module.
+    printed = speak_once_after("sys.modules['pyttsx3.drivers._espeak'] = None", tmp_path)
+    assert printed == (
         "1 this pyttsx3 has no espeak-ng binding (pyttsx3.drivers._espeak); "
         "install pyttsx3 2: pip install 'pyttsx3>=2.99,<3'"
-    ), run
-    assert list(tmp_path.iterdir()) == []
+    )
 
 
 def test_missing_ffmpeg_is_exit_3_naming_the_package(tmp_path):
