@@ -147,11 +147,11 @@ def convert(
 
     Give several files or a folder to convert them all in one run, on every core.
     """
-    from .batch import is_batch
-    from .helpers import Helpers
+    from .run.batch import is_batch
+    from .run.helpers import Helpers
 
     try:
-        from .executors import parse_executor
+        from .run.executors import parse_executor
         from .files import parse_size
 
         choice, max_bytes = parse_executor(executor), parse_size(max_size)
@@ -207,7 +207,8 @@ def _convert_batch(sources: list[Path], out_dir: Optional[Path], options, choice
     """Convert many articles with one pool of workers (or on a Dask cluster); a line per
     article; the exit code."""
     from .audio.formats import format_named
-    from .batch import BatchItem, Failure, convert_many, find_articles, is_batch, plan_outputs, prepare_output_folder
+    from .run.batch import BatchItem, convert_many, find_articles, is_batch, plan_outputs, prepare_output_folder
+    from .run.outcome import Failure
 
     try:
         suffix = format_named(options.format).suffixes[0] if options.format else ".mp3"
@@ -430,7 +431,7 @@ def feed(
         typer.echo(f"rendering {done + 1}/{total}: {episode_title}", err=True)
 
     try:
-        from .executors import parse_executor
+        from .run.executors import parse_executor
 
         options = Options(engine=engine, workers=jobs)
         with _running_executor(parse_executor(executor), options) as running:
@@ -493,7 +494,7 @@ def _running_executor(choice, options):
 
     if not choice.uses_dask:
         return contextlib.nullcontext()
-    from .executors import open_executor
+    from .run.executors import open_executor
 
     @contextlib.contextmanager
     def running():

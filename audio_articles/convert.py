@@ -1,30 +1,31 @@
-"""The conversion pipeline: file -> Article -> jobs -> clips -> programme -> MP3.
+"""The production tail, written once: Plan -> clips -> programme -> audio file.
 
-Each step is a plain function of the previous step's data; only this module strings them
-together and touches files.
+``convert`` reads and plans one article file; ``render_plan`` renders any plan (a whole
+article, or the part ``preview`` chose), balances and levels it, and encodes it with tags
+and chapters. Only this module strings the stages together and touches files.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .audio.encode import Mp3Settings, cover_kind, encode_audio
+from .audio.encode import cover_kind, encode_audio
 from .audio.formats import AudioFormat, check_sample_rate, format_for, format_named
 from .audio.jingles import with_jingles
-from .files import DEFAULT_MAX_BYTES, atomic_output, check_output_folder, is_markdown, read_article_text
-from .helpers import Helpers
-from .model import Article, Chapter, Clip, SpeechJob, Tags, Timeline
-from .parsing import parse_article
-from .plan import chapter_marks, gaps_ms, plan_speech, with_intro_outro
+from .files import atomic_output, check_output_folder
+from .run.helpers import Helpers
+from .model import Article, Chapter, Clip, Plan, SegmentKind, Tags, Timeline
+from .parsing import load_article
+from .plan import gaps_ms, plan_article, speech_profile, with_piper_model
+from .settings import Options, Production, Runtime
 from .speech.cache import ClipCache, default_cache_dir
-from .speech.engines import Engine
-from .speech.render import SpeechPool, render_clips
-from .speech.voices import Profile, load_profile
+from .speech.render import render_clips
+from .speech.voices import Profile
 
 # The audio modules that load NumPy are imported where they are used, after the speech
 # workers have their first clips, so that a long article's speech starts ≈ 0.1 s sooner.
@@ -33,49 +34,10 @@ if TYPE_CHECKING:
     from .audio.levels import Measurer
     from .audio.loudness import LoudnessPlan
 
-
-@dataclass
-class Options:
-    """How to convert; the defaults are what the CLI uses."""
-
-    voices: str | os.PathLike[str] | None = None
-    """Profile name or path (None: the default profile)."""
-    profile: Profile | None = None
-    """An already loaded profile (wins over ``voices``)."""
-    engine: Engine | str = "pyttsx3"
-    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
-    cache_dir: Path | None = None
-    """Clip cache folder; None means the user cache folder."""
-    use_cache: bool = True
-    max_bytes: int = DEFAULT_MAX_BYTES
-    """Refuse article files larger than this (``--max-size``)."""
-    mp3: Mp3Settings = field(default_factory=Mp3Settings)
-    model: str | os.PathLike[str] | None = None
-    """A Piper voice file (``voice.onnx``) that speaks every segment, whatever the profile says."""
-    speaker: int | None = None
-    """Speaker of a multi-speaker Piper ``model``."""
-    format: str | None = None
-    """Output format (mp3, m4b, m4a, wav, opus); None: from the output's extension."""
-    loudness_lufs: float | None = None
-    """Integrated loudness target; None: −19 LUFS mono, −16 LUFS stereo."""
-    normalize: bool = True
-    """Balance the voices and bring the programme to the loudness target."""
-    cover: Path | None = None
-    """Cover art (JPEG or PNG) embedded in the output."""
-    album: str | None = None
-    """Album tag: the collection or feed the article belongs to."""
-    language: str | None = None
-    """Language to speak in (``--lang``); None: front matter, detection, else English."""
-    lexicons: tuple[str | os.PathLike[str], ...] = ()
-    """Lexicon files (``--lexicon``), added to the profile's and the article folder's."""
-    voice: str | None = None
-    """Engine voice for every kind (``--voice``); quotations keep their variant."""
-    quote_voice: str | None = None
-    """Engine voice for quotations (``--quote-voice``)."""
-    rate: int | None = None
-    """Body rate in words per minute (``--rate``); other kinds keep their relative pace."""
-    pool: SpeechPool | None = None
-    """Open worker processes to render clips with (a batch or a feed shares one)."""
+__all__ = [
+    "ConvertResult", "Options", "Production", "Runtime", "convert", "load_article", "render_article",
+    "render_plan", "speech_profile", "with_piper_model",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -118,12 +80,6 @@ class _ArrivalMeasurer:
         return self._loaded().finish(clips)
 
 
-def load_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
-    """Read and parse one article file."""
-    text = read_article_text(path, max_bytes)
-    return parse_article(text, markdown=is_markdown(path), fallback_title=path.stem.replace("-", " ").replace("_", " "))
-
-
 def article_tags(article: Article) -> Tags:
     """ID3 tags for an article's MP3."""
     return Tags(title=article.title, artist=article.author, date=article.date, language=article.language)
@@ -135,8 +91,6 @@ DESCRIPTION_CHARS = 300
 def article_description(article: Article, limit: int = DESCRIPTION_CHARS) -> str | None:
     """The first body paragraph, cut at a word before ``limit`` characters (for players
     and podcast apps that show a summary)."""
-    from .model import SegmentKind
-
     first = next((s for s in article.segments() if s.kind == SegmentKind.BODY), None)
     if first is None:
         return None
@@ -153,45 +107,28 @@ def convert(
     progress: Progress | None = None,
     helpers: Helpers | None = None,
 ) -> ConvertResult:
-    """Convert one article file into an MP3 with chapter markers; returns what was made.
+    """Convert one article file into an MP3 (or the format asked for) with chapter markers.
 
     ``helpers`` are processes already started for this article (``Helpers.start``); they
     are stopped when it is done."""
     options = options or Options()
     source = Path(source)
-    suffix = format_named(options.format).suffixes[0] if options.format else ".mp3"
-    output = Path(output) if output else source.with_suffix(suffix)
+    output = Path(output) if output else source.with_suffix(output_suffix(options.production))
     if helpers is None:
         helpers = Helpers.start(source, options.engine, options.workers) if options.pool is None else Helpers()
     with helpers:
         article = load_article(source, options.max_bytes)
-        profile = speech_profile(source, options)
-        return render_article(article, output, profile, options, progress, helpers)
+        return render_article(article, output, speech_profile(source, options.production), options, progress, helpers)
 
 
-def speech_profile(source: str | os.PathLike[str], options: Options) -> Profile:
-    """The voice profile for one article: loaded, with the command line's overrides and the
-    project lexicon (``lexicon.txt``/``lexicon.toml`` beside the article, then ``--lexicon``)."""
-    from .speech.lexicon import project_lexicon
-
-    profile = options.profile or load_profile(options.voices)
-    profile = profile.with_overrides(voice=options.voice, quote_voice=options.quote_voice, rate=options.rate)
-    return profile.with_lexicon(project_lexicon(Path(source), options.lexicons))
+def output_suffix(production: Production) -> str:
+    """The file extension of the format asked for (MP3 when none was)."""
+    return format_named(production.format).extension if production.format else ".mp3"
 
 
-def with_piper_model(profile: Profile, model: str | os.PathLike[str], speaker: int | None = None) -> Profile:
-    """The profile with one Piper voice for every kind (rates and pauses kept)."""
-    from .speech.voices import piper_voice_name
-
-    path = str(Path(model).expanduser().absolute())
-    return profile.with_voice(
-        engine="piper", model=path, speaker=speaker, voice=piper_voice_name(path, speaker)
-    )
-
-
-def clip_cache(options: Options, scratch: str | os.PathLike[str]) -> ClipCache:
+def clip_cache(runtime: Runtime, scratch: str | os.PathLike[str]) -> ClipCache:
     """The clip cache a run uses: the shared one, or ``scratch`` with ``--no-cache``."""
-    return ClipCache((options.cache_dir or default_cache_dir()) if options.use_cache else Path(scratch))
+    return ClipCache((runtime.cache_dir or default_cache_dir()) if runtime.use_cache else Path(scratch))
 
 
 def encode_whole(
@@ -201,7 +138,7 @@ def encode_whole(
     output: Path,
     tags: Tags,
     chapters: tuple[Chapter, ...],
-    options: Options,
+    production: Production,
     output_format: AudioFormat,
     progress: Progress | None = None,
 ) -> None:
@@ -225,7 +162,7 @@ def encode_whole(
         output,
         tags,
         chapters,
-        options.mp3,
+        production.mp3,
         output_format,
         plan.filters(rate, output_format.limiter_ceiling_dbtp),
         advance,
@@ -242,25 +179,35 @@ def render_article(
     progress: Progress | None = None,
     helpers: Helpers | None = None,
 ) -> ConvertResult:
-    """Render a parsed article to ``output`` (replaced atomically), with ``helpers``
-    already started or, by default, processes started as the work needs them."""
-    from .errors import InputError
+    """Plan a parsed article and render it to ``output`` (replaced atomically)."""
+    check_production(output, options.production)  # before any speech is planned or rendered
+    return render_plan(plan_article(article, profile, options.production), output, profile, options, progress, helpers)
 
-    output_format = format_for(output, options.format)  # checked before any speech is rendered
+
+def check_production(output: Path, production: Production) -> AudioFormat:
+    """The output's format, once its folder, sample rate and cover are known to be usable."""
+    output_format = format_for(output, production.format)
     check_output_folder(output)
-    check_sample_rate(options.mp3.sample_rate)
-    if options.cover is not None:
-        cover_kind(options.cover)
-    if options.model:
-        profile = with_piper_model(profile, options.model, options.speaker)
-    from .speech.resolve import engine_catalog
+    check_sample_rate(production.mp3.sample_rate)
+    if production.cover is not None:
+        cover_kind(production.cover)
+    return output_format
 
-    catalog = engine_catalog(options.engine)
-    jobs: list[SpeechJob] = plan_speech(article, profile, language=options.language, catalog=catalog)
-    if not jobs:
-        raise InputError(f"{article.title!r} has nothing left to say once clutter is removed")
-    article = replace(article, language=jobs[0].language)  # as spoken: --lang, front matter or detected
-    jobs = with_intro_outro(article, jobs, profile, catalog=catalog)
+
+def render_plan(
+    plan: Plan,
+    output: Path,
+    profile: Profile,
+    options: Options,
+    progress: Progress | None = None,
+    helpers: Helpers | None = None,
+) -> ConvertResult:
+    """Render ``plan`` to ``output`` (replaced atomically), with ``helpers`` already started
+    or, by default, processes started as the work needs them."""
+    production, runtime = options.production, options.runtime
+    output_format = check_production(output, production)
+    jobs = list(plan.jobs)
+    article = plan.article
     done = 0
 
     def tick(count: int) -> None:
@@ -272,33 +219,35 @@ def render_article(
     # in_use: other processes may share the cache, but none evicts a clip until we are done.
     with (
         tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch,
-        clip_cache(options, scratch).in_use() as cache,
+        clip_cache(runtime, scratch).in_use() as cache,
     ):
         helpers = helpers or Helpers()
-        pool = options.pool or helpers.pool
-        measurer = _ArrivalMeasurer() if options.normalize else None
+        pool = runtime.pool or helpers.pool
+        measurer = _ArrivalMeasurer() if production.normalize else None
         ready = measurer.start if measurer else None
-        clips = render_clips(jobs, cache, options.engine, options.workers, tick, pool, ready)
+        clips = render_clips(jobs, cache, production.engine, runtime.workers, tick, pool, ready)
         helpers.close_pool()
         from .audio import parallel
         from .audio.assemble import place_clips
         from .audio.loudness import balanced, loudness_plan, no_change
 
         jobs, clips = with_jingles(jobs, clips, profile.intro_jingle, profile.outro_jingle, Path(scratch))
+        # A jingle is one more job at each end, so the pauses are counted again around it.
+        gaps = list(plan.gaps_ms) if len(jobs) == len(plan.jobs) else gaps_ms(article, jobs, profile)
         if measurer is not None:
             clips = measurer.finish(clips)
-        placements, timeline = place_clips(jobs, clips, gaps_ms(article, jobs, profile), chapter_marks(article))
+        placements, timeline = place_clips(jobs, clips, gaps, list(plan.chapters))
         rate = clips[0].sample_rate
-        in_parts = parallel.worth_it(output_format, placements, options.workers)
-        plan = (
-            loudness_plan(placements, options.mp3.channels, options.loudness_lufs)
-            if options.normalize
-            else no_change(options.loudness_lufs)
+        in_parts = parallel.worth_it(output_format, placements, runtime.workers)
+        levels = (
+            loudness_plan(placements, production.mp3.channels, production.loudness_lufs)
+            if production.normalize
+            else no_change(production.loudness_lufs)
         )
         tags = replace(
             article_tags(article),
-            album=options.album,
-            cover=options.cover,
+            album=production.album,
+            cover=production.cover,
             length_ms=timeline.duration_ms,
             description=article_description(article),
         )
@@ -306,23 +255,23 @@ def render_article(
             if in_parts:
                 # Parts encoded on every core; chapter times come from the frames written.
                 timeline = parallel.encode_parallel(
-                    balanced(placements, plan),
-                    chapter_marks(article),
+                    balanced(placements, levels),
+                    list(plan.chapters),
                     temp,
                     tags,
-                    options.mp3,
-                    plan.filters(rate, output_format.limiter_ceiling_dbtp),
-                    options.workers,
+                    production.mp3,
+                    levels.filters(rate, output_format.limiter_ceiling_dbtp),
+                    runtime.workers,
                     (lambda done, total: progress("encode", done, total)) if progress else None,
                     output_format,
                 )
             else:
-                encode_whole(placements, plan, rate, temp, tags, timeline.chapters, options, output_format, progress)
+                encode_whole(placements, levels, rate, temp, tags, timeline.chapters, production, output_format, progress)
     return ConvertResult(
         output=output,
         article=article,
         timeline=timeline,
         clips=len(clips),
         cached_clips=sum(clip.cached for clip in clips),
-        loudness=plan if options.normalize else None,
+        loudness=levels if production.normalize else None,
     )

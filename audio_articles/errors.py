@@ -12,6 +12,19 @@ class AudioArticlesError(Exception):
 
     exit_code = 1
 
+    @staticmethod
+    def with_exit_code(message: str, exit_code: int) -> AudioArticlesError:
+        """An error of the class that exits with ``exit_code`` (a failure sent back from a
+        worker process carries only its message and code)."""
+        for kind in (InputError, MissingToolError, OutputError):
+            if kind.exit_code == exit_code:
+                return kind(message)
+        return AudioArticlesError(message)
+
+    def about(self, what: object) -> AudioArticlesError:
+        """The same error, of the same class, saying which article or file it concerns."""
+        return type(self)(f"{what}: {self}")
+
 
 class InputError(AudioArticlesError):
     """The input file or the options are unusable (missing, empty, binary, out of range)."""

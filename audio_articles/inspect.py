@@ -1,20 +1,19 @@
 """The `inspect` report: how an article will be voiced, segment by segment, before rendering.
 
-Built from the parsed Article and the speech plan, so it shows the very text and voice
-each segment gets. ``as_json()`` is a stable schema: fields may be added, never renamed.
+Built from the Plan that convert renders (``plan.plan_article``), so it shows the very
+text and voice each segment gets, the intro and outro included. ``as_json()`` is a stable schema: fields may be added, never renamed.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .model import Article, Removed, SpeechJob
-
-if TYPE_CHECKING:
-    from .convert import Options
+from .model import Plan, Removed, SpeechJob
+from .parsing import load_article
+from .plan import plan_article, speech_profile
+from .settings import Options
 
 
 @dataclass(frozen=True)
@@ -75,31 +74,37 @@ class Report:
         }
 
 
-def build_report(article: Article, jobs: list[SpeechJob]) -> Report:
-    """Pair each segment with its speech job (same order, one job per segment)."""
-    remaining = iter(jobs)
+def build_report(plan: Plan) -> Report:
+    """The plan, section by section: each segment with its job; the intro is listed first
+    in the first section and the outro last in the last, as they will be heard."""
+    by_index = {job.index: job for job in plan.jobs}
+    article = plan.article
     sections = []
+    index = 1
     for section in article.sections:
-        lines = []
-        for _segment in section.segments:
-            job = next(remaining)
-            lines.append(SegmentLine(job.index, job.paragraph, job.kind.value, job.text, job.spoken, job.voice.voice))
-        sections.append(SectionLines(section.title, tuple(lines)))
-    # The plan may settle the spoken language (front matter, or detection); report that one.
-    language = getattr(jobs[0], "language", article.language) if jobs else article.language
-    return Report(article.title, article.author, language, tuple(sections), article.removed)
+        indexes = range(index, index + len(section.segments))
+        index += len(section.segments)
+        sections.append(SectionLines(section.title, tuple(_line(by_index.pop(i)) for i in indexes)))
+    framing = sorted(by_index.values(), key=lambda job: job.index)  # what is left: intro, outro
+    if sections:
+        intro = tuple(_line(job) for job in framing if job.index == 0)
+        outro = tuple(_line(job) for job in framing if job.index != 0)
+        sections[0] = replace(sections[0], segments=intro + sections[0].segments)
+        sections[-1] = replace(sections[-1], segments=sections[-1].segments + outro)
+    return Report(article.title, article.author, article.language, tuple(sections), article.removed)
+
+
+def _line(job: SpeechJob) -> SegmentLine:
+    return SegmentLine(job.index, job.paragraph, job.kind.value, job.text, job.spoken, job.voice.voice)
 
 
 def inspect_file(path: str | os.PathLike[str], options: Options | None = None) -> Report:
-    """Parse an article file and plan its speech exactly as ``convert`` would with
-    ``options``: the same profile, overrides, project lexicon and language."""
-    from .convert import Options, load_article, speech_profile
-    from .plan import plan_speech
-
+    """Parse an article file and plan its speech with ``options``, by the planner
+    ``convert`` uses: the same profile, overrides, lexicons, engine, language, intro and outro."""
     options = options or Options()
     article = load_article(Path(path), options.max_bytes)
-    profile = speech_profile(path, options)
-    return build_report(article, plan_speech(article, profile, language=options.language))
+    profile = speech_profile(path, options.production)
+    return build_report(plan_article(article, profile, options.production))
 
 
 KIND_STYLES = {

@@ -197,3 +197,18 @@ class Tags:
     """Cover art, a JPEG or PNG file (ID3 APIC, MP4 covr)."""
     length_ms: int | None = None
     """Programme length (ID3 TLEN)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything that will be said, and how, before any audio exists: the one answer
+    that convert, preview, inspect and feed all work from."""
+
+    article: Article
+    """The article as spoken (its language settled by --lang, front matter or detection)."""
+    jobs: tuple[SpeechJob, ...]
+    """One per segment, in order, with the profile's intro (index 0) and outro (last) around them."""
+    gaps_ms: tuple[int, ...]
+    """Silence after each job; 0 after the last."""
+    chapters: tuple[ChapterMark, ...]
+    """Where chapters begin."""

@@ -1,19 +1,57 @@
-"""Article + voice profile -> speech jobs, chapter marks and pauses. Pure functions."""
+"""The one planner: article + production settings -> Plan (jobs, pauses, chapter marks).
+
+``convert``, ``preview``, ``inspect`` and ``feed`` all call ``plan_article``, so they can
+never disagree about what will be said, in which voice, with which pauses. Pure functions
+but for ``speech_profile``, which reads the lexicon files beside the article.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from dataclasses import replace
+from pathlib import Path
 
-from .model import Article, ChapterMark, SegmentKind, SpeechJob
+from .errors import InputError
+from .model import Article, ChapterMark, Plan, Section, Segment, SegmentKind, SpeechJob
+from .settings import Production
 from .speech.language import choose_language
-from .speech.lexicon import Lexicon
+from .speech.lexicon import Lexicon, project_lexicon
 from .speech.normalize import pipeline_for, speech_ready
-from .speech.voices import Profile
-
-if TYPE_CHECKING:
-    from .speech.resolve import VoiceCatalog
+from .speech.resolve import VoiceCatalog, engine_catalog, resolve_profile
+from .speech.voices import Profile, load_profile, piper_voice_name
 
 CHAPTER_TITLE_WORDS = 8
+
+
+def speech_profile(source: str | os.PathLike[str], production: Production) -> Profile:
+    """The voice profile for one article: loaded, with the command line's overrides, the
+    project lexicon (``lexicon.txt``/``lexicon.toml`` beside the article, then
+    ``--lexicon``) and, with ``--model``, one Piper voice for every kind."""
+    profile = production.profile or load_profile(production.voices)
+    profile = profile.with_overrides(voice=production.voice, quote_voice=production.quote_voice, rate=production.rate)
+    profile = profile.with_lexicon(project_lexicon(Path(source), production.lexicons))
+    if production.model:
+        profile = with_piper_model(profile, production.model, production.speaker)
+    return profile
+
+
+def with_piper_model(profile: Profile, model: str | os.PathLike[str], speaker: int | None = None) -> Profile:
+    """The profile with one Piper voice for every kind (rates and pauses kept)."""
+    path = str(Path(model).expanduser().absolute())
+    return profile.with_voice(engine="piper", model=path, speaker=speaker, voice=piper_voice_name(path, speaker))
+
+
+def plan_article(article: Article, profile: Profile, production: Production) -> Plan:
+    """Everything that will be said: a job per segment (voice resolved against the engine's
+    catalogue, text made speech-ready), the intro and outro, the pauses, the chapters.
+    InputError when nothing is left to say."""
+    catalog = engine_catalog(production.engine)
+    jobs = plan_speech(article, profile, language=production.language, catalog=catalog)
+    if not jobs:
+        raise InputError(f"{article.title!r} has nothing left to say once clutter is removed")
+    article = replace(article, language=jobs[0].language)  # as spoken: --lang, front matter or detected
+    jobs = with_intro_outro(article, jobs, profile, catalog=catalog)
+    return Plan(article, tuple(jobs), tuple(gaps_ms(article, jobs, profile)), tuple(chapter_marks(article)))
 
 
 def chapter_title(text: str, words: int = CHAPTER_TITLE_WORDS) -> str:
@@ -53,8 +91,6 @@ def plan_speech(
     The spoken text is the written text after the lexicon (the profile's, then
     ``lexicon``, whose entries win) and the speech-ready steps for that language.
     """
-    from .speech.resolve import engine_catalog, resolve_profile
-
     spoken_language = article_language(article, language)
     resolved = resolve_profile(profile, catalog or engine_catalog("pyttsx3"), spoken_language)
     words = profile.lexicon.merged(lexicon)
@@ -103,10 +139,6 @@ def with_intro_outro(
     language); the intro is numbered 0 and the outro one past the last segment, so the
     article's own segment numbers do not change.
     """
-    from dataclasses import replace
-
-    from .model import Section, Segment
-
     if not jobs or not (profile.intro or profile.outro):
         return jobs
     last = jobs[-1]

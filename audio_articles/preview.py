@@ -6,7 +6,8 @@ conversion that follows (and the other way round). Numbers are the ones ``inspec
 ``paragraph`` is the block number, ``segment`` the 1-based position over the article,
 ``section`` the 1-based section.
 
-Rendering happens in this process (no worker pool) and writes only the selected part.
+It is planned by the conversion's own planner; only the selected part is rendered, in
+this process (no worker pool).
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ import re
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .convert import check_production, render_plan
 from .errors import InputError
-from .model import Article, Section, Segment, SegmentKind, SpeechJob, Timeline
-
-if TYPE_CHECKING:  # convert imports numpy: only at run time, once needed
-    from .convert import Options
-    from .speech.voices import Profile
+from .model import Article, Plan, Section, Segment, SegmentKind, SpeechJob, Timeline
+from .parsing import load_article
+from .plan import gaps_ms, plan_article, speech_profile
+from .settings import Options
+from .speech.voices import Profile
 
 PART_KINDS = ("paragraph", "segment", "section")
 
@@ -149,14 +150,11 @@ def preview(
 ) -> PreviewResult:
     """Render ``part`` of the article at ``source`` (or ``text``, in its language) to ``output``.
 
-    ``options`` is a ``convert.Options``, as for a conversion (profile and its overrides,
-    language, lexicons, engine, cache, loudness); ``workers`` is ignored. The output's
-    format follows its extension (WAV by default).
+    ``options`` are a conversion's (profile and its overrides, language, lexicons, engine,
+    cache, loudness); the plan is the conversion's own (``plan.plan_article``), of which
+    only the chosen part is rendered, in this process. The output's format follows its
+    extension (WAV by default).
     """
-    from .audio.formats import format_for
-    from .convert import Options, load_article
-    from .files import check_output_folder
-
     options = options or Options()
     if part is None and text is None:
         raise InputError("choose what to preview: --paragraph N, --segment N, --section N or --text '…'")
@@ -167,89 +165,35 @@ def preview(
     name = Path(source).stem if source is not None else ""
     what = "text" if text is not None else str(part)
     output = Path(output) if output is not None else default_output(name, what)
-    output_format = format_for(output, options.format)  # checked before any speech is rendered
-    check_output_folder(output)
-    article = load_article(Path(source), options.max_bytes) if source is not None else None
-    profile, catalog = _speech_setup(Path(source) if source is not None else Path("text"), options)
-
+    check_production(output, options.production)  # before any speech is rendered
+    production = options.production
+    profile = speech_profile(Path(source) if source is not None else Path("text"), production)
+    plan = plan_article(load_article(Path(source), options.max_bytes), profile, production) if source else None
     if text is None:
-        wanted = part_segment_indexes(article, part)
-        jobs = _plan(article, profile, options, catalog)
-    else:
-        if article is not None:  # speak it in the article's language, as the article would be
-            options = replace(options, language=_plan(article, profile, options, catalog)[0].language)
-        article = text_article(text, kind, like=article)
+        wanted = part_segment_indexes(plan.article, part)
+    else:  # spoken in the article's language, as the article would be
+        like = plan.article if plan else None
+        if like is not None:
+            production = replace(production, language=like.language)
+        plan = plan_article(text_article(text, kind, like=like), profile, production)
         wanted = [1]
-        jobs = _plan(article, profile, options, catalog)
-    chosen = set(wanted)
-    return _render(article, profile, [job for job in jobs if job.index in chosen], output, output_format, what, options)
-
-
-def _speech_setup(source: Path, options: Options):
-    """The conversion's profile (overrides, lexicons, Piper model) and the engine's voices."""
-    from .convert import speech_profile, with_piper_model
-    from .speech.resolve import engine_catalog
-
-    profile = speech_profile(source, options)
-    if options.model:
-        profile = with_piper_model(profile, options.model, options.speaker)
-    return profile, engine_catalog(options.engine)
-
-
-def _plan(article: Article, profile: Profile, options: Options, catalog) -> list[SpeechJob]:
-    from .plan import plan_speech
-
-    jobs = plan_speech(article, profile, language=options.language, catalog=catalog)
-    if not jobs:
-        raise InputError(f"{article.title!r} has nothing left to say once clutter is removed")
-    return jobs
-
-
-def _render(
-    article: Article,
-    profile: Profile,
-    jobs: list[SpeechJob],
-    output: Path,
-    output_format,
-    what: str,
-    options: Options,
-) -> PreviewResult:
-    from .plan import chapter_marks, gaps_ms
-
-    article = replace(article, language=jobs[0].language)
-    chosen = {job.index for job in jobs}
-    marks = [mark for mark in chapter_marks(article) if mark.first_index in chosen]
-    gaps = gaps_ms(article, jobs, profile)
-    # Heavy modules (numpy, the engine) load only now that there is something to render.
-    from .audio.assemble import place_clips
-    from .audio.levels import Measurer
-    from .audio.loudness import loudness_plan, no_change
-    from .convert import article_tags, clip_cache, encode_whole
-    from .files import atomic_output
-    from .speech.render import render_clips
-
-    with (
-        tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch,
-        clip_cache(options, scratch).in_use() as cache,
-    ):
-        clips = render_clips(jobs, cache, options.engine, workers=1)
-        if options.normalize:
-            clips = Measurer().finish(clips)  # measurements kept for the conversion that follows
-        placements, timeline = place_clips(jobs, clips, gaps, marks)
-        rate = clips[0].sample_rate
-        # The same voice balance and loudness as a conversion, so it sounds as it will.
-        plan = (
-            loudness_plan(placements, options.mp3.channels, options.loudness_lufs)
-            if options.normalize
-            else no_change(options.loudness_lufs)
-        )
-        with atomic_output(output) as temp:
-            encode_whole(placements, plan, rate, temp, article_tags(article), timeline.chapters, options, output_format)
+    # One process, no jingles: only the chosen part is heard.
+    runtime = replace(options.runtime, workers=1, pool=None)
+    profile = replace(profile, intro_jingle=None, outro_jingle=None)
+    result = render_plan(part_plan(plan, wanted, profile), output, profile, Options(production, runtime))
     return PreviewResult(
         output=output,
         what=what,
-        jobs=tuple(jobs),
-        timeline=timeline,
-        clips=len(clips),
-        cached_clips=sum(clip.cached for clip in clips),
+        jobs=tuple(job for job in plan.jobs if job.index in set(wanted)),
+        timeline=result.timeline,
+        clips=result.clips,
+        cached_clips=result.cached_clips,
     )
+
+
+def part_plan(plan: Plan, indexes: list[int], profile: Profile) -> Plan:
+    """The plan of only the jobs numbered ``indexes``: their pauses, their chapters."""
+    chosen = set(indexes)
+    jobs = [job for job in plan.jobs if job.index in chosen]
+    marks = tuple(mark for mark in plan.chapters if mark.first_index in chosen)
+    return replace(plan, jobs=tuple(jobs), gaps_ms=tuple(gaps_ms(plan.article, jobs, profile)), chapters=marks)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from audio_articles import batch
-from audio_articles.batch import BatchItem, convert_many, find_articles, is_batch, plan_outputs
+from audio_articles.run import batch
+from audio_articles.run.batch import BatchItem, convert_many, find_articles, is_batch, plan_outputs
 from audio_articles.convert import Options
 from audio_articles.errors import InputError, OutputError
 from audio_articles.speech.render import engine_set

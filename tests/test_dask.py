@@ -17,11 +17,11 @@ distributed = pytest.importorskip("distributed")
 import feedparser  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
-from audio_articles.batch import BatchItem, convert_many  # noqa: E402
+from audio_articles.run.batch import BatchItem, convert_many  # noqa: E402
 from audio_articles.cli import app  # noqa: E402
 from audio_articles.convert import Options  # noqa: E402
 from audio_articles.errors import EngineError, InputError, MissingToolError  # noqa: E402
-from audio_articles.executors import ExecutorChoice, check_workers, open_executor, parse_executor  # noqa: E402
+from audio_articles.run.executors import ExecutorChoice, check_workers, open_executor, parse_executor  # noqa: E402
 from audio_articles.feed import build_feed  # noqa: E402
 from audio_articles.feed.settings import SettingsChange  # noqa: E402
 
@@ -238,7 +238,7 @@ def test_cli_convert_on_a_local_cluster(tmp_path):
 
 
 def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch):
-    monkeypatch.setattr("audio_articles.executors.CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr("audio_articles.run.executors.CONNECT_TIMEOUT_S", 1)
     with pytest.raises(EngineError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9 "):
         with open_executor(parse_executor("dask://127.0.0.1:9"), 1, "fake"):
             pass
@@ -246,7 +246,7 @@ def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch):
 
 @pytest.mark.filterwarnings("ignore:Port .* is already in use")  # its health check moves to a free port
 def test_a_scheduler_without_workers_says_how_to_start_one(monkeypatch):
-    monkeypatch.setattr("audio_articles.executors.WORKER_WAIT_S", 1)
+    monkeypatch.setattr("audio_articles.run.executors.WORKER_WAIT_S", 1)
     with distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None, processes=True) as empty:
         with pytest.raises(EngineError, match="no worker joined .* start workers with: dask worker tcp://127.0.0.1"):
             with open_executor(parse_executor(empty.scheduler_address.replace("tcp://", "dask://")), 1, "fake"):
@@ -271,7 +271,7 @@ def test_only_a_window_of_articles_is_in_flight(tmp_path):
     """A big archive is sent a few articles ahead of what is written, not all at once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from audio_articles.executors import RenderExecutor
+    from audio_articles.run.executors import RenderExecutor
 
     articles = write_many(tmp_path / "articles")
     items = [BatchItem(path, tmp_path / "out" / f"{path.stem}.mp3") for path in sorted(articles.iterdir())]

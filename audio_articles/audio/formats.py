@@ -39,6 +39,11 @@ class AudioFormat:
     """Peak level the limiter holds before encoding, so that the decoded output stays
     under −1 dBTP despite the codec's overshoot (measured per codec on speech)."""
 
+    @property
+    def extension(self) -> str:
+        """The usual file extension, e.g. ".m4b"."""
+        return self.suffixes[0]
+
 
 MP3 = AudioFormat("mp3", (".mp3",), "mp3", "libmp3lame", "audio/mpeg", chapters=True, cover=True)
 M4B = AudioFormat(

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..audio.chapters import ChapterInfo, chapters_json, webvtt
-from ..convert import Options, load_article, render_article, speech_profile
+from ..convert import Options, load_article, output_suffix, render_article, speech_profile
 from ..errors import AudioArticlesError, InputError, OutputError
 from ..files import atomic_output, is_article_file, read_article_text
 from ..model import Article, SegmentKind
@@ -116,13 +116,7 @@ def read_sources(paths: Sequence[Path], max_bytes: int) -> list[Source]:
 
 def render_signature(profile: Profile, options: Options) -> str:
     """What besides the text decides an episode's file; part of its hash."""
-    engine = options.engine
-    # The engine's name, never its instance: creating pyttsx3 here would break worker processes.
-    engine_id = engine if isinstance(engine, str) else getattr(engine, "name", type(engine).__name__)
-    cover = hashlib.sha256(options.cover.read_bytes()).hexdigest() if options.cover else None
-    # Every option that shapes the file (voices, language, loudness, tags, …), not how it runs.
-    shaping = replace(options, engine=engine_id, cover=cover, profile=None, workers=0, cache_dir=None, use_cache=True)
-    return repr((RENDER_VERSION, replace(profile, source=None), shaping))
+    return f"{RENDER_VERSION}:{options.production.signature(profile)}"
 
 
 def first_paragraph(article: Article) -> str:
@@ -210,7 +204,8 @@ def build_feed(
     settings = merge_settings(load_settings(folder) if folder.is_dir() else None, replace(change, image=None))
     base_profile = options.profile or load_profile(settings.voices or options.voices)
     # Each article is voiced with the lexicon beside it (lexicon.txt), as convert does.
-    profiles = {source.key: speech_profile(source.path, replace(options, profile=base_profile)) for source in found}
+    production = replace(options.production, profile=base_profile)
+    profiles = {source.key: speech_profile(source.path, production) for source in found}
     cover = read_cover(Path(change.image)) if change.image else None
     try:
         (folder / EPISODES_FOLDER).mkdir(parents=True, exist_ok=True)
@@ -227,7 +222,7 @@ def build_feed(
 
         episodes = load_state(folder)
         # Each MP3 carries the podcast's title as its album and the cover as its picture.
-        options = replace(options, album=settings.title, cover=folder / settings.image)
+        options = options.replace(album=settings.title, cover=folder / settings.image)
         signatures = {key: render_signature(profile, options) for key, profile in profiles.items()}
         stale = [
             source
@@ -237,9 +232,10 @@ def build_feed(
             or not all((folder / EPISODES_FOLDER / name).exists() for name in old.file_names)
         ]
         rendered = []
+        superseded = []  # audio files of an earlier format, removed once the feed no longer names them
         renderers = {}
         if executor is not None and stale:
-            from ..remote import episode_renderers
+            from ..run.remote import episode_renderers
 
             articles = {source.key: (source.article, profiles[source.key]) for source in stale}
             renderers = episode_renderers(executor, articles, options)
@@ -250,6 +246,9 @@ def build_feed(
             episode = _render_episode(
                 source, episodes, folder, settings, profiles[source.key], options, signatures[source.key], now, render
             )
+            old = episodes.get(source.key)
+            if old is not None and old.audio_name != episode.audio_name:
+                superseded.append(old.audio_name)
             episodes[source.key] = episode
             save_state(folder, episodes)
             rendered.append(episode.slug)
@@ -266,6 +265,8 @@ def build_feed(
                     (folder / EPISODES_FOLDER / name).unlink(missing_ok=True)
 
         published, feed_changed = publish(folder, settings, list(episodes.values()))
+        for name in superseded:
+            (folder / EPISODES_FOLDER / name).unlink(missing_ok=True)
     return FeedResult(
         folder=folder,
         settings=settings,
@@ -324,18 +325,17 @@ def _render_episode(
         moment = parse_date(article.date) or now
         published = moment.replace(microsecond=0).isoformat()
     episode_dir = folder / EPISODES_FOLDER
+    suffix = output_suffix(options.production)
     try:
-        result = render(article, episode_dir / f"{slug}.mp3", profile, options)
+        result = render(article, episode_dir / f"{slug}{suffix}", profile, options)
     except AudioArticlesError as error:
-        named = AudioArticlesError(f"{source.path}: {error}")  # say which article failed
-        named.exit_code = error.exit_code
-        raise named from None
+        raise error.about(source.path) from None  # say which article failed
     author = article.author or settings.author
     info = ChapterInfo(
         title=article.title,
         podcast_name=settings.title,
         author=author,
-        file_name=episode_url(settings, f"{slug}.mp3"),
+        file_name=episode_url(settings, f"{slug}{suffix}"),
     )
     with atomic_output(episode_dir / f"{slug}.chapters.json") as temp:
         temp.write_text(chapters_json(result.timeline, info), encoding="utf-8")
@@ -354,4 +354,5 @@ def _render_episode(
         chapters=result.timeline.chapters,
         author=author,
         language=article.language,
+        audio_suffix=suffix,
     )

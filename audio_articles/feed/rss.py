@@ -111,7 +111,7 @@ def _item(channel: ET.Element, settings: FeedSettings, episode: Episode, size: i
     _add(item, "link", url_in(settings.base_url, f"index.html#{episode.slug}"))
     _add(item, "guid", episode.guid, isPermaLink="false")
     _add(item, "pubDate", rfc2822(episode.published_at))
-    _add(item, "enclosure", url=episode_url(settings, episode.audio_name), length=str(size), type="audio/mpeg")
+    _add(item, "enclosure", url=episode_url(settings, episode.audio_name), length=str(size), type=episode.audio_format.mime)
     _add(item, "itunes:title", episode.title)
     _add(item, "itunes:author", episode.author or settings.author or settings.title)
     _add(item, "itunes:duration", duration_clock(episode.duration_ms))

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
+from ..audio.formats import AudioFormat, format_for
 from ..errors import InputError
 from ..files import atomic_output
 from ..model import Chapter
@@ -39,6 +40,8 @@ class Episode:
     chapters: tuple[Chapter, ...]
     author: str | None = None
     language: str | None = None
+    audio_suffix: str = ".mp3"
+    """The audio file's extension, which names its format (``audio.formats``)."""
 
     @property
     def published_at(self) -> datetime:
@@ -46,7 +49,12 @@ class Episode:
 
     @property
     def audio_name(self) -> str:
-        return f"{self.slug}.mp3"
+        return f"{self.slug}{self.audio_suffix}"
+
+    @property
+    def audio_format(self) -> AudioFormat:
+        """The format of the audio file: its codec, MIME type, …"""
+        return format_for(Path(self.audio_name))
 
     @property
     def chapters_name(self) -> str:

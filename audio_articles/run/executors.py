@@ -19,7 +19,7 @@ from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from .errors import AudioArticlesError, EngineError, InputError, MissingToolError
+from ..errors import AudioArticlesError, EngineError, InputError, MissingToolError
 
 DASK_PREFIX = "dask://"
 DASK_INSTALL = "pip install 'audio-articles[dask]'"
@@ -124,7 +124,7 @@ def open_executor(choice: ExecutorChoice, workers: int, engine: str = "pyttsx3")
     has its own. Workers of a Dask cluster are checked before this yields.
     """
     if not choice.uses_dask:
-        from .speech.render import SpeechPool
+        from ..speech.render import SpeechPool
 
         with SpeechPool(engine, workers) as pool:
             yield RenderExecutor(

@@ -16,10 +16,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .audio.loudness import LoudnessPlan
-from .errors import AudioArticlesError, EngineError, InputError
-from .files import atomic_output
-from .model import Article, Timeline
+from ..audio.loudness import LoudnessPlan
+from ..convert import ConvertResult, load_article, render_article, speech_profile
+from ..errors import AudioArticlesError, EngineError, InputError
+from ..files import atomic_output
+from ..model import Article, Timeline
+from ..settings import Options, Runtime
+from .outcome import Failure
 
 # The speech engines are not thread-safe: a worker running several tasks at once
 # (``dask worker --nthreads 4``) renders one article at a time per process.
@@ -48,19 +51,9 @@ class RenderedAudio:
     loudness: LoudnessPlan | None
 
 
-@dataclass(frozen=True)
-class RenderFailure:
-    """An article the worker could not render: the message the user sees, and its exit code."""
-
-    message: str
-    exit_code: int
-
-
 def render_on_worker(article: Article, profile, options, file_name: str, files: tuple[ShippedFile, ...] = ()):
     """Render one article into ``file_name`` in a scratch folder; return a RenderedAudio, or a
-    RenderFailure for a bad article (anything else is a bug, raised as is)."""
-    from .convert import render_article
-
+    Failure for a bad article (anything else is a bug, raised as is)."""
     with _render_lock, tempfile.TemporaryDirectory(prefix="audio-articles-worker-") as scratch:
         folder = Path(scratch)
         local = {shipped.name: folder / "in" / shipped.name for shipped in files}
@@ -68,12 +61,12 @@ def render_on_worker(article: Article, profile, options, file_name: str, files: 
             local[shipped.name].parent.mkdir(exist_ok=True)
             local[shipped.name].write_bytes(shipped.data)
         profile = replace(profile, intro_jingle=_here(profile.intro_jingle, local), outro_jingle=_here(profile.outro_jingle, local))
-        options = replace(options, cover=_here(options.cover, local))
+        options = Options(options.production.relocated(lambda path: _here(path, local)), options.runtime)
         output = folder / file_name
         try:
             result = render_article(article, output, profile, options)
         except AudioArticlesError as error:
-            return RenderFailure(str(error), error.exit_code)
+            return Failure.of(None, error)
         return RenderedAudio(
             audio=output.read_bytes(),
             article=result.article,
@@ -100,14 +93,15 @@ def worker_inputs(profile, options) -> tuple[tuple[ShippedFile, ...], object]:
     pool, one process per task, the worker's own clip cache)."""
     if not isinstance(options.engine, str):
         raise InputError("an engine instance cannot be sent to other processes; give the engine's name")
-    paths = [path for path in (options.cover, profile.intro_jingle, profile.outro_jingle) if path is not None]
+    jingles = [path for path in (profile.intro_jingle, profile.outro_jingle) if path is not None]
+    paths = [*options.production.files(), *jingles]
     files = []
     for path in paths:
         try:
             files.append(ShippedFile(_shipped_name(path), Path(path).read_bytes()))
         except OSError as error:
             raise InputError(f"cannot read {path}: {error.strerror}") from None
-    return tuple(files), replace(options, pool=None, workers=1, cache_dir=None)
+    return tuple(files), Options(options.production, Runtime(workers=1, max_bytes=options.max_bytes, use_cache=options.use_cache))
 
 
 def submit_article(executor, article: Article, profile, options, file_name: str) -> Future:
@@ -119,11 +113,9 @@ def submit_article(executor, article: Article, profile, options, file_name: str)
 def collect(future: Future, output: Path, executor, what: str):
     """Wait for one article and write its file atomically; returns a ConvertResult.
 
-    A RenderFailure becomes the AudioArticlesError it was; a task whose workers kept dying
+    A Failure becomes the AudioArticlesError it was; a task whose workers kept dying
     becomes an EngineError naming the article.
     """
-    from .convert import ConvertResult
-
     try:
         outcome = future.result()
     except executor.lost_worker_errors:
@@ -131,10 +123,8 @@ def collect(future: Future, output: Path, executor, what: str):
             f"{what}: the workers of {executor.where} kept dying while rendering it; "
             "check their memory and logs, then run again"
         ) from None
-    if isinstance(outcome, RenderFailure):
-        error = AudioArticlesError(outcome.message)
-        error.exit_code = outcome.exit_code
-        raise error
+    if isinstance(outcome, Failure):
+        raise outcome.error()
     with atomic_output(output) as temp:
         temp.write_bytes(outcome.audio)
     return ConvertResult(
@@ -182,7 +172,7 @@ def convert_on_executor(items: Sequence, options, executor) -> Iterator[tuple[in
     batch.Failure) as each finishes. Articles are read and parsed here, just before they are
     sent (``executor.window()`` at a time), so workers need no access to the files."""
     from .batch import Failure
-    from .convert import load_article, speech_profile
+    from ..convert import load_article, speech_profile
 
     pending: dict[Future, int] = {}
     waiting = iter(enumerate(items))
@@ -191,10 +181,10 @@ def convert_on_executor(items: Sequence, options, executor) -> Iterator[tuple[in
             for index, item in waiting:
                 try:
                     article = load_article(item.source, options.max_bytes)
-                    profile = speech_profile(item.source, options)
+                    profile = speech_profile(item.source, options.production)
                     pending[submit_article(executor, article, profile, options, item.output.name)] = index
                 except AudioArticlesError as error:
-                    yield index, Failure(item.source, str(error), error.exit_code)
+                    yield index, Failure.of(item.source, error)
                 if len(pending) >= executor.window():
                     break
             if not pending:
@@ -206,7 +196,7 @@ def convert_on_executor(items: Sequence, options, executor) -> Iterator[tuple[in
                 try:
                     yield index, collect(future, item.output, executor, str(item.source))
                 except AudioArticlesError as error:
-                    yield index, Failure(item.source, str(error), error.exit_code)
+                    yield index, Failure.of(item.source, error)
     finally:
         for future in pending:
             future.cancel()

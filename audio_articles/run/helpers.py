@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .speech.engines import Engine
-from .speech.render import POOL_MIN_CHARS, SpeechPool
+from ..speech.engines import Engine
+from ..speech.render import POOL_MIN_CHARS, SpeechPool
 
 
 @dataclass

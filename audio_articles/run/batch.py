@@ -14,11 +14,16 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AudioArticlesError, EngineError, InputError, OutputError
-from .files import ARTICLE_SUFFIXES, is_article_file
+from ..convert import Options, convert
+from ..errors import AudioArticlesError, EngineError, InputError, OutputError
+from ..files import ARTICLE_SUFFIXES, is_article_file
+from ..speech.cache import default_cache_dir
+from ..speech.render import SpeechPool
+from .outcome import Failure
+from .remote import convert_on_executor
 
 LONG_ARTICLE_BYTES = 40_000
 """From this size (about 40 minutes of speech) an article is converted on all cores at
@@ -31,15 +36,6 @@ class BatchItem:
 
     source: Path
     output: Path
-
-
-@dataclass(frozen=True)
-class Failure:
-    """An article that could not be converted, and why (the message the CLI prints)."""
-
-    source: Path
-    message: str
-    exit_code: int
 
 
 @dataclass(frozen=True)
@@ -119,12 +115,10 @@ def prepare_output_folder(out_dir: Path) -> None:
 
 def _convert_in_worker(source: Path, output: Path, options):
     """One whole article, inside a pool worker (whose engine is already running)."""
-    from .convert import convert
-
     try:
         return convert(source, output, options)
     except AudioArticlesError as error:
-        return Failure(source, str(error), error.exit_code)
+        return Failure.of(source, error)
 
 
 def convert_many(
@@ -139,10 +133,6 @@ def convert_many(
     With an open ``executors.RenderExecutor`` (``--executor dask…``), its workers render
     each article and this process writes the files.
     """
-    from .convert import Options, convert
-    from .speech.cache import default_cache_dir
-    from .speech.render import SpeechPool
-
     options = options or Options()
     sizes = [_size(item.source) for item in items]
     total_bytes = sum(sizes)
@@ -162,15 +152,13 @@ def convert_many(
     def convert_here(index: int, pool: SpeechPool | None) -> None:
         item = items[index]
         try:
-            finish(index, convert(item.source, item.output, replace(options, pool=pool)))
+            finish(index, convert(item.source, item.output, options.replace(pool=pool)))
         except AudioArticlesError as error:
-            finish(index, Failure(item.source, str(error), error.exit_code))
+            finish(index, Failure.of(item.source, error))
 
     if progress:
         progress(0, len(items), 0, total_bytes)
     if executor is not None:
-        from .remote import convert_on_executor
-
         for index, outcome in convert_on_executor(items, options, executor):
             finish(index, outcome)
         return BatchResult(tuple(converted), tuple(failed))
@@ -186,7 +174,7 @@ def convert_many(
     whole.sort(key=lambda n: -sizes[n])
     # The cache folder is decided here: workers may have started with another environment.
     cache_dir = options.cache_dir or (default_cache_dir() if options.use_cache else None)
-    worker_options = replace(options, workers=1, pool=None, cache_dir=cache_dir)
+    worker_options = options.replace(workers=1, pool=None, cache_dir=cache_dir)
     with SpeechPool(options.engine, options.workers) as pool:
         pending: dict[Future, int] = {}
         try:
