@@ -1,12 +1,13 @@
 """The command line: thin wrappers that parse options, call the library and print.
 
-Heavy modules (pydub, mutagen, the engine) are imported inside the commands, so
-``--help`` stays instant. Errors become one line on stderr and a documented exit code.
+Options are declared once in ``cli_args``; what is printed (errors, progress, result
+lines) is in ``console``. Heavy modules (pydub, mutagen, the engine) are imported inside
+the commands, so ``--help`` stays instant. Errors become one line on stderr and a
+documented exit code.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -14,7 +15,11 @@ from typing import Optional
 
 import typer
 
-from .errors import AudioArticlesError
+from .cli_args import (
+    ALL_CORES, Bitrate, Cache, Engine, Executor, Format, Jobs, Lang, Lexicons, Loudness, Model, QuoteVoice, Rate,
+    SampleRate, Speaker, Stereo, Voice, Voices, production_settings, sound_settings,
+)  # fmt: skip
+from .console import progress_bar, reported, result_line, say, setup_logging, staged_progress
 
 app = typer.Typer(
     name="audio-articles",
@@ -35,113 +40,29 @@ EXIT_CODES = {
 }
 
 
-EXECUTOR_HELP = (
-    "Where to render: local (processes here), dask-local (a Dask cluster on this machine)"
-    " or dask://HOST:PORT (a Dask scheduler; needs the dask extra)."
-)
-
-
-def fail(error: AudioArticlesError) -> typer.Exit:
-    """Print an error as one line on stderr; return the Exit to raise."""
-    typer.echo(f"audio-articles: error: {error}", err=True)
-    return typer.Exit(error.exit_code)
-
-
 @app.callback()
 def main_options(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does, on stderr."),
 ) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_OneLineFormatter("%(name)s: " if verbose else ""))
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
-
-
-class _OneLineFormatter(logging.Formatter):
-    """'audio-articles: warning: …', the same shape as errors."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-
-    def format(self, record: logging.LogRecord) -> str:
-        return f"audio-articles: {record.levelname.lower()}: {self.prefix % record.__dict__ if self.prefix else ''}{record.getMessage()}"
-
-
-def _progress_bar(counts: bool = True):
-    """A progress bar with an ETA on stderr; ``counts`` shows "done/total" of the units."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    console = Console(stderr=True)
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        *([MofNCompleteColumn()] if counts else []),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,  # no bar, and no stray blank lines, in logs and pipes
-    )
+    setup_logging(verbose)
 
 
 @app.command()
+@reported
 def convert(
-    sources: list[Path] = typer.Argument(
-        ..., help="Article files (.txt, .md) or folders of them.", show_default=False
-    ),
+    sources: list[Path] = typer.Argument(..., metavar="SOURCE...", help="Article files (.txt, .md) or folders of them.", show_default=False),
     output: Optional[Path] = typer.Option(
-        None,
-        "--output",
-        "-o",
+        None, "--output", "-o",
         help="File to write; with several articles or a folder, the folder to write them in."
         " Default: beside each article, named after it.",
     ),
-    voices: Optional[str] = typer.Option(
-        None, "--voices", help="Voice profile: a name from voices/ (default, newsroom, …) or a .toml path."
-    ),
-    bitrate: int = typer.Option(64, "--bitrate", min=8, max=320, help="MP3 bitrate in kbit/s."),
-    jobs: int = typer.Option(
-        os.cpu_count() or 1,
-        "--jobs",
-        "-j",
-        min=1,
-        help="Cores to use, for speech and encoding.",
-        show_default="all cores",
-    ),
-    cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),
+    voices: Voices = None, bitrate: Bitrate = 64, jobs: Jobs = ALL_CORES, cache: Cache = True,
     max_size: str = typer.Option("20MB", "--max-size", help="Refuse article files larger than this, e.g. 100MB."),
-    engine: str = typer.Option(
-        "pyttsx3", "--engine", help="Speech engine: pyttsx3 (espeak-ng) or piper (neural voices, optional extra)."
-    ),
-    model: Optional[Path] = typer.Option(
-        None, "--model", help="Piper voice file (voice.onnx with voice.onnx.json beside it); implies --engine piper."
-    ),
-    speaker: Optional[int] = typer.Option(None, "--speaker", min=0, help="Speaker number of a multi-speaker Piper voice."),
-    voice: Optional[str] = typer.Option(
-        None, "--voice", help="Engine voice for every kind, e.g. gmw/en (quotations keep their variant)."
-    ),
-    quote_voice: Optional[str] = typer.Option(None, "--quote-voice", help="Engine voice for quotations, e.g. gmw/en-us+f2."),
-    rate: Optional[int] = typer.Option(
-        None, "--rate", min=80, max=450, help="Body rate in words per minute; other kinds keep their relative pace."
-    ),
-    lang: Optional[str] = typer.Option(
-        None, "--lang", help="Language to speak in, e.g. fr. Default: front matter 'lang', else detected, else en."
-    ),
-    lexicon: Optional[list[Path]] = typer.Option(
-        None, "--lexicon", help="Pronunciation lexicon ('word = respelling' lines or .toml); repeatable."
-    ),
-    audio_format: Optional[str] = typer.Option(
-        None, "--format", "-f", help="mp3, m4b, m4a, wav or opus. Default: from the output's extension, else mp3."
-    ),
-    loudness: Optional[str] = typer.Option(
-        None, "--loudness", help="Loudness target in LUFS, or 'off'.", show_default="-19 mono, -16 stereo"
-    ),
-    sample_rate: int = typer.Option(
-        0, "--sample-rate", help="Output rate in Hz, e.g. 44100.", show_default="the voice's own, 22050"
-    ),
-    stereo: bool = typer.Option(False, "--stereo", help="Two channels (same voice on both sides) instead of mono."),
+    engine: Engine = "pyttsx3", model: Model = None, speaker: Speaker = None, voice: Voice = None,
+    quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None, lexicon: Lexicons = None,
+    audio_format: Format = None, loudness: Loudness = None, sample_rate: SampleRate = 0, stereo: Stereo = False,
     cover: Optional[Path] = typer.Option(None, "--cover", help="Cover art, a JPEG or PNG, embedded in the file."),
-    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    executor: Executor = "local",
 ) -> None:
     """Convert articles into MP3s with a chapter per paragraph (or per section).
 
@@ -150,131 +71,92 @@ def convert(
     from .run.batch import is_batch
     from .run.helpers import Helpers
 
-    try:
-        from .run.executors import parse_executor
-        from .files import parse_size
+    from .files import parse_size
+    from .run.executors import parse_executor
 
-        choice, max_bytes = parse_executor(executor), parse_size(max_size)
-        single = not (is_batch(sources, output) or choice.uses_dask)
-        # A long article's speech workers boot on the other core while the rest of the
-        # program loads and the article is read.
-        with Helpers.start(sources[0], engine, jobs) if single else Helpers() as helpers:
-            from .audio.encode import Mp3Settings
-            from .convert import Options
+    choice, max_bytes = parse_executor(executor), parse_size(max_size)
+    single = not (is_batch(sources, output) or choice.uses_dask)
+    # A long article's speech workers boot on the other core while the rest of the
+    # program loads and the article is read.
+    with Helpers.start(sources[0], engine, jobs) if single else Helpers() as helpers:
+        from .settings import Options
 
-            options = Options(voices=voices, engine=engine, workers=jobs, use_cache=cache, max_bytes=max_bytes)
-            options.mp3 = Mp3Settings(bitrate_kbps=bitrate)
-            options.model, options.speaker = model, speaker
-            options.voice, options.quote_voice, options.rate, options.language = voice, quote_voice, rate, lang
-            options.lexicons = tuple(lexicon or ())
-            _sound_options(options, audio_format, loudness, sample_rate, stereo, cover)
-            if not single:
-                raise typer.Exit(_convert_batch(sources, output, options, choice))
-            result = _convert_one(sources[0], output, options, helpers)
-    except AudioArticlesError as error:
-        raise fail(error) from None
-    typer.echo(_result_line(result), err=True)
+        options = Options(
+            **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
+            **sound_settings(audio_format, bitrate, loudness, sample_rate, stereo),
+            cover=cover, workers=jobs, use_cache=cache, max_bytes=max_bytes,
+        )  # fmt: skip
+        if not single:
+            raise typer.Exit(_convert_batch(sources, output, options, choice))
+        result = _convert_one(sources[0], output, options, helpers)
+    say(result_line(result))
 
 
 def _convert_one(source: Path, output: Optional[Path], options, helpers):
     """Convert one article with a progress bar for each stage (speech, then encoding)."""
     from .convert import convert as run
 
-    with _progress_bar() as bar:
-        task = bar.add_task("Speaking", total=None)
-        stage_names = {"speech": "Speaking", "encode": "Encoding"}
-        current = ["speech"]
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage != current[0]:  # a new stage: a new bar, so the ETA follows its pace
-                current[0] = stage
-                bar.reset(task, description=stage_names.get(stage, stage.capitalize()), total=total)
-            bar.update(task, completed=done, total=total)
-
-        return run(source, output, options, progress, helpers)
-
-
-def _result_line(result) -> str:
-    """One line saying what a conversion wrote."""
-    minutes, seconds = divmod(result.timeline.duration_ms // 1000, 60)
-    return (
-        f"{result.output}  {minutes}:{seconds:02d}, {len(result.timeline.chapters)} chapters"
-        f" ({result.cached_clips} of {result.clips} clips from cache)"
-    )
+    with progress_bar() as bar:
+        return run(source, output, options, staged_progress(bar), helpers)
 
 
 def _convert_batch(sources: list[Path], out_dir: Optional[Path], options, choice) -> int:
     """Convert many articles with one pool of workers (or on a Dask cluster); a line per
     article; the exit code."""
-    from .audio.formats import format_named
+    from .convert import output_suffix
     from .run.batch import BatchItem, convert_many, find_articles, is_batch, plan_outputs, prepare_output_folder
+    from .run.executors import running_executor
     from .run.outcome import Failure
 
-    try:
-        suffix = format_named(options.format).suffixes[0] if options.format else ".mp3"
-        if is_batch(sources, out_dir):
-            articles = find_articles(sources)
-            if out_dir is not None:
-                prepare_output_folder(out_dir)
-            items = plan_outputs(articles, out_dir, suffix)
-        else:  # one article on a Dask cluster
-            items = [BatchItem(sources[0], out_dir or sources[0].with_suffix(suffix))]
-        with _running_executor(choice, options) as running, _progress_bar(counts=False) as bar:
-            task = bar.add_task(f"Converting 0/{len(items)}", total=None)
+    suffix = output_suffix(options.production)
+    if is_batch(sources, out_dir):
+        articles = find_articles(sources)
+        if out_dir is not None:
+            prepare_output_folder(out_dir)
+        items = plan_outputs(articles, out_dir, suffix)
+    else:  # one article on a Dask cluster
+        items = [BatchItem(sources[0], out_dir or sources[0].with_suffix(suffix))]
+    with running_executor(choice, options.workers, options.engine, say) as running, progress_bar(counts=False) as bar:
+        task = bar.add_task(f"Converting 0/{len(items)}", total=None)
 
-            def progress(done: int, total: int, done_bytes: int, total_bytes: int) -> None:
-                bar.update(task, description=f"Converting {done}/{total}", completed=done_bytes, total=total_bytes)
+        def progress(done: int, total: int, done_bytes: int, total_bytes: int) -> None:
+            bar.update(task, description=f"Converting {done}/{total}", completed=done_bytes, total=total_bytes)
 
-            def report(outcome) -> None:
-                if isinstance(outcome, Failure):
-                    where = "" if str(outcome.source) in outcome.message else f"{outcome.source}: "
-                    typer.echo(f"audio-articles: error: {where}{outcome.message}", err=True)
-                else:
-                    typer.echo(_result_line(outcome), err=True)
+        def report(outcome) -> None:
+            if isinstance(outcome, Failure):
+                where = "" if str(outcome.source) in outcome.message else f"{outcome.source}: "
+                say(f"audio-articles: error: {where}{outcome.message}")
+            else:
+                say(result_line(outcome))
 
-            result = convert_many(items, options, progress, report, executor=running)
-    except AudioArticlesError as error:
-        raise fail(error) from None
+        result = convert_many(items, options, progress, report, executor=running)
     failed = f", {len(result.failed)} failed" if result.failed else ""
-    typer.echo(f"{len(result.converted)} of {len(items)} articles converted{failed}", err=True)
+    say(f"{len(result.converted)} of {len(items)} articles converted{failed}")
     return result.exit_code
 
 
 @app.command()
+@reported
 def preview(
-    source: Optional[Path] = typer.Argument(
-        None, help="Article file (.txt or .md); optional with --text.", show_default=False
-    ),
+    source: Optional[Path] = typer.Argument(None, metavar="[SOURCE]", help="Article file (.txt or .md); optional with --text.", show_default=False),
     paragraph: Optional[int] = typer.Option(None, "--paragraph", "-p", help="Paragraph number, as inspect shows it."),
     segment: Optional[int] = typer.Option(None, "--segment", "-s", help="Segment number, as inspect shows it."),
     section: Optional[int] = typer.Option(None, "--section", help="Section number, from 1."),
     text: Optional[str] = typer.Option(
-        None, "--text", "-t",
-        help="Speak these words instead (in the article's language when an article is given).",
+        None, "--text", "-t", help="Speak these words instead (in the article's language when an article is given)."
     ),
     kind: str = typer.Option("body", "--kind", help="Whose voice speaks --text: headline, body, quote, …"),
     output: Optional[Path] = typer.Option(
         None, "--output", "-o", help="WAV or MP3 file to write. Default: a WAV in the temporary folder."
     ),
-    voices: Optional[str] = typer.Option(
-        None, "--voices", help="Voice profile: a name from voices/ (default, newsroom, …) or a .toml path."
-    ),
-    voice: Optional[str] = typer.Option(None, "--voice", help="Engine voice for every kind, as for convert."),
-    quote_voice: Optional[str] = typer.Option(None, "--quote-voice", help="Engine voice for quotations."),
-    rate: Optional[int] = typer.Option(None, "--rate", min=80, max=450, help="Body rate in words per minute."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language to speak in, e.g. fr, as for convert."),
-    lexicon: Optional[list[Path]] = typer.Option(
-        None, "--lexicon", help="Pronunciation lexicon ('word = respelling' lines or .toml); repeatable."
-    ),
-    model: Optional[Path] = typer.Option(None, "--model", help="Piper voice file (voice.onnx), as for convert."),
-    speaker: Optional[int] = typer.Option(None, "--speaker", min=0, help="Speaker of a multi-speaker Piper voice."),
+    voices: Voices = None, voice: Voice = None, quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None,
+    lexicon: Lexicons = None, model: Model = None, speaker: Speaker = None,
     normalize: bool = typer.Option(
-        True,
-        "--normalize/--no-normalize",
+        True, "--normalize/--no-normalize",
         help="Balance the voices and set the loudness as convert does (or keep the engine's level).",
     ),
     play: bool = typer.Option(True, "--play/--no-play", help="Play it (ffplay, paplay, aplay or afplay)."),
-    cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),
+    cache: Cache = True,
     engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine."),
 ) -> None:
     """Hear one paragraph, segment or section (or any text) as the conversion will speak it.
@@ -284,27 +166,19 @@ def preview(
     from .errors import InputError
     from .model import SegmentKind
     from .preview import choose_part, preview as run
+    from .settings import Options
 
-    try:
-        kinds = {k.value: k for k in SegmentKind}
-        if kind not in kinds:
-            raise InputError(f"unknown --kind {kind!r}; choose one of: {', '.join(kinds)}")
-        from .convert import Options
-
-        options = Options(voices=voices, engine=engine, workers=1, use_cache=cache, model=model, speaker=speaker)
-        options.normalize = normalize
-        options.voice, options.quote_voice, options.rate, options.language = voice, quote_voice, rate, lang
-        options.lexicons = tuple(lexicon or ())
-        part = choose_part(paragraph, segment, section)
-        result = run(source, part, text, output, options, kinds[kind])
-    except AudioArticlesError as error:
-        raise fail(error) from None
+    kinds = {k.value: k for k in SegmentKind}
+    if kind not in kinds:
+        raise InputError(f"unknown --kind {kind!r}; choose one of: {', '.join(kinds)}")
+    options = Options(
+        **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
+        normalize=normalize, workers=1, use_cache=cache,
+    )  # fmt: skip
+    result = run(source, choose_part(paragraph, segment, section), text, output, options, kinds[kind])
     seconds = result.duration_ms / 1000
-    typer.echo(
-        f"{result.what}: {len(result.jobs)} segment{'s' * (len(result.jobs) != 1)}, {seconds:.1f} s"
-        f" ({result.cached_clips} of {result.clips} clips from cache)",
-        err=True,
-    )
+    say(f"{result.what}: {len(result.jobs)} segment{'s' * (len(result.jobs) != 1)}, {seconds:.1f} s"
+        f" ({result.cached_clips} of {result.clips} clips from cache)")  # fmt: skip
     typer.echo(str(result.output))
     if play:
         from .playback import play as play_file
@@ -312,34 +186,27 @@ def preview(
         sys.stdout.flush()
         playback = play_file(result.output)
         if not playback.played:
-            typer.echo(f"audio-articles: {playback.problem}", err=True)
+            say(f"audio-articles: {playback.problem}")
 
 
 @app.command("inspect")
+@reported
 def inspect_command(
-    source: Path = typer.Argument(..., help="Article file: plain text (.txt) or Markdown (.md).", show_default=False),
+    source: Path = typer.Argument(..., metavar="SOURCE", help="Article file: plain text (.txt) or Markdown (.md).", show_default=False),
     json_output: bool = typer.Option(False, "--json", help="Print JSON (schema in the README) instead of tables."),
-    voices: Optional[str] = typer.Option(
-        None, "--voices", help="Voice profile: a name from voices/ (default, newsroom, …) or a .toml path."
-    ),
-    voice: Optional[str] = typer.Option(None, "--voice", help="Engine voice for every kind, as convert takes it."),
-    quote_voice: Optional[str] = typer.Option(None, "--quote-voice", help="Engine voice for quotations."),
-    rate: Optional[int] = typer.Option(None, "--rate", min=80, max=450, help="Body rate in words per minute."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language to speak in, e.g. fr."),
-    lexicon: Optional[list[Path]] = typer.Option(None, "--lexicon", help="Pronunciation lexicon; repeatable."),
+    voices: Voices = None, voice: Voice = None, quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None,
+    lexicon: Lexicons = None, model: Model = None, speaker: Speaker = None,
+    engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine."),
 ) -> None:
     """Show how an article will be voiced: sections, segments, voices, and what was removed.
 
-    Takes the options of convert that change what is spoken, so the two always agree."""
-    from .convert import Options
+    Takes the options of convert that change what is spoken, and plans with the same
+    planner, so the two always agree."""
     from .inspect import inspect_file, print_report
+    from .settings import Options
 
-    options = Options(voices=voices, voice=voice, quote_voice=quote_voice, rate=rate, language=lang)
-    options.lexicons = tuple(lexicon or ())
-    try:
-        report = inspect_file(source, options)
-    except AudioArticlesError as error:
-        raise fail(error) from None
+    options = Options(**production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine))
+    report = inspect_file(source, options)
     if json_output:
         import json
 
@@ -356,32 +223,29 @@ app.add_typer(cache_app, name="cache")
 
 
 @cache_app.command("info")
+@reported
 def cache_info() -> None:
     """Where the clip cache is, how many clips it holds, and its size limit."""
     from .speech.cache import ClipCache, default_cache_dir, format_size
 
-    try:
-        stats = ClipCache(default_cache_dir()).stats()
-    except AudioArticlesError as error:
-        raise fail(error) from None
+    stats = ClipCache(default_cache_dir()).stats()
     typer.echo(f"location  {stats.root}")
     typer.echo(f"holds     {stats.clips} clips, {format_size(stats.bytes)}")
     typer.echo(f"limit     {format_size(stats.max_bytes)} (AUDIO_ARTICLES_CACHE_SIZE; least recently used go first)")
 
 
 @cache_app.command("clear")
+@reported
 def cache_clear() -> None:
     """Delete every cached clip (waits for running conversions to finish)."""
     from .speech.cache import ClipCache, default_cache_dir, format_size
 
-    try:
-        removed = ClipCache(default_cache_dir()).clear()
-    except AudioArticlesError as error:
-        raise fail(error) from None
+    removed = ClipCache(default_cache_dir()).clear()
     typer.echo(f"removed {removed.clips} clips ({format_size(removed.bytes)}) from {removed.root}")
 
 
 @app.command()
+@reported
 def feed(
     sources: list[Path] = typer.Argument(
         ..., metavar="SOURCE...", help="Article files, or folders of them (.txt, .md).", show_default=False
@@ -394,29 +258,30 @@ def feed(
     author: Optional[str] = typer.Option(None, "--author", help="Podcast author."),
     description: Optional[str] = typer.Option(None, "--description", help="Podcast description."),
     image: Optional[Path] = typer.Option(None, "--image", help="Cover image, PNG or JPEG, square, 1400-3000 px."),
-    language: Optional[str] = typer.Option(None, "--language", help="Language tag, e.g. en or fr. [default: en]"),
+    language: Optional[str] = typer.Option(None, "--language", help="The feed's language tag, e.g. en or fr. [default: en]"),
     category: Optional[str] = typer.Option(
         None, "--category", help='Apple Podcasts category, e.g. "News" or "News > Daily News". [default: News]'
     ),
     explicit: Optional[bool] = typer.Option(
         None, "--explicit/--no-explicit", help="Mark the podcast explicit. [default: no]", show_default=False
     ),
-    voices: Optional[str] = typer.Option(None, "--voices", help="Voice profile for every episode."),
+    voices: Voices = None, voice: Voice = None, quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None,
+    lexicon: Lexicons = None, model: Model = None, speaker: Speaker = None,
+    audio_format: Format = None, bitrate: Bitrate = 64, loudness: Loudness = None,
     prune: bool = typer.Option(False, "--prune", help="Remove episodes whose article is no longer among SOURCES."),
-    jobs: int = typer.Option(
-        os.cpu_count() or 1, "--jobs", "-j", min=1, help="Speech processes to run at once.", show_default="all cores"
-    ),
+    jobs: Jobs = ALL_CORES,
     engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine (pyttsx3 or fake)."),
-    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    executor: Executor = "local",
 ) -> None:
     """Turn articles into a podcast feed folder: feed.xml, episodes, chapters, transcripts, index.html.
 
     Settings are kept in FEED_DIR/feed.toml, so later runs need only SOURCES and -o;
-    they render only new and edited articles.
+    they render only new and edited articles (and all of them when a voice or sound
+    option changes).
     """
-    from .convert import Options
     from .feed import build_feed
     from .feed.settings import SettingsChange
+    from .settings import Options
 
     change = SettingsChange(
         title=title, base_url=base_url, author=author, description=description,
@@ -425,33 +290,30 @@ def feed(
     )  # fmt: skip
 
     def waiting() -> None:
-        typer.echo(f"waiting for another run to finish updating {output} …", err=True)
+        say(f"waiting for another run to finish updating {output} …")
 
     def progress(done: int, total: int, episode_title: str) -> None:
-        typer.echo(f"rendering {done + 1}/{total}: {episode_title}", err=True)
+        say(f"rendering {done + 1}/{total}: {episode_title}")
 
-    try:
-        from .run.executors import parse_executor
+    from .run.executors import parse_executor, running_executor
 
-        options = Options(engine=engine, workers=jobs)
-        with _running_executor(parse_executor(executor), options) as running:
-            result = build_feed(
-                sources, output, change, options,
-                prune=prune, progress=progress, on_wait=waiting, executor=running,
-            )  # fmt: skip
-    except AudioArticlesError as error:
-        raise fail(error) from None
+    options = Options(
+        **production_settings(None, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
+        **sound_settings(audio_format, bitrate, loudness), workers=jobs,
+    )  # fmt: skip
+    with running_executor(parse_executor(executor), options.workers, options.engine, say) as running:
+        result = build_feed(
+            sources, output, change, options,
+            prune=prune, progress=progress, on_wait=waiting, executor=running,
+        )  # fmt: skip
     kept = f", {len(result.orphaned)} kept without their article (--prune removes them)" if result.orphaned else ""
     pruned = f", {len(result.pruned)} removed" if result.pruned else ""
-    typer.echo(
-        f"{result.folder / 'feed.xml'}  {len(result.episodes)} episodes"
-        f" ({len(result.rendered)} rendered{pruned}{kept})",
-        err=True,
-    )
+    say(f"{result.folder / 'feed.xml'}  {len(result.episodes)} episodes ({len(result.rendered)} rendered{pruned}{kept})")
     typer.echo(result.settings.feed_url)
 
 
 @app.command("voices")
+@reported
 def voices_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     lang: Optional[str] = typer.Option(
@@ -463,59 +325,15 @@ def voices_command(
     import json
 
     from .speech.engines.piper_engine import piper_voices_json, voice_listing
+    from .console import overview_lines
     from .speech.resolve import voices_overview
 
-    try:
-        overview = voices_overview(engine, lang)
-    except AudioArticlesError as error:
-        raise fail(error) from None
+    overview = voices_overview(engine, lang)
     if as_json:
         typer.echo(json.dumps({**overview.to_json(), "piper": piper_voices_json()}, indent=2, ensure_ascii=False))
         return
-    typer.echo(f"{len(overview.voices)} voices ({overview.engine}):")
-    for info in overview.voices:
-        typer.echo(f"  {info.id:<28} {info.name:<36} {','.join(info.languages):<14} {info.gender or ''}")
-    if overview.variants:
-        typer.echo(f"variants, added as voice+variant (e.g. gmw/en-us+f3): {' '.join(overview.variants)}")
-    for profile in overview.profiles:
-        typer.echo(f"\nprofile {profile.name}  ({profile.source})  {profile.description}")
-        if profile.error:
-            typer.echo(f"  error: {profile.error}")
-        for kind, voice in profile.kinds:
-            typer.echo(f"  {kind:<11} {voice}")
-    typer.echo("")
-    for line in voice_listing():
+    for line in [*overview_lines(overview), "", *voice_listing()]:
         typer.echo(line)
-
-
-def _running_executor(choice, options):
-    """The open Dask executor for a run (None for the local process pool, the default path)."""
-    import contextlib
-
-    if not choice.uses_dask:
-        return contextlib.nullcontext()
-    from .run.executors import open_executor
-
-    @contextlib.contextmanager
-    def running():
-        with open_executor(choice, options.workers, options.engine) as opened:
-            typer.echo(f"rendering on {opened.where}", err=True)
-            yield opened
-
-    return running()
-
-
-def _sound_options(options, audio_format, loudness, sample_rate, stereo, cover) -> None:
-    """Apply convert's sound options (format, loudness, rate, channels, cover) to ``options``."""
-    from dataclasses import replace
-
-    options.format, options.cover = audio_format, cover
-    options.mp3 = replace(options.mp3, sample_rate=sample_rate, channels=2 if stereo else 1)
-    if loudness is not None:
-        from .audio.loudness import parse_target
-
-        options.loudness_lufs = parse_target(loudness)
-        options.normalize = options.loudness_lufs is not None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -527,5 +345,5 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="audio-articles")
     except KeyboardInterrupt:
-        typer.echo("audio-articles: interrupted", err=True)
+        say("audio-articles: interrupted")
         raise SystemExit(130) from None

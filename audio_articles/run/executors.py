@@ -220,3 +220,18 @@ def check_workers(client, engine: str, where: str) -> None:
             MissingToolError if all(" lacks " in problem for problem in problems) else EngineError
         )(f"workers of {where} cannot render: " + "; ".join(problems))
         raise error
+
+
+def running_executor(choice: ExecutorChoice, workers: int, engine: str, on_start: Callable[[str], None]):
+    """A context giving the open Dask executor of a run (None for the local process pool,
+    the default path); ``on_start`` hears where it renders."""
+    if not choice.uses_dask:
+        return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def running():
+        with open_executor(choice, workers, engine) as opened:
+            on_start(f"rendering on {opened.where}")
+            yield opened
+
+    return running()

@@ -1,0 +1,105 @@
+"""The command line's options, declared once and shared by the commands that take them.
+
+Each alias is an ``Annotated`` type: a command lists ``voices: Voices = None`` and gets
+the same flag, help and checks as every other command with that option.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .speech.engines import ENGINES
+
+EXECUTOR_HELP = (
+    "Where to render: local (processes here), dask-local (a Dask cluster on this machine)"
+    " or dask://HOST:PORT (a Dask scheduler; needs the dask extra)."
+)
+
+Voices = Annotated[
+    Optional[str],
+    typer.Option("--voices", help="Voice profile: a name from voices/ (default, natural, newsroom, …) or a .toml path."),
+]
+Voice = Annotated[
+    Optional[str], typer.Option("--voice", help="Engine voice for every kind, e.g. gmw/en (quotations keep their variant).")
+]
+QuoteVoice = Annotated[Optional[str], typer.Option("--quote-voice", help="Engine voice for quotations, e.g. gmw/en-us+f2.")]
+Rate = Annotated[
+    Optional[int],
+    typer.Option("--rate", min=80, max=450, help="Body rate in words per minute; other kinds keep their relative pace."),
+]
+Lang = Annotated[
+    Optional[str],
+    typer.Option("--lang", help="Language to speak in, e.g. fr. Default: front matter 'lang', else detected, else en."),
+]
+Lexicons = Annotated[
+    Optional[list[Path]],
+    typer.Option("--lexicon", help="Pronunciation lexicon ('word = respelling' lines or .toml); repeatable."),
+]
+Model = Annotated[
+    Optional[Path],
+    typer.Option("--model", help="Piper voice file (voice.onnx with voice.onnx.json beside it); implies --engine piper."),
+]
+Speaker = Annotated[Optional[int], typer.Option("--speaker", min=0, help="Speaker number of a multi-speaker Piper voice.")]
+Engine = Annotated[
+    str, typer.Option("--engine", help=f"Speech engine: {', '.join(ENGINES)} (piper: neural voices, optional extra).")
+]
+Jobs = Annotated[
+    int, typer.Option("--jobs", "-j", min=1, help="Cores to use, for speech and encoding.", show_default="all cores")
+]
+Cache = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse clips rendered before (and keep new ones).")]
+Format = Annotated[
+    Optional[str],
+    typer.Option("--format", "-f", help="mp3, m4b, m4a, wav or opus. Default: from the output's extension, else mp3."),
+]
+Bitrate = Annotated[int, typer.Option("--bitrate", min=8, max=320, help="Bitrate in kbit/s (lossy formats).")]
+Loudness = Annotated[
+    Optional[str],
+    typer.Option("--loudness", help="Loudness target in LUFS, or 'off'.", show_default="-19 mono, -16 stereo"),
+]
+SampleRate = Annotated[
+    int, typer.Option("--sample-rate", help="Output rate in Hz, e.g. 44100.", show_default="the voice's own, 22050")
+]
+Stereo = Annotated[bool, typer.Option("--stereo", help="Two channels (same voice on both sides) instead of mono.")]
+Executor = Annotated[str, typer.Option("--executor", help=EXECUTOR_HELP)]
+
+ALL_CORES = os.cpu_count() or 1
+
+
+def production_settings(
+    voices: str | None = None,
+    voice: str | None = None,
+    quote_voice: str | None = None,
+    rate: int | None = None,
+    lang: str | None = None,
+    lexicon: list[Path] | None = None,
+    model: Path | None = None,
+    speaker: int | None = None,
+    engine: str = "pyttsx3",
+) -> dict[str, Any]:
+    """The voice options every command shares, as ``Options`` keywords."""
+    return dict(
+        voices=voices, voice=voice, quote_voice=quote_voice, rate=rate, language=lang,
+        lexicons=tuple(lexicon or ()), model=model, speaker=speaker, engine=engine,
+    )  # fmt: skip
+
+
+def sound_settings(
+    audio_format: str | None, bitrate: int, loudness: str | None, sample_rate: int = 0, stereo: bool = False
+) -> dict[str, Any]:
+    """The sound options (format, bitrate, loudness, rate, channels), as ``Options`` keywords."""
+    from .audio.encode import EncodeSettings
+
+    settings: dict[str, Any] = dict(
+        format=audio_format,
+        mp3=EncodeSettings(bitrate_kbps=bitrate, sample_rate=sample_rate, channels=2 if stereo else 1),
+    )
+    if loudness is not None:
+        from .audio.loudness import parse_target
+
+        settings["loudness_lufs"] = parse_target(loudness)
+        settings["normalize"] = settings["loudness_lufs"] is not None
+    return settings

@@ -1,0 +1,122 @@
+"""What the command line shows: one-line errors and warnings, progress bars, result lines.
+
+Kept apart from the commands so each command stays a few lines that call the library.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+
+import typer
+
+from .errors import AudioArticlesError
+
+
+def fail(error: AudioArticlesError) -> typer.Exit:
+    """Print an error as one line on stderr; return the Exit to raise."""
+    typer.echo(f"audio-articles: error: {error}", err=True)
+    return typer.Exit(error.exit_code)
+
+
+def reported(command):
+    """A command whose AudioArticlesError ends the run as one line and its exit code."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except AudioArticlesError as error:
+            raise fail(error) from None
+
+    return run
+
+
+def say(line: str) -> None:
+    """A line for the user, on stderr (stdout carries only what a script may read)."""
+    typer.echo(line, err=True)
+
+
+def setup_logging(verbose: bool) -> None:
+    """Warnings (and with ``verbose``, what each stage does) as one line each on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLineFormatter("%(name)s: " if verbose else ""))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
+
+
+class OneLineFormatter(logging.Formatter):
+    """'audio-articles: warning: …', the same shape as errors."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = self.prefix % record.__dict__ if self.prefix else ""
+        return f"audio-articles: {record.levelname.lower()}: {prefix}{record.getMessage()}"
+
+
+def progress_bar(counts: bool = True):
+    """A progress bar with an ETA on stderr; ``counts`` shows "done/total" of the units."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        *([MofNCompleteColumn()] if counts else []),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,  # no bar, and no stray blank lines, in logs and pipes
+    )
+
+
+def staged_progress(bar):
+    """A ``convert.Progress`` callback drawing each stage (speech, then encoding) as its own
+    bar, so the ETA follows that stage's pace."""
+    task = bar.add_task("Speaking", total=None)
+    names = {"speech": "Speaking", "encode": "Encoding"}
+    current = ["speech"]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage != current[0]:
+            current[0] = stage
+            bar.reset(task, description=names.get(stage, stage.capitalize()), total=total)
+        bar.update(task, completed=done, total=total)
+
+    return progress
+
+
+def plural(count: int, noun: str) -> str:
+    """
+    >>> plural(1, "chapter"), plural(3, "chapter")
+    ('1 chapter', '3 chapters')
+    """
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def result_line(result) -> str:
+    """One line saying what a conversion wrote."""
+    minutes, seconds = divmod(result.timeline.duration_ms // 1000, 60)
+    return (
+        f"{result.output}  {minutes}:{seconds:02d}, {len(result.timeline.chapters)} chapters"
+        f" ({result.cached_clips} of {result.clips} clips from cache)"
+    )
+
+
+def overview_lines(overview) -> list[str]:
+    """``voices``: the engine's voices, its variants, and each profile's voice per kind."""
+    lines = [f"{len(overview.voices)} voices ({overview.engine}):"]
+    for info in overview.voices:
+        lines.append(f"  {info.id:<28} {info.name:<36} {','.join(info.languages):<14} {info.gender or ''}")
+    if overview.variants:
+        lines.append(f"variants, added as voice+variant (e.g. gmw/en-us+f3): {' '.join(overview.variants)}")
+    for profile in overview.profiles:
+        lines += ["", f"profile {profile.name}  ({profile.source})  {profile.description}"]
+        if profile.error:
+            lines.append(f"  error: {profile.error}")
+        lines += [f"  {kind:<11} {voice}" for kind, voice in profile.kinds]
+    return lines
