@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .audio.loudness import ClipLevels
+    import numpy as np
 
 
 class SegmentKind(str, Enum):
@@ -125,6 +125,33 @@ class SpeechJob:
 
 
 @dataclass(frozen=True)
+class ClipLevels:
+    """What the loudness plan needs of one clip, wherever the clip is placed: measured
+    once, as soon as the clip exists, and stored beside it (``audio/levels.py``)."""
+
+    frames: int
+    """Length of the clip measured (a stored measurement of another clip is refused)."""
+    sample_rate: int
+    keep_start: int
+    """First frame kept (``assemble.audible_bounds``)."""
+    keep_end: int
+    loud_start: int
+    """First audible frame."""
+    loud_end: int
+    energies: np.ndarray
+    """Sum of squared K-weighted samples of the kept, faded audio per 100 ms bin, from ``keep_start``."""
+    true_peak: float
+    """Highest absolute sample at 4× oversampling, full scale = 1.0."""
+    sample_peak: float
+    """Highest absolute sample as it is, full scale = 1.0."""
+
+    @property
+    def bounds(self) -> tuple[int, int, int, int]:
+        """(keep_start, keep_end, loud_start, loud_end), as ``audible_bounds`` gives them."""
+        return self.keep_start, self.keep_end, self.loud_start, self.loud_end
+
+
+@dataclass(frozen=True)
 class Clip:
     """A rendered utterance on disk: a mono 16-bit WAV file."""
 
@@ -134,7 +161,7 @@ class Clip:
     cached: bool = False
     """True when it came from the clip cache rather than the engine."""
     levels: ClipLevels | None = field(default=None, compare=False, repr=False)
-    """Its loudness measurement (``audio/loudness.py``), once taken."""
+    """Its loudness measurement (``audio/levels.py``), once taken."""
 
     @property
     def duration_ms(self) -> float:

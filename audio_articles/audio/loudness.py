@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..model import Clip, SegmentKind, SpeechJob
+from ..model import Clip, ClipLevels, SegmentKind, SpeechJob
 from .assemble import Placement, audible_bounds, kept_audio, read_samples
 from .dsp import lowpass, sosfilt, upsampled
 
@@ -80,33 +80,6 @@ def k_weighting(rate: int) -> np.ndarray:
     a0 = 1 + k / q + k * k
     highpass = [1.0, -2.0, 1.0, 1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
     return np.array([shelf, highpass])
-
-
-@dataclass(frozen=True)
-class ClipLevels:
-    """What the loudness plan needs of one clip, wherever the clip is placed: measured
-    once, as soon as the clip exists, and stored beside it (``audio/levels.py``)."""
-
-    frames: int
-    """Length of the clip measured (a stored measurement of another clip is refused)."""
-    sample_rate: int
-    keep_start: int
-    """First frame kept (``assemble.audible_bounds``)."""
-    keep_end: int
-    loud_start: int
-    """First audible frame."""
-    loud_end: int
-    energies: np.ndarray
-    """Sum of squared K-weighted samples of the kept, faded audio per 100 ms bin, from ``keep_start``."""
-    true_peak: float
-    """Highest absolute sample at 4× oversampling, full scale = 1.0."""
-    sample_peak: float
-    """Highest absolute sample as it is, full scale = 1.0."""
-
-    @property
-    def bounds(self) -> tuple[int, int, int, int]:
-        """(keep_start, keep_end, loud_start, loud_end), as ``audible_bounds`` gives them."""
-        return self.keep_start, self.keep_end, self.loud_start, self.loud_end
 
 
 def bin_frames(rate: int) -> int:

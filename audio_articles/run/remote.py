@@ -169,11 +169,8 @@ def episode_renderers(executor, articles: dict[str, tuple[Article, object]], opt
 
 def convert_on_executor(items: Sequence, options, executor) -> Iterator[tuple[int, object]]:
     """Convert batch items on the executor's workers; yields (item index, ConvertResult or
-    batch.Failure) as each finishes. Articles are read and parsed here, just before they are
+    Failure) as each finishes. Articles are read and parsed here, just before they are
     sent (``executor.window()`` at a time), so workers need no access to the files."""
-    from .batch import Failure
-    from ..convert import load_article, speech_profile
-
     pending: dict[Future, int] = {}
     waiting = iter(enumerate(items))
     try:
