@@ -14,12 +14,13 @@ import contextlib
 import logging
 import shutil
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from ..errors import AudioArticlesError, EngineError, InputError, MissingToolError
+from ..speech.engines import engine_spec
 
 DASK_PREFIX = "dask://"
 DASK_INSTALL = "pip install 'audio-articles[dask]'"
@@ -80,7 +81,7 @@ def required_tools(engine: str) -> tuple[str, ...]:
     >>> required_tools("pyttsx3"), required_tools("fake")
     (('ffmpeg', 'espeak-ng'), ('ffmpeg',))
     """
-    return ("ffmpeg", "espeak-ng") if engine == "pyttsx3" else ("ffmpeg",)
+    return ("ffmpeg", *engine_spec(engine).tools)
 
 
 def check_worker(engine: str) -> WorkerCheck:

@@ -14,15 +14,12 @@ from dataclasses import dataclass, replace
 
 from ..errors import ProfileError
 from ..model import SegmentKind, Voice
-from .engines import Engine, VoiceInfo, create_engine
+from .engines import Engine, VoiceInfo, create_engine, engine_spec
 from .language import language_name, primary, speaks, voices_for_language
 from .voices import KindSettings, Profile
 
 log = logging.getLogger(__name__)
 
-LISTED_ENGINES = ("pyttsx3", "fake")
-"""Engines with a voice list; others (Piper names a voice by its model file) check their own,
-and voices that name no engine are checked against pyttsx3's."""
 
 FEMALE_VARIANT = "f3"
 """espeak-ng variant used when a female voice is wanted and the language has none."""
@@ -68,11 +65,8 @@ class VoiceCatalog:
 def catalog_of(engine: Engine) -> VoiceCatalog:
     """The catalog of an engine instance (initialises it in this process)."""
     voices = tuple(engine.voices())
-    variants = None
-    if engine.name == "pyttsx3":
-        from .engines.pyttsx3_engine import espeak_variants
-
-        variants = espeak_variants()
+    spec = engine_spec(engine.name)
+    variants = spec.load(spec.variants)() if spec.variants else None
     return VoiceCatalog(engine.name, voices, variants)
 
 
@@ -88,7 +82,7 @@ def engine_catalog(engine: Engine | str = "pyttsx3") -> VoiceCatalog:
     and build their own engine.
     """
     name = engine if isinstance(engine, str) else engine.name
-    if name not in LISTED_ENGINES:
+    if not engine_spec(name).catalogue:  # it checks its own voices; the others, against pyttsx3's
         return _catalog_by_name("pyttsx3")
     return _catalog_by_name(engine) if isinstance(engine, str) else catalog_of(engine)
 
