@@ -89,14 +89,11 @@ DESCRIPTION_CHARS = 300
 
 
 def article_description(article: Article, limit: int = DESCRIPTION_CHARS) -> str | None:
-    """The first body paragraph, cut at a word before ``limit`` characters (for players
-    and podcast apps that show a summary)."""
-    first = next((s for s in article.segments() if s.kind == SegmentKind.BODY), None)
-    if first is None:
-        return None
-    words = " ".join(s.text for s in article.segments() if s.paragraph == first.paragraph)
+    """The first paragraph, cut at a word before ``limit`` characters (for players and
+    podcast apps that show a summary)."""
+    words = article.first_paragraph()
     if len(words) <= limit:
-        return words
+        return words or None
     return words[:limit].rsplit(" ", 1)[0].rstrip(",;:—-") + "…"
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import InputError, OutputError
+from .units import format_size, parse_size  # noqa: F401  (parse_size: --max-size)
 
 logger = logging.getLogger(__name__)
 
@@ -40,34 +41,6 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 # Bytes that Windows-1252 leaves undefined: text holding them is not cp1252 either.
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
-
-
-def parse_size(text: str) -> int:
-    """Bytes from a size such as "20MB", "512k" or "1000000".
-
-    >>> parse_size("20MB"), parse_size("512k"), parse_size("1000")
-    (20971520, 524288, 1000)
-    """
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*", text.lower())
-    if not match:
-        raise InputError(f"size {text!r} is not understood; write it like 20MB, 512k or 1000000")
-    number, unit = match.groups()
-    return int(float(number) * 1024 ** " kmg".index(unit or " "))
-
-
-def human_size(size: int) -> str:
-    """A byte count for people.
-
-    >>> human_size(52), human_size(12_345), human_size(31_200_000)
-    ('52 bytes', '12.1 KB', '29.8 MB')
-    """
-    if size < 1024:
-        return f"{size} bytes"
-    for unit in ("KB", "MB", "GB"):
-        size /= 1024
-        if size < 1024 or unit == "GB":
-            return f"{size:.1f} {unit}"
-    raise AssertionError("unreachable")
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -105,7 +78,7 @@ def read_article_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         size = path.stat().st_size
         if size > max_bytes:
             raise InputError(
-                f"{path} is {human_size(size)}, over the {human_size(max_bytes)} limit; "
+                f"{path} is {format_size(size)}, over the {format_size(max_bytes)} limit; "
                 "raise it with --max-size (e.g. --max-size 100MB)"
             )
         data = path.read_bytes()

@@ -84,6 +84,15 @@ class Article:
         for section in self.sections:
             yield from section.segments
 
+    def first_paragraph(self) -> str:
+        """The first paragraph after the headline and subheadings, quotations in quote marks
+        (what players and podcast apps show as a summary)."""
+        spoken = [s for s in self.segments() if s.kind not in (SegmentKind.HEADLINE, SegmentKind.SUBHEADING)]
+        if not spoken:
+            return ""
+        first = spoken[0].paragraph
+        return " ".join(f"“{s.text}”" if s.kind == SegmentKind.QUOTE else s.text for s in spoken if s.paragraph == first)
+
 
 @dataclass(frozen=True)
 class Voice:

@@ -66,7 +66,7 @@ def test_unusable_files(tmp_path, data, message):
 
 def test_size_limit_names_the_option(tmp_path):
     path = write(tmp_path, b"Headline\n\n" + b"word " * 300)
-    with pytest.raises(InputError, match=r"over the 1.0 KB limit; raise it with --max-size"):
+    with pytest.raises(InputError, match=r"over the 1.0 KiB limit; raise it with --max-size"):
         read_article_text(path, max_bytes=1024)
     assert read_article_text(path, max_bytes=parse_size("2k")).startswith("Headline")
     assert DEFAULT_MAX_BYTES >= 10 * 1024 * 1024

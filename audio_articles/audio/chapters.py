@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 from ..model import SegmentKind, Timeline
+from ..units import clock
 
 JSON_CHAPTERS_VERSION = "1.2.0"
 """Version of the Podcasting 2.0 JSON chapters format written."""
@@ -37,20 +38,6 @@ def seconds(ms: int) -> float:
     67.25
     """
     return round(ms / 1000, 3)
-
-
-def clock(ms: int) -> str:
-    """A time as HH:MM:SS.mmm, the form of WebVTT cue times and Podlove chapter starts.
-
-    >>> clock(67250)
-    '00:01:07.250'
-    >>> clock(36_000_001)
-    '10:00:00.001'
-    """
-    hours, rest = divmod(max(ms, 0), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
 
 
 def chapters_json(timeline: Timeline, info: ChapterInfo = ChapterInfo()) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import AudioError, InputError, OutputError, missing_tool
 from ..model import Chapter, Tags
+from ..units import clock
 from .formats import MP3, NATIVE_RATE, AudioFormat
 
 log = logging.getLogger(__name__)
@@ -93,18 +94,6 @@ def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
         fields["description"] = tags.description
     fields.update(tags.extra)
     return {key: value for key, value in fields.items() if value}
-
-
-def clock(ms: int) -> str:
-    """A time as HH:MM:SS.mmm (Ogg chapter comments).
-
-    >>> clock(3_725_691)
-    '01:02:05.691'
-    """
-    seconds, millis = divmod(ms, 1000)
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
 def ffmetadata(tags: Tags, chapters: Iterable[Chapter], fmt: AudioFormat = MP3) -> str:

@@ -41,7 +41,8 @@ from queue import SimpleQueue
 from ..errors import AudioError
 from ..model import ChapterMark, Tags, Timeline
 from .assemble import Placement, pcm_chunks, timeline_of
-from .encode import PIPE_QUEUE_PACKETS, EncodeSettings, _codec_args, _cover_args, clock, ffmetadata, ffmpeg, run_ffmpeg
+from ..units import clock
+from .encode import PIPE_QUEUE_PACKETS, EncodeSettings, _codec_args, _cover_args, ffmetadata, ffmpeg, run_ffmpeg
 from .formats import MP3, AudioFormat
 
 SPLIT_SECONDS = 40

@@ -119,17 +119,6 @@ def render_signature(profile: Profile, options: Options) -> str:
     return f"{RENDER_VERSION}:{options.production.signature(profile)}"
 
 
-def first_paragraph(article: Article) -> str:
-    """The article's first paragraph after the headline, quotations in quote marks."""
-    spoken = [s for s in article.segments() if s.kind not in (SegmentKind.HEADLINE, SegmentKind.SUBHEADING)]
-    if not spoken:
-        return ""
-    first = spoken[0].paragraph
-    return " ".join(
-        f"“{s.text}”" if s.kind == SegmentKind.QUOTE else s.text for s in spoken if s.paragraph == first
-    )
-
-
 def episode_guid(settings: FeedSettings, key: str) -> str:
     """A guid from the feed's own id and the article's file name: stable, unique, opaque."""
     return str(uuid.uuid5(uuid.UUID(settings.id), key))
@@ -349,7 +338,7 @@ def _render_episode(
         published=published,
         source_hash=_episode_hash(source, signature),
         title=article.title,
-        description=first_paragraph(article),
+        description=article.first_paragraph(),
         duration_ms=result.timeline.duration_ms,
         chapters=result.timeline.chapters,
         author=author,

@@ -12,7 +12,8 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 
-from ..audio.chapters import JSON_CHAPTERS_TYPE, clock
+from ..audio.chapters import JSON_CHAPTERS_TYPE
+from ..units import clock
 from .dates import duration_clock, rfc2822
 from .settings import FeedSettings, url_in
 from .state import Episode, newest_first

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from ..errors import EngineError, InputError, OutputError
 from ..model import Clip, Voice
+from ..units import format_size, parse_size
 from .engines.base import read_clip
 
 try:
@@ -71,43 +72,6 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("audio-articles")) / "clips"
 
 
-_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-
-
-def parse_size(text: str) -> int:
-    """Bytes from a size such as ``500M``, ``2G``, ``1.5GB`` or ``1048576`` (binary units).
-
-    >>> parse_size("2G")
-    2147483648
-    >>> parse_size("500 MB")
-    524288000
-    >>> parse_size("1048576")
-    1048576
-    >>> parse_size("lots")
-    Traceback (most recent call last):
-    ...
-    ValueError: 'lots' is not a size
-    """
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*", text, re.IGNORECASE)
-    if not match:
-        raise ValueError(f"{text!r} is not a size")
-    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
-
-
-def format_size(size: int) -> str:
-    """A byte count for people.
-
-    >>> format_size(0), format_size(1536), format_size(2 * 1024**3)
-    ('0 B', '1.5 KiB', '2.0 GiB')
-    """
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
 def default_max_bytes() -> int:
     """The size limit: ``$AUDIO_ARTICLES_CACHE_SIZE`` (e.g. ``500M``), else 2 GiB."""
     text = os.environ.get(SIZE_ENV)
@@ -115,7 +79,7 @@ def default_max_bytes() -> int:
         return DEFAULT_MAX_BYTES
     try:
         return parse_size(text)
-    except ValueError:
+    except InputError:
         raise InputError(f"{SIZE_ENV}={text!r} is not a size; use bytes or a unit, e.g. 500M or 2G") from None
 
 
