@@ -39,6 +39,7 @@ EXECUTOR_HELP = (
     "Where to render: local (processes here), dask-local (a Dask cluster on this machine)"
     " or dask://HOST:PORT (a Dask scheduler; needs the dask extra)."
 )
+OFFLINE_HELP = "Never fetch a URL: read it from the page cache (kept by earlier runs) or fail."
 
 
 def fail(error: AudioArticlesError) -> typer.Exit:
@@ -86,8 +87,9 @@ def _progress_bar(counts: bool = True):
 
 @app.command()
 def convert(
-    sources: list[Path] = typer.Argument(
-        ..., help="Article files (.txt, .md) or folders of them.", show_default=False
+    sources: list[str] = typer.Argument(
+        ..., help="Article files (.txt, .md, .html) or folders of them; or one URL, or - for standard input.",
+        show_default=False,
     ),
     output: Optional[Path] = typer.Option(
         None,
@@ -142,6 +144,7 @@ def convert(
     stereo: bool = typer.Option(False, "--stereo", help="Two channels (same voice on both sides) instead of mono."),
     cover: Optional[Path] = typer.Option(None, "--cover", help="Cover art, a JPEG or PNG, embedded in the file."),
     executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
 ) -> None:
     """Convert articles into MP3s with a chapter per paragraph (or per section).
 
@@ -155,28 +158,43 @@ def convert(
         from .files import parse_size
 
         choice, max_bytes = parse_executor(executor), parse_size(max_size)
-        single = not (is_batch(sources, output) or choice.uses_dask)
+        source, paths = _one_source(sources)
+        single = source is not None or not (is_batch(paths, output) or choice.uses_dask)
         # A long article's speech workers boot on the other core while the rest of the
         # program loads and the article is read.
-        with Helpers.start(sources[0], engine, jobs) if single else Helpers() as helpers:
+        with Helpers.start(Path(sources[0]), engine, jobs) if single else Helpers() as helpers:
             from .audio.encode import Mp3Settings
             from .convert import Options
 
             options = Options(voices=voices, engine=engine, workers=jobs, use_cache=cache, max_bytes=max_bytes)
+            options.offline = offline
             options.mp3 = Mp3Settings(bitrate_kbps=bitrate)
             options.model, options.speaker = model, speaker
             options.voice, options.quote_voice, options.rate, options.language = voice, quote_voice, rate, lang
             options.lexicons = tuple(lexicon or ())
             _sound_options(options, audio_format, loudness, sample_rate, stereo, cover)
             if not single:
-                raise typer.Exit(_convert_batch(sources, output, options, choice))
-            result = _convert_one(sources[0], output, options, helpers)
+                raise typer.Exit(_convert_batch(paths, output, options, choice))
+            result = _convert_one(source if source is not None else paths[0], output, options, helpers)
     except AudioArticlesError as error:
         raise fail(error) from None
     typer.echo(_result_line(result), err=True)
 
 
-def _convert_one(source: Path, output: Optional[Path], options, helpers):
+def _one_source(sources: list[str]) -> tuple[Optional[str], list[Path]]:
+    """A URL or "-" given alone (returned as is), else the paths of files and folders.
+
+    A URL must stay a string: Path() would fold its "//"."""
+    from .errors import InputError
+    from .sources import is_url
+
+    special = [source for source in sources if source == "-" or is_url(source)]
+    if special and len(sources) > 1:
+        raise InputError(f"{special[0]} must be the only source; convert one URL or standard input at a time")
+    return (special[0] if special else None), [Path(source) for source in sources]
+
+
+def _convert_one(source, output: Optional[Path], options, helpers):
     """Convert one article with a progress bar for each stage (speech, then encoding)."""
     from .convert import convert as run
 
@@ -241,8 +259,8 @@ def _convert_batch(sources: list[Path], out_dir: Optional[Path], options, choice
 
 @app.command()
 def preview(
-    source: Optional[Path] = typer.Argument(
-        None, help="Article file (.txt or .md); optional with --text.", show_default=False
+    source: Optional[str] = typer.Argument(
+        None, help="Article file (.txt, .md, .html), URL or - (stdin); optional with --text.", show_default=False
     ),
     paragraph: Optional[int] = typer.Option(None, "--paragraph", "-p", help="Paragraph number, as inspect shows it."),
     segment: Optional[int] = typer.Option(None, "--segment", "-s", help="Segment number, as inspect shows it."),
@@ -275,6 +293,7 @@ def preview(
     play: bool = typer.Option(True, "--play/--no-play", help="Play it (ffplay, paplay, aplay or afplay)."),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse clips rendered before (and keep new ones)."),
     engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine."),
+    offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
 ) -> None:
     """Hear one paragraph, segment or section (or any text) as the conversion will speak it.
 
@@ -291,7 +310,7 @@ def preview(
         from .convert import Options
 
         options = Options(voices=voices, engine=engine, workers=1, use_cache=cache, model=model, speaker=speaker)
-        options.normalize = normalize
+        options.normalize, options.offline = normalize, offline
         options.voice, options.quote_voice, options.rate, options.language = voice, quote_voice, rate, lang
         options.lexicons = tuple(lexicon or ())
         part = choose_part(paragraph, segment, section)
@@ -316,7 +335,9 @@ def preview(
 
 @app.command("inspect")
 def inspect_command(
-    source: Path = typer.Argument(..., help="Article file: plain text (.txt) or Markdown (.md).", show_default=False),
+    source: str = typer.Argument(
+        ..., help="Article: a text (.txt), Markdown (.md) or HTML (.html) file, a URL, or - for stdin.", show_default=False
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print JSON (schema in the README) instead of tables."),
     voices: Optional[str] = typer.Option(
         None, "--voices", help="Voice profile: a name from voices/ (default, newsroom, …) or a .toml path."
@@ -326,6 +347,7 @@ def inspect_command(
     rate: Optional[int] = typer.Option(None, "--rate", min=80, max=450, help="Body rate in words per minute."),
     lang: Optional[str] = typer.Option(None, "--lang", help="Language to speak in, e.g. fr."),
     lexicon: Optional[list[Path]] = typer.Option(None, "--lexicon", help="Pronunciation lexicon; repeatable."),
+    offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
 ) -> None:
     """Show how an article will be voiced: sections, segments, voices, and what was removed.
 
@@ -335,6 +357,7 @@ def inspect_command(
 
     options = Options(voices=voices, voice=voice, quote_voice=quote_voice, rate=rate, language=lang)
     options.lexicons = tuple(lexicon or ())
+    options.offline = offline
     try:
         report = inspect_file(source, options)
     except AudioArticlesError as error:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .audio.encode import Mp3Settings, cover_kind, encode_audio
 from .audio.formats import AudioFormat, check_sample_rate, format_for, format_named
 from .audio.jingles import with_jingles
-from .files import DEFAULT_MAX_BYTES, atomic_output, check_output_folder, is_markdown, read_article_text
+from .files import DEFAULT_MAX_BYTES, atomic_output, check_output_folder
 from .helpers import Helpers
 from .model import Article, Chapter, Clip, SpeechJob, Tags, Timeline
 from .parsing import parse_article
@@ -76,6 +76,8 @@ class Options:
     """Body rate in words per minute (``--rate``); other kinds keep their relative pace."""
     pool: SpeechPool | None = None
     """Open worker processes to render clips with (a batch or a feed shares one)."""
+    offline: bool = False
+    """Never fetch a URL; read it from the page cache or fail (``--offline``)."""
 
 
 @dataclass(frozen=True)
@@ -118,10 +120,21 @@ class _ArrivalMeasurer:
         return self._loaded().finish(clips)
 
 
-def load_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
-    """Read and parse one article file."""
-    text = read_article_text(path, max_bytes)
-    return parse_article(text, markdown=is_markdown(path), fallback_title=path.stem.replace("-", " ").replace("_", " "))
+def load_article(source: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES, offline: bool = False) -> Article:
+    """Read and parse one article: a file (text, Markdown, HTML), a URL or "-" (stdin)."""
+    from .sources import load_source
+
+    return load_source(source, max_bytes=max_bytes, offline=offline)[0]
+
+
+def default_output(source: str | os.PathLike[str], suffix: str) -> Path:
+    """Beside a file, named after it; a URL or standard input goes in the current folder."""
+    from .sources import is_url, source_stem
+
+    name = str(source)
+    if name == "-" or is_url(name):
+        return Path(source_stem(name) + suffix)
+    return Path(source).with_suffix(suffix)
 
 
 def article_tags(article: Article) -> Tags:
@@ -158,13 +171,13 @@ def convert(
     ``helpers`` are processes already started for this article (``Helpers.start``); they
     are stopped when it is done."""
     options = options or Options()
-    source = Path(source)
+    source = source if isinstance(source, str) else Path(source)  # a URL is no Path ("//" would fold)
     suffix = format_named(options.format).suffixes[0] if options.format else ".mp3"
-    output = Path(output) if output else source.with_suffix(suffix)
+    output = Path(output) if output else default_output(source, suffix)
     if helpers is None:
-        helpers = Helpers.start(source, options.engine, options.workers) if options.pool is None else Helpers()
+        helpers = Helpers.start(Path(source), options.engine, options.workers) if options.pool is None else Helpers()
     with helpers:
-        article = load_article(source, options.max_bytes)
+        article = load_article(source, options.max_bytes, options.offline)
         profile = speech_profile(source, options)
         return render_article(article, output, profile, options, progress, helpers)
 

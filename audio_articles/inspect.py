@@ -97,7 +97,7 @@ def inspect_file(path: str | os.PathLike[str], options: Options | None = None) -
     from .plan import plan_speech
 
     options = options or Options()
-    article = load_article(Path(path), options.max_bytes)
+    article = load_article(path if isinstance(path, str) else Path(path), options.max_bytes, options.offline)
     profile = speech_profile(path, options)
     return build_report(article, plan_speech(article, profile, language=options.language))
 

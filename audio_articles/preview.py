@@ -156,6 +156,7 @@ def preview(
     from .audio.formats import format_for
     from .convert import Options, load_article
     from .files import check_output_folder
+    from .sources import source_stem
 
     options = options or Options()
     if part is None and text is None:
@@ -164,12 +165,12 @@ def preview(
         raise InputError(f"preview either {part} or --text, not both")
     if part is not None and source is None:
         raise InputError(f"--{part.kind} needs an article file; or use --text '…' alone")
-    name = Path(source).stem if source is not None else ""
+    name = source_stem(source) if source is not None else ""
     what = "text" if text is not None else str(part)
     output = Path(output) if output is not None else default_output(name, what)
     output_format = format_for(output, options.format)  # checked before any speech is rendered
     check_output_folder(output)
-    article = load_article(Path(source), options.max_bytes) if source is not None else None
+    article = load_article(source, options.max_bytes, options.offline) if source is not None else None
     profile, catalog = _speech_setup(Path(source) if source is not None else Path("text"), options)
 
     if text is None:

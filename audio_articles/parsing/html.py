@@ -138,6 +138,11 @@ def parse_html(
     if title:
         builder.add_headline(title)
     walk.children(body, title)
+    # The extractor leaves most captions out silently; the removed list says so.
+    said = {item.text for _, _, item in builder.removed}
+    for caption in captions:
+        if caption not in said:
+            builder.remove(caption, "figure caption")
     return builder.build(
         title=title, fallback_title=fallback_title, author=info.author, date=info.date, language=info.language or "en"
     )
@@ -207,7 +212,8 @@ def _drop_furniture(tree) -> list[tuple[str, str]]:
 def _captions(tree) -> list[str]:
     """Figure captions and credits of the page, to keep them out of the spoken text."""
     found = []
-    for element in tree.xpath(_CAPTION_XPATH):
+    region = tree.xpath("//article") or tree.xpath("//main") or [tree]
+    for element in region[0].xpath("." + _CAPTION_XPATH.replace(" | //", " | .//")):
         text = fold(element.text_content())
         if has_words(text) and len(text) < 600:
             found.append(text)
