@@ -15,6 +15,7 @@ captions and photo credits, "Read more" teasers and other clutter lines.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -108,6 +109,11 @@ def parse_html(
     import trafilatura
     from trafilatura.utils import load_html
 
+    # trafilatura logs its own heuristics ("discarding data: …") as warnings, which the CLI
+    # would print as ours; a page with no article is reported below, once.
+    quiet = logging.getLogger("trafilatura")
+    if quiet.level == logging.NOTSET:
+        quiet.setLevel(logging.ERROR)
     tree = load_html(text)
     if tree is None:
         raise NoArticleError(f"{name} is not an HTML page that can be read; save the page again or give its text")
