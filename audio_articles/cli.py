@@ -405,9 +405,13 @@ def cache_clear() -> None:
 
 @app.command()
 def feed(
-    sources: list[Path] = typer.Argument(
-        ..., metavar="SOURCE...", help="Article files, or folders of them (.txt, .md).", show_default=False
+    sources: Optional[list[Path]] = typer.Argument(
+        None, metavar="[SOURCE]...", help="Article files, or folders of them (.txt, .md, .html).", show_default=False
     ),
+    urls: Optional[Path] = typer.Option(
+        None, "--urls", help="A text file of article URLs, one per line (# starts a comment); each is an episode."
+    ),
+    offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
     output: Path = typer.Option(..., "--output", "-o", help="The feed folder to create or update.", show_default=False),
     title: Optional[str] = typer.Option(None, "--title", help="Podcast title (needed the first time)."),
     base_url: Optional[str] = typer.Option(
@@ -455,11 +459,18 @@ def feed(
     try:
         from .executors import parse_executor
 
+        from .errors import InputError
+        from .sources import read_url_list
+
+        if not sources and urls is None:
+            raise InputError("give article files or folders, or a list of URLs with --urls FILE")
         options = Options(engine=engine, workers=jobs)
+        options.offline = offline
+        url_list = read_url_list(urls) if urls is not None else []
         with _running_executor(parse_executor(executor), options) as running:
             result = build_feed(
-                sources, output, change, options,
-                prune=prune, progress=progress, on_wait=waiting, executor=running,
+                sources or [], output, change, options,
+                prune=prune, progress=progress, on_wait=waiting, executor=running, urls=url_list, url_list=urls,
             )  # fmt: skip
     except AudioArticlesError as error:
         raise fail(error) from None

@@ -246,3 +246,35 @@ def test_cli_convert_html_file(tmp_path):
     run = run_cli("convert", str(page), "--engine", "fake")
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "moon.mp3").stat().st_size > 0
+
+
+# -- feeds: .html files in the folder and --urls -----------------------------------------
+
+
+def test_feed_takes_html_files_and_a_list_of_urls(server, tmp_path):
+    import feedparser
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "moon.html").write_text(PAGE, encoding="utf-8")
+    url_list = tmp_path / "urls.txt"
+    url_list.write_text(f"# reading list\n\n{server}/latin   # a French recipe\n", encoding="utf-8")
+    feed_dir = tmp_path / "feed"
+    run = run_cli(
+        "feed", str(articles), "--urls", str(url_list), "-o", str(feed_dir), "--engine", "fake",
+        "--title", "Web pods", "--base-url", "https://example.org/pods",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    parsed = feedparser.parse((feed_dir / "feed.xml").read_bytes())
+    items = {entry.title: entry for entry in parsed.entries}
+    assert set(items) == {"Moon Rocks Tell a Story", "Crème brûlée"}
+    # The page's own date is the episode's date.
+    assert items["Moon Rocks Tell a Story"].published_parsed[:3] == (2024, 3, 5)
+
+
+def test_feed_url_list_errors(tmp_path):
+    url_list = tmp_path / "urls.txt"
+    url_list.write_text("https://example.org/a\nnot a url\n", encoding="utf-8")
+    run = run_cli("feed", "--urls", str(url_list), "-o", str(tmp_path / "feed"), "--engine", "fake")
+    assert_one_line_error(run, 2, "line 2", "not an http")
+    assert not (tmp_path / "feed").exists()

@@ -18,7 +18,7 @@ from ..files import DEFAULT_MAX_BYTES, clean_text, decode_text, human_size, read
 from ..model import Article
 from .fetch import FetchedPage, fetch_page, is_url
 
-__all__ = ["Origin", "Source", "decode_page", "is_url", "load_source", "read_source", "source_stem"]
+__all__ = ["Origin", "Source", "decode_page", "is_url", "load_source", "parse_source", "read_source", "read_url_list", "source_stem"]
 
 STDIN = "-"
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
@@ -123,6 +123,11 @@ def load_source(
     cannot be fetched; nothing is written either way.
     """
     read = read_source(source, max_bytes=max_bytes, offline=offline, stdin=stdin, cache_dir=cache_dir)
+    return parse_source(read, options), read.origin
+
+
+def parse_source(read: Source, options=None) -> Article:
+    """The article of a source already read (``read_source``), parsed by its format."""
     origin = read.origin
     fallback = origin.stem.replace("-", " ").replace("_", " ")
     if origin.format == "html":
@@ -134,7 +139,30 @@ def load_source(
         from ..parsing import parse_article
 
         article = parse_article(read.text, markdown=origin.format == "markdown", fallback_title=fallback, options=options)
-    return article, origin
+    return article
+
+
+def read_url_list(path: Path) -> list[str]:
+    """The URLs of a plain-text list: one per line; blank lines and "#" comments ignored.
+
+    A line that is not an http(s) URL is an InputError naming it, so a typo fails early.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file (the list of URLs)") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot read the list of URLs ({err}); save it as UTF-8 text") from None
+    urls = []
+    for number, line in enumerate(lines, 1):
+        line = line.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        if not is_url(line):
+            raise InputError(f"{path}, line {number}: {line!r} is not an http:// or https:// address")
+        if line not in urls:
+            urls.append(line)
+    return urls
 
 
 def sniff_format(text: str) -> str:
