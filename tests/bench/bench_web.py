@@ -36,24 +36,40 @@ def bare_extractor(html: str) -> str:
     return trafilatura.extract(html, output_format="txt", **settings) or ""
 
 
+def readability_text(html: str) -> str | None:
+    """readability-lxml's article as text, when it is installed (it is not a dependency:
+    this column is what the choice of extractor was measured on)."""
+    try:
+        import lxml.html
+        from readability import Document
+    except ImportError:
+        return None
+    summary = lxml.html.fromstring(Document(html).summary())
+    return "\n".join(" ".join(block.text_content().split()) for block in summary.iter("p", "li", "h2", "h3", "h4", "blockquote", "td"))
+
+
 def main() -> int:
     if pages_folder() is None:
         print("no staged pages: run tests/data/web/stage_pages.py first (see its docstring)")
         return 1
-    ours, bare, titles, rows = [], [], 0, []
+    ours, bare, other, titles, rows = [], [], [], 0, []
     for page in corpus():
         html = decode_page(page.html.read_bytes(), None, str(page.html))
         truth = page.truth.read_text(encoding="utf-8")
         article = parse_html(html, url=page.url)
         ours.append(scores(spoken_body(article), truth))
         bare.append(scores(bare_extractor(html), truth))
+        if (text := readability_text(html)) is not None:
+            other.append(scores(text, truth))
         titles += article.title == page.title
         rows.append((page.name, ours[-1][2], bare[-1][2], article.title == page.title))
     for name, f_ours, f_bare, title_ok in sorted(rows, key=lambda row: row[1])[:8]:
         print(f"  lowest: {name[:60]:60} F1 ours {f_ours:.3f}  bare {f_bare:.3f}  title {'ok' if title_ok else 'WRONG'}")
     print(f"{len(rows)} real pages ({pages_folder()})")
     print(f"{'':28} {'precision':>9} {'recall':>9} {'F1':>9}")
-    for label, values in (("ours (spoken, no headline)", ours), ("trafilatura plain text", bare)):
+    columns = [("ours (spoken, no headline)", ours), ("trafilatura plain text", bare)]
+    columns += [("readability-lxml text", other)] if other else []
+    for label, values in columns:
         p, r, f = (statistics.mean(v[i] for v in values) for i in range(3))
         print(f"{label:28} {p:9.3f} {r:9.3f} {f:9.3f}")
     print(f"titles right: {titles}/{len(rows)}")
