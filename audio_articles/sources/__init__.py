@@ -2,6 +2,9 @@
 
 ``load_source`` is what the commands call: it reads (or fetches) the source, tells its
 format (plain text, Markdown or an HTML page), parses it, and says where it came from.
+
+The networking code (``fetch.py``) is imported only when a URL is given, so a run on
+files never loads it (``tests/test_offline.py`` holds the package to that).
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import InputError
 from ..files import DEFAULT_MAX_BYTES, clean_text, decode_text, human_size, read_article_text
 from ..model import Article
-from .fetch import FetchedPage, fetch_page, is_url
+
+if TYPE_CHECKING:
+    from .fetch import FetchedPage
 
 __all__ = ["Origin", "Source", "decode_page", "is_url", "load_source", "parse_source", "read_source", "read_url_list", "source_stem"]
 
@@ -26,6 +31,14 @@ MARKDOWN_SUFFIXES = {".md", ".markdown"}
 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 _MARKDOWN_SIGNS = re.compile(r"(?m)^(?:#{1,6} \S|```|~~~|[*-] \S.*\n[*-] \S|> \S|\|.*\|\s*$)|\[[^\]\n]+\]\([^)\s]+\)|\*\*\S")
+
+
+def is_url(source: str) -> bool:
+    """
+    >>> is_url("https://example.org/a"), is_url("HTTP://x"), is_url("page.html")
+    (True, True, False)
+    """
+    return source.lower().startswith(("http://", "https://"))
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,9 @@ def read_source(
     if name == STDIN:
         return _read_stdin(stdin or sys.stdin.buffer, max_bytes)
     if is_url(name):
-        page = fetch_page(name, offline=offline, cache_dir=cache_dir, max_bytes=min(max_bytes, _fetch_limit()))
+        from .fetch import MAX_PAGE_BYTES, fetch_page
+
+        page = fetch_page(name, offline=offline, cache_dir=cache_dir, max_bytes=min(max_bytes, MAX_PAGE_BYTES))
         return _from_page(page)
     path = Path(source)
     suffix = path.suffix.lower()
@@ -299,8 +314,3 @@ def _from_page(page: FetchedPage) -> Source:
             kind = "markdown"
     return Source(text, Origin("url", page.url, url=page.final_url, format=kind, cached=page.cached))
 
-
-def _fetch_limit() -> int:
-    from .fetch import MAX_PAGE_BYTES
-
-    return MAX_PAGE_BYTES

@@ -55,14 +55,6 @@ class FetchedPage:
     cached: bool = False
 
 
-def is_url(source: str) -> bool:
-    """
-    >>> is_url("https://example.org/a"), is_url("HTTP://x"), is_url("page.html")
-    (True, True, False)
-    """
-    return source.lower().startswith(("http://", "https://"))
-
-
 def page_cache_dir() -> Path:
     """Fetched pages live beside the clip cache, so ``cache clear`` removes them too."""
     from ..speech.cache import default_cache_dir
