@@ -55,6 +55,10 @@ EXTRACT_SETTINGS = {
     "include_links": False,
     "favor_precision": True,
     "with_metadata": True,
+    # The date from the page's markup (meta tags, JSON-LD, <time>, the URL) only: htmldate's
+    # extensive search runs dateparser over the text in every locale, which took 3-7 s on
+    # a page that has no date in its markup.
+    "date_extraction_params": {"extensive_search": False, "original_date": True},
 }
 """trafilatura's settings; chosen with ``tests/bench/bench_web.py`` on the real pages
 (precision mode dropped section headings kept in <header> elements and cost more recall

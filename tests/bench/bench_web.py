@@ -32,7 +32,7 @@ def spoken_body(article) -> str:
 def bare_extractor(html: str) -> str:
     import trafilatura
 
-    settings = {key: value for key, value in EXTRACT_SETTINGS.items() if key != "with_metadata"}
+    settings = {key: value for key, value in EXTRACT_SETTINGS.items() if key not in ("with_metadata", "date_extraction_params")}
     return trafilatura.extract(html, output_format="txt", **settings) or ""
 
 
