@@ -119,6 +119,8 @@ def test_binary_file_named_html(tmp_path):
         ("<html><body>Café</body></html>".encode("cp1252"), "utf-8", "Café"),  # mis-declared the other way
         (b"\xef\xbb\xbf<html><body>Caf\xc3\xa9</body></html>", None, "Café"),  # BOM
         ("<html><body>Café</body></html>".encode("utf-16"), None, "Café"),
+        # UTF-8 with one character cut in two (as saved pages have): still UTF-8.
+        (("<html><body>" + "Zażółć gęślą jaźń. " * 20).encode("utf-8") + b"\xc3</body></html>", None, "gęślą"),
     ],
 )
 def test_charsets(data, declared, expected):

@@ -133,7 +133,7 @@ def parse_html(
             "open it in a browser, copy the article's text and give that instead (e.g. with '-')"
         )
     info = PageInfo(
-        title=page_title(document.title, document.sitename, h1s),
+        title=page_title(document.title, document.sitename, h1s, document.hostname),
         site=document.sitename or None,
         author=_author(document.author, document.sitename),
         date=document.date or None,
@@ -158,8 +158,9 @@ def parse_html(
     )
 
 
-def page_title(title: str | None, site: str | None, h1s: list[str] = ()) -> str | None:
-    """The page's title without the site's name.
+def page_title(title: str | None, site: str | None, h1s: list[str] = (), host: str | None = None) -> str | None:
+    """The page's title without the site's name: the name the page gives its site, else
+    the page's own <h1> where the title starts or ends with it, else the host's name.
 
     >>> page_title("Kids and Depression | USAGov", "USAGov")
     'Kids and Depression'
@@ -169,6 +170,8 @@ def page_title(title: str | None, site: str | None, h1s: list[str] = ()) -> str 
     'Why Rust'
     >>> page_title("Left - right: a guide", None)
     'Left - right: a guide'
+    >>> page_title("DLP picks its leader - Barbados Today", "Barbados Today Online", [], "barbadostoday.bb")
+    'DLP picks its leader'
     """
     if not title:
         return None
@@ -184,10 +187,20 @@ def page_title(title: str | None, site: str | None, h1s: list[str] = ()) -> str 
             return " - ".join(parts[:-1]).strip()
         if len(parts) > 1 and _key(parts[0]) == key:
             return " - ".join(parts[1:]).strip()
-    # No site name to go by: the page's own <h1> says where the title ends.
+    # The page's own <h1> says where the title ends (or starts).
     for h1 in h1s:
-        if h1 and title.lower().startswith(h1.lower()) and _TITLE_SEPARATORS.match(title[len(h1) :] + " "):
+        if not h1 or len(h1) >= len(title):
+            continue
+        if title.lower().startswith(h1.lower()) and _TITLE_SEPARATORS.match(title[len(h1) :] + " "):
             return h1
+        if title.lower().endswith(h1.lower()) and _TITLE_SEPARATORS.search(" " + title[: -len(h1)]):
+            return h1
+    # The last part names the host ("… | MODEPILOT.de", "… - Barbados Today" on barbadostoday.bb).
+    parts = _TITLE_SEPARATORS.split(title)
+    if host and len(parts) > 1:
+        names = {_key(host), _key(host.rsplit(".", 1)[0])}
+        if _key(parts[-1]) in names:
+            return " - ".join(parts[:-1]).strip()
     return title
 
 

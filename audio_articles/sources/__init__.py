@@ -217,6 +217,11 @@ def decode_page(data: bytes, declared: str | None, name: str) -> str:
             return _finish(text, name)
     except UnicodeDecodeError:
         text = None
+        # A saved page often cuts one character in two; text that is otherwise UTF-8 is
+        # UTF-8 (Latin-1 or cp1252 text fails at nearly every accented letter instead).
+        lenient = data.decode("utf-8", errors="replace")
+        if lenient.count("\ufffd") * 50 <= sum(byte >= 0x80 for byte in data):
+            return _finish(lenient, name)
     meta = _META_CHARSET.search(data[:4096])
     for candidate in (declared, meta.group(1).decode("ascii") if meta else None):
         encoding = _codec(candidate)
