@@ -278,3 +278,16 @@ def test_feed_url_list_errors(tmp_path):
     run = run_cli("feed", "--urls", str(url_list), "-o", str(tmp_path / "feed"), "--engine", "fake")
     assert_one_line_error(run, 2, "line 2", "not an http")
     assert not (tmp_path / "feed").exists()
+
+
+def test_cli_preview_url_and_batch_folder_with_a_page(server, tmp_path):
+    run = run_cli("preview", f"{server}/article", "--section", "2", "--no-play", "--engine", "fake", "-o", str(tmp_path / "p.wav"))
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "p.wav").stat().st_size > 0
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "moon.html").write_text(PAGE, encoding="utf-8")
+    (folder / "notes.txt").write_text("Notes\n\nA short note to read aloud.\n", encoding="utf-8")
+    run = run_cli("convert", str(folder), "-o", str(tmp_path / "out"), "--engine", "fake")
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["moon.mp3", "notes.mp3"]
