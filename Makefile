@@ -9,12 +9,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := espeak-ng libespeak-ng1 ffmpeg chromium
 
-.PHONY: help setup system-deps demo test test-fast bench fuzz clean
+.PHONY: help setup system-deps demo test test-fast bench quality fuzz clean
 
 help:
 	@echo "make demo    install everything, convert samples/ into out/"
 	@echo "make test    install everything, run the test suite"
 	@echo "make bench   speed and memory figures against bare espeak-ng + ffmpeg"
+	@echo "make quality web pages: spoken words vs true article text, beside the bare extractor"
 	@echo "make clean   remove the virtualenv and outputs"
 
 setup: system-deps $(STAMP)
@@ -75,6 +76,11 @@ test-fast: setup
 bench: setup
 	$(BIN)/python -m compileall -q audio_articles
 	$(BIN)/python tests/bench/run.py
+
+# Web pages (issue 21): spoken words against the true text of real pages, beside the bare
+# extractor; needs the pages staged once (tests/data/web/stage_pages.py, see SOURCES.md).
+quality: setup
+	$(BIN)/python tests/bench/bench_web.py
 
 fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests -k fuzz

@@ -16,8 +16,8 @@ from typing import Optional
 import typer
 
 from .cli_args import (
-    ALL_CORES, Bitrate, Cache, Engine, Executor, Format, Jobs, Lang, Lexicons, Loudness, Model, QuoteVoice, Rate,
-    SampleRate, Speaker, Stereo, Voice, Voices, production_settings, sound_settings,
+    ALL_CORES, Bitrate, Cache, Engine, Executor, Format, Jobs, Lang, Lexicons, Loudness, Model, Offline, QuoteVoice,
+    Rate, SampleRate, Speaker, Stereo, Voice, Voices, one_source, production_settings, sound_settings,
 )  # fmt: skip
 from .console import progress_bar, reported, result_line, say, setup_logging, staged_progress
 
@@ -36,6 +36,7 @@ EXIT_CODES = {
     2: "bad input or usage (missing, empty or binary file, bad option, bad voice profile)",
     3: "a required program (ffmpeg, espeak-ng) is missing",
     4: "the output could not be written (unwritable folder, disk full)",
+    5: "a URL could not be fetched (host not found, HTTP error, timeout, not a web page)",
     130: "interrupted (Ctrl-C)",
 }
 
@@ -50,7 +51,10 @@ def main_options(
 @app.command()
 @reported
 def convert(
-    sources: list[Path] = typer.Argument(..., metavar="SOURCE...", help="Article files (.txt, .md) or folders of them.", show_default=False),
+    sources: list[str] = typer.Argument(
+        ..., metavar="SOURCE...", show_default=False,
+        help="Article files (.txt, .md, .html) or folders of them; or one URL, or - for standard input.",
+    ),
     output: Optional[Path] = typer.Option(
         None, "--output", "-o",
         help="File to write; with several articles or a folder, the folder to write them in."
@@ -62,7 +66,7 @@ def convert(
     quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None, lexicon: Lexicons = None,
     audio_format: Format = None, loudness: Loudness = None, sample_rate: SampleRate = 0, stereo: Stereo = False,
     cover: Optional[Path] = typer.Option(None, "--cover", help="Cover art, a JPEG or PNG, embedded in the file."),
-    executor: Executor = "local",
+    executor: Executor = "local", offline: Offline = False,
 ) -> None:
     """Convert articles into MP3s with a chapter per paragraph (or per section).
 
@@ -75,24 +79,25 @@ def convert(
     from .run.executors import parse_executor
 
     choice, max_bytes = parse_executor(executor), parse_size(max_size)
-    single = not (is_batch(sources, output) or choice.uses_dask)
+    source, paths = one_source(sources)
+    single = source is not None or not (is_batch(paths, output) or choice.uses_dask)
     # A long article's speech workers boot on the other core while the rest of the
     # program loads and the article is read.
-    with Helpers.start(sources[0], engine, jobs) if single else Helpers() as helpers:
+    with Helpers.start(paths[0], engine, jobs) if single else Helpers() as helpers:
         from .settings import Options
 
         options = Options(
             **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
             **sound_settings(audio_format, bitrate, loudness, sample_rate, stereo),
-            cover=cover, workers=jobs, use_cache=cache, max_bytes=max_bytes,
+            cover=cover, workers=jobs, use_cache=cache, max_bytes=max_bytes, offline=offline,
         )  # fmt: skip
         if not single:
-            raise typer.Exit(_convert_batch(sources, output, options, choice))
-        result = _convert_one(sources[0], output, options, helpers)
+            raise typer.Exit(_convert_batch(paths, output, options, choice))
+        result = _convert_one(source if source is not None else paths[0], output, options, helpers)
     say(result_line(result))
 
 
-def _convert_one(source: Path, output: Optional[Path], options, helpers):
+def _convert_one(source: str | Path, output: Optional[Path], options, helpers):
     """Convert one article with a progress bar for each stage (speech, then encoding)."""
     from .convert import convert as run
 
@@ -138,7 +143,10 @@ def _convert_batch(sources: list[Path], out_dir: Optional[Path], options, choice
 @app.command()
 @reported
 def preview(
-    source: Optional[Path] = typer.Argument(None, metavar="[SOURCE]", help="Article file (.txt or .md); optional with --text.", show_default=False),
+    source: Optional[str] = typer.Argument(
+        None, metavar="[SOURCE]", show_default=False,
+        help="Article file (.txt, .md, .html), URL or - (stdin); optional with --text.",
+    ),
     paragraph: Optional[int] = typer.Option(None, "--paragraph", "-p", help="Paragraph number, as inspect shows it."),
     segment: Optional[int] = typer.Option(None, "--segment", "-s", help="Segment number, as inspect shows it."),
     section: Optional[int] = typer.Option(None, "--section", help="Section number, from 1."),
@@ -156,7 +164,7 @@ def preview(
         help="Balance the voices and set the loudness as convert does (or keep the engine's level).",
     ),
     play: bool = typer.Option(True, "--play/--no-play", help="Play it (ffplay, paplay, aplay or afplay)."),
-    cache: Cache = True,
+    cache: Cache = True, offline: Offline = False,
     engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine."),
 ) -> None:
     """Hear one paragraph, segment or section (or any text) as the conversion will speak it.
@@ -173,7 +181,7 @@ def preview(
         raise InputError(f"unknown --kind {kind!r}; choose one of: {', '.join(kinds)}")
     options = Options(
         **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
-        normalize=normalize, workers=1, use_cache=cache,
+        normalize=normalize, workers=1, use_cache=cache, offline=offline,
     )  # fmt: skip
     result = run(source, choose_part(paragraph, segment, section), text, output, options, kinds[kind])
     seconds = result.duration_ms / 1000
@@ -192,10 +200,13 @@ def preview(
 @app.command("inspect")
 @reported
 def inspect_command(
-    source: Path = typer.Argument(..., metavar="SOURCE", help="Article file: plain text (.txt) or Markdown (.md).", show_default=False),
+    source: str = typer.Argument(
+        ..., metavar="SOURCE", show_default=False,
+        help="Article: a text (.txt), Markdown (.md) or HTML (.html) file, a URL, or - for stdin.",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print JSON (schema in the README) instead of tables."),
     voices: Voices = None, voice: Voice = None, quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None,
-    lexicon: Lexicons = None, model: Model = None, speaker: Speaker = None,
+    lexicon: Lexicons = None, model: Model = None, speaker: Speaker = None, offline: Offline = False,
     engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine."),
 ) -> None:
     """Show how an article will be voiced: sections, segments, voices, and what was removed.
@@ -205,8 +216,8 @@ def inspect_command(
     from .inspect import inspect_file, print_report
     from .settings import Options
 
-    options = Options(**production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine))
-    report = inspect_file(source, options)
+    settings = production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine)
+    report = inspect_file(source, Options(**settings, offline=offline))
     if json_output:
         import json
 
@@ -247,9 +258,13 @@ def cache_clear() -> None:
 @app.command()
 @reported
 def feed(
-    sources: list[Path] = typer.Argument(
-        ..., metavar="SOURCE...", help="Article files, or folders of them (.txt, .md).", show_default=False
+    sources: Optional[list[Path]] = typer.Argument(
+        None, metavar="[SOURCE]...", help="Article files, or folders of them (.txt, .md, .html).", show_default=False
     ),
+    urls: Optional[Path] = typer.Option(
+        None, "--urls", help="A text file of article URLs, one per line (# starts a comment); each is an episode."
+    ),
+    offline: Offline = False,
     output: Path = typer.Option(..., "--output", "-o", help="The feed folder to create or update.", show_default=False),
     title: Optional[str] = typer.Option(None, "--title", help="Podcast title (needed the first time)."),
     base_url: Optional[str] = typer.Option(
@@ -279,9 +294,11 @@ def feed(
     they render only new and edited articles (and all of them when a voice or sound
     option changes).
     """
+    from .errors import InputError
     from .feed import build_feed
     from .feed.settings import SettingsChange
     from .settings import Options
+    from .sources import read_url_list
 
     change = SettingsChange(
         title=title, base_url=base_url, author=author, description=description,
@@ -297,14 +314,16 @@ def feed(
 
     from .run.executors import parse_executor, running_executor
 
+    if not sources and urls is None:
+        raise InputError("give article files or folders, or a list of URLs with --urls FILE")
     options = Options(
         **production_settings(None, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
-        **sound_settings(audio_format, bitrate, loudness), workers=jobs,
+        **sound_settings(audio_format, bitrate, loudness), workers=jobs, offline=offline,
     )  # fmt: skip
     with running_executor(parse_executor(executor), options.workers, options.engine, say) as running:
         result = build_feed(
-            sources, output, change, options,
-            prune=prune, progress=progress, on_wait=waiting, executor=running,
+            sources or [], output, change, options, prune=prune, progress=progress, on_wait=waiting,
+            executor=running, urls=read_url_list(urls) if urls is not None else [], url_list=urls,
         )  # fmt: skip
     kept = f", {len(result.orphaned)} kept without their article (--prune removes them)" if result.orphaned else ""
     pruned = f", {len(result.pruned)} removed" if result.pruned else ""

@@ -65,6 +65,9 @@ SampleRate = Annotated[
 ]
 Stereo = Annotated[bool, typer.Option("--stereo", help="Two channels (same voice on both sides) instead of mono.")]
 Executor = Annotated[str, typer.Option("--executor", help=EXECUTOR_HELP)]
+Offline = Annotated[
+    bool, typer.Option("--offline", help="Never fetch a URL: read it from the page cache (kept by earlier runs) or fail.")
+]
 
 ALL_CORES = os.cpu_count() or 1
 
@@ -103,3 +106,15 @@ def sound_settings(
         settings["loudness_lufs"] = parse_target(loudness)
         settings["normalize"] = settings["loudness_lufs"] is not None
     return settings
+
+
+def one_source(sources: list[str]) -> tuple[str | None, list[Path]]:
+    """A URL or "-" given alone (returned as is: Path() would fold a URL's "//"), and the
+    sources as paths (files and folders)."""
+    from .errors import InputError
+    from .sources import STDIN, is_url
+
+    special = [source for source in sources if source == STDIN or is_url(source)]
+    if special and len(sources) > 1:
+        raise InputError(f"{special[0]} must be the only source; convert one URL or standard input at a time")
+    return (special[0] if special else None), [Path(source) for source in sources]

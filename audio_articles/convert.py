@@ -20,9 +20,9 @@ from .audio.jingles import with_jingles
 from .files import atomic_output, check_output_folder
 from .run.helpers import Helpers
 from .model import Article, Chapter, Clip, Plan, SegmentKind, Tags, Timeline
-from .parsing import load_article
 from .plan import gaps_ms, plan_article, speech_profile, with_piper_model
 from .settings import Options, Production, Runtime
+from .sources import default_output, load_article
 from .speech.cache import ClipCache, default_cache_dir
 from .speech.render import render_clips
 from .speech.voices import Profile
@@ -109,12 +109,12 @@ def convert(
     ``helpers`` are processes already started for this article (``Helpers.start``); they
     are stopped when it is done."""
     options = options or Options()
-    source = Path(source)
-    output = Path(output) if output else source.with_suffix(output_suffix(options.production))
+    source = source if isinstance(source, str) else Path(source)  # a URL is no Path ("//" would fold)
+    output = Path(output) if output else default_output(source, output_suffix(options.production))
     if helpers is None:
-        helpers = Helpers.start(source, options.engine, options.workers) if options.pool is None else Helpers()
+        helpers = Helpers.start(Path(source), options.engine, options.workers) if options.pool is None else Helpers()
     with helpers:
-        article = load_article(source, options.max_bytes)
+        article = load_article(source, options.max_bytes, options.offline)
         return render_article(article, output, speech_profile(source, options.production), options, progress, helpers)
 
 

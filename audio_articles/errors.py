@@ -36,6 +36,13 @@ class ProfileError(InputError):
     """A voice profile is missing, malformed or names a voice the engine lacks."""
 
 
+class FetchError(AudioArticlesError):
+    """A URL could not be fetched: DNS failure, HTTP error, timeout, too many redirects,
+    not a web page, too large, or not in the cache with ``--offline``."""
+
+    exit_code = 5
+
+
 class MissingToolError(AudioArticlesError):
     """A system program (ffmpeg, espeak-ng) is not installed."""
 

@@ -17,7 +17,7 @@ from .units import format_size, parse_size  # noqa: F401  (parse_size: --max-siz
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_SUFFIXES = {".txt": False, ".text": False, ".md": True, ".markdown": True}
+ARTICLE_SUFFIXES = {".txt": False, ".text": False, ".md": True, ".markdown": True, ".html": False, ".htm": False, ".xhtml": False}
 """Known article file types and whether each is Markdown."""
 
 
@@ -25,8 +25,8 @@ def is_article_file(path: Path) -> bool:
     """Whether a file found in a folder is an article: a known type, not hidden, and not
     the folder's pronunciation lexicon (``lexicon.txt``, which is read for the articles).
 
-    >>> [is_article_file(Path(name)) for name in ("a.md", "b.TXT", ".c.txt", "lexicon.txt", "d.wav")]
-    [True, True, False, False, False]
+    >>> [is_article_file(Path(name)) for name in ("a.md", "b.TXT", ".c.txt", "lexicon.txt", "d.wav", "e.html")]
+    [True, True, False, False, False, True]
     """
     from .speech.lexicon import PROJECT_LEXICON_NAMES
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .model import Plan, Removed, SpeechJob
-from .parsing import load_article
 from .plan import plan_article, speech_profile
 from .settings import Options
+from .sources import load_article
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def inspect_file(path: str | os.PathLike[str], options: Options | None = None) -
     """Parse an article file and plan its speech with ``options``, by the planner
     ``convert`` uses: the same profile, overrides, lexicons, engine, language, intro and outro."""
     options = options or Options()
-    article = load_article(Path(path), options.max_bytes)
+    article = load_article(path if isinstance(path, str) else Path(path), options.max_bytes, options.offline)
     profile = speech_profile(path, options.production)
     return build_report(plan_article(article, profile, options.production))
 

@@ -21,9 +21,9 @@ from pathlib import Path
 from .convert import check_production, render_plan
 from .errors import InputError
 from .model import Article, Plan, Section, Segment, SegmentKind, SpeechJob, Timeline
-from .parsing import load_article
 from .plan import gaps_ms, plan_article, speech_profile
 from .settings import Options
+from .sources import load_article, source_stem
 from .speech.voices import Profile
 
 PART_KINDS = ("paragraph", "segment", "section")
@@ -162,13 +162,13 @@ def preview(
         raise InputError(f"preview either {part} or --text, not both")
     if part is not None and source is None:
         raise InputError(f"--{part.kind} needs an article file; or use --text '…' alone")
-    name = Path(source).stem if source is not None else ""
+    name = source_stem(source) if source is not None else ""
     what = "text" if text is not None else str(part)
     output = Path(output) if output is not None else default_output(name, what)
     check_production(output, options.production)  # before any speech is rendered
     production = options.production
     profile = speech_profile(Path(source) if source is not None else Path("text"), production)
-    plan = plan_article(load_article(Path(source), options.max_bytes), profile, production) if source else None
+    plan = plan_article(load_article(source, options.max_bytes, options.offline), profile, production) if source else None
     if text is None:
         wanted = part_segment_indexes(plan.article, part)
     else:  # spoken in the article's language, as the article would be

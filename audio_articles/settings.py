@@ -114,6 +114,8 @@ class Runtime:
     use_cache: bool = True
     max_bytes: int = DEFAULT_MAX_BYTES
     """Refuse article files larger than this (``--max-size``)."""
+    offline: bool = False
+    """Never fetch a URL; read it from the page cache or fail (``--offline``)."""
     pool: SpeechPool | None = field(default=None, compare=False)
     """Open worker processes to render clips with (a batch or a feed shares one)."""
 

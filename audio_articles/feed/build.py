@@ -18,9 +18,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..audio.chapters import ChapterInfo, chapters_json, webvtt
-from ..convert import Options, load_article, output_suffix, render_article, speech_profile
+from ..convert import Options, output_suffix, render_article, speech_profile
 from ..errors import AudioArticlesError, InputError, OutputError
-from ..files import atomic_output, is_article_file, read_article_text
+from ..files import atomic_output, is_article_file
+from ..sources import parse_source, read_source
 from ..model import Article, SegmentKind
 from ..speech.voices import Profile, load_profile
 from .cover import default_cover, install_cover, read_cover
@@ -66,9 +67,16 @@ class Source:
     """An article file found among the sources, read and parsed."""
 
     path: Path
+    """The article file; for a URL, the list that named it (a lexicon beside it applies)."""
     key: str
     text_hash: str
     article: Article
+    label: str | None = None
+    """What messages call it when that is not ``path`` (a URL)."""
+
+    @property
+    def name(self) -> str:
+        return self.label or str(self.path)
 
 
 def find_article_files(sources: Sequence[Path]) -> list[Path]:
@@ -89,7 +97,7 @@ def find_article_files(sources: Sequence[Path]) -> list[Path]:
             raise InputError(f"{source}: no such file or folder")
     if not found:
         shown = ", ".join(str(source) for source in sources)
-        raise InputError(f"no articles (.txt, .md) in {shown}; give article files or folders of them")
+        raise InputError(f"no articles (.txt, .md, .html) in {shown}; give article files or folders of them")
     return found
 
 
@@ -105,13 +113,23 @@ def read_sources(paths: Sequence[Path], max_bytes: int) -> list[Source]:
                 f"two articles are named {key} ({sources[key].path} and {path}); "
                 "episodes are identified by file name, so rename one"
             )
-        text = read_article_text(path, max_bytes)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        article = load_article(path, max_bytes)
-        if next(article.segments(), None) is None:
-            raise InputError(f"{path} has nothing left to say once clutter is removed; fix it or leave it out")
-        sources[key] = Source(path, key, digest, article)
+        read = read_source(path, max_bytes=max_bytes)
+        sources[key] = _parsed(read, path, key)
     return list(sources.values())
+
+
+def read_url_sources(urls: Sequence[str], url_list: Path, max_bytes: int, offline: bool = False) -> list[Source]:
+    """Fetch (or take from the page cache) and parse every URL of ``--urls``; each URL is
+    its episode's key, so an edited page is rendered again and a moved one is a new episode."""
+    return [_parsed(read_source(url, max_bytes=max_bytes, offline=offline), url_list, url, url) for url in urls]
+
+
+def _parsed(read, path: Path, key: str, label: str | None = None) -> Source:
+    digest = hashlib.sha256(read.text.encode("utf-8")).hexdigest()
+    article = parse_source(read)
+    if next(article.segments(), None) is None:
+        raise InputError(f"{label or path} has nothing left to say once clutter is removed; fix it or leave it out")
+    return Source(path, key, digest, article, label)
 
 
 def render_signature(profile: Profile, options: Options) -> str:
@@ -177,6 +195,8 @@ def build_feed(
     on_wait: Callable[[], None] | None = None,
     lock_timeout: float | None = None,
     executor=None,
+    urls: Sequence[str] = (),
+    url_list: Path | None = None,
 ) -> FeedResult:
     """Create or update the feed folder ``folder`` from article files and folders.
 
@@ -189,7 +209,8 @@ def build_feed(
     folder = Path(folder)
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)  # one first-seen time per run
     # Bad input fails before the folder is created or anything is written.
-    found = read_sources(find_article_files([Path(source) for source in sources]), options.max_bytes)
+    found = read_sources(find_article_files([Path(source) for source in sources]), options.max_bytes) if sources or not urls else []
+    found += read_url_sources(urls, url_list or Path("urls.txt"), options.max_bytes, options.offline)
     settings = merge_settings(load_settings(folder) if folder.is_dir() else None, replace(change, image=None))
     base_profile = options.profile or load_profile(settings.voices or options.voices)
     # Each article is voiced with the lexicon beside it (lexicon.txt), as convert does.
@@ -318,7 +339,7 @@ def _render_episode(
     try:
         result = render(article, episode_dir / f"{slug}{suffix}", profile, options)
     except AudioArticlesError as error:
-        raise error.about(source.path) from None  # say which article failed
+        raise error.about(source.name) from None  # say which article failed
     author = article.author or settings.author
     info = ChapterInfo(
         title=article.title,
@@ -330,7 +351,7 @@ def _render_episode(
         temp.write_text(chapters_json(result.timeline, info), encoding="utf-8")
     with atomic_output(episode_dir / f"{slug}.vtt") as temp:
         temp.write_text(webvtt(result.timeline), encoding="utf-8")
-    log.info("rendered %s (%s)", slug, source.path)
+    log.info("rendered %s (%s)", slug, source.name)
     return Episode(
         key=source.key,
         guid=guid,

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from ..files import DEFAULT_MAX_BYTES, is_markdown, read_article_text
 from ..model import Article
 from .options import ParseOptions, SpeakerLabels
 from .plaintext import parse_plaintext
 
-__all__ = ["ParseOptions", "SpeakerLabels", "load_article", "parse_article"]
+__all__ = ["ParseOptions", "SpeakerLabels", "parse_article"]
 
 
 def parse_article(
@@ -32,8 +29,3 @@ def parse_article(
         return parse_markdown(text, options=options, fallback_title=fallback_title)
     return parse_plaintext(text, options=options, fallback_title=fallback_title)
 
-
-def load_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
-    """Read and parse one article file (Markdown by its extension)."""
-    text = read_article_text(path, max_bytes)
-    return parse_article(text, markdown=is_markdown(path), fallback_title=path.stem.replace("-", " ").replace("_", " "))
