@@ -19,7 +19,7 @@ from .cli_args import (
     ALL_CORES, Bitrate, Cache, Engine, Executor, Format, Jobs, Lang, Lexicons, Loudness, Model, Offline, QuoteVoice,
     Rate, SampleRate, Speaker, Stereo, Voice, Voices, one_source, production_settings, sound_settings,
 )  # fmt: skip
-from .console import progress_bar, reported, result_line, say, setup_logging, staged_progress
+from .console import outcome_line, progress_bar, reported, result_line, say, setup_logging, staged_progress
 
 app = typer.Typer(
     name="audio-articles",
@@ -29,16 +29,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-EXIT_CODES = {
-    0: "success",
-    1: "rendering or encoding failed",
-    2: "bad input or usage (missing, empty or binary file, bad option, bad voice profile)",
-    3: "a required program (ffmpeg, espeak-ng) is missing",
-    4: "the output could not be written (unwritable folder, disk full)",
-    5: "a URL could not be fetched (host not found, HTTP error, timeout, not a web page)",
-    130: "interrupted (Ctrl-C)",
-}
 
 
 @app.callback()
@@ -72,11 +62,10 @@ def convert(
 
     Give several files or a folder to convert them all in one run, on every core.
     """
-    from .run.batch import is_batch
-    from .run.helpers import Helpers
-
     from .files import parse_size
+    from .run.batch import is_batch
     from .run.executors import parse_executor
+    from .run.helpers import Helpers
 
     choice, max_bytes = parse_executor(executor), parse_size(max_size)
     source, paths = one_source(sources)
@@ -109,32 +98,17 @@ def _convert_batch(sources: list[Path], out_dir: Optional[Path], options, choice
     """Convert many articles with one pool of workers (or on a Dask cluster); a line per
     article; the exit code."""
     from .convert import output_suffix
-    from .run.batch import BatchItem, convert_many, find_articles, is_batch, plan_outputs, prepare_output_folder
+    from .run.batch import batch_items, convert_many
     from .run.executors import running_executor
-    from .run.outcome import Failure
 
-    suffix = output_suffix(options.production)
-    if is_batch(sources, out_dir):
-        articles = find_articles(sources)
-        if out_dir is not None:
-            prepare_output_folder(out_dir)
-        items = plan_outputs(articles, out_dir, suffix)
-    else:  # one article on a Dask cluster
-        items = [BatchItem(sources[0], out_dir or sources[0].with_suffix(suffix))]
+    items = batch_items(sources, out_dir, output_suffix(options.production))
     with running_executor(choice, options.workers, options.engine, say) as running, progress_bar(counts=False) as bar:
         task = bar.add_task(f"Converting 0/{len(items)}", total=None)
 
         def progress(done: int, total: int, done_bytes: int, total_bytes: int) -> None:
             bar.update(task, description=f"Converting {done}/{total}", completed=done_bytes, total=total_bytes)
 
-        def report(outcome) -> None:
-            if isinstance(outcome, Failure):
-                where = "" if str(outcome.source) in outcome.message else f"{outcome.source}: "
-                say(f"audio-articles: error: {where}{outcome.message}")
-            else:
-                say(result_line(outcome))
-
-        result = convert_many(items, options, progress, report, executor=running)
+        result = convert_many(items, options, progress, lambda outcome: say(outcome_line(outcome)), executor=running)
     failed = f", {len(result.failed)} failed" if result.failed else ""
     say(f"{len(result.converted)} of {len(items)} articles converted{failed}")
     return result.exit_code

@@ -107,6 +107,16 @@ def result_line(result) -> str:
     )
 
 
+def outcome_line(outcome) -> str:
+    """One line for each article of a batch: what it wrote, or why it failed."""
+    from .run.outcome import Failure
+
+    if not isinstance(outcome, Failure):
+        return result_line(outcome)
+    where = "" if str(outcome.source) in outcome.message else f"{outcome.source}: "
+    return f"audio-articles: error: {where}{outcome.message}"
+
+
 def overview_lines(overview) -> list[str]:
     """``voices``: the engine's voices, its variants, and each profile's voice per kind."""
     lines = [f"{len(overview.voices)} voices ({overview.engine}):"]

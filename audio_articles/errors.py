@@ -82,3 +82,15 @@ MISSING_TOOL_HINTS = {
 def missing_tool(name: str) -> MissingToolError:
     """The error for a system program that is not on PATH."""
     return MissingToolError(f"{name} is not installed; {MISSING_TOOL_HINTS[name]}")
+
+
+EXIT_CODES = {
+    0: "success",
+    AudioArticlesError.exit_code: "rendering or encoding failed",
+    InputError.exit_code: "bad input or usage (missing, empty or binary file, bad option, bad voice profile)",
+    MissingToolError.exit_code: "a required program (ffmpeg, espeak-ng) or optional extra is missing",
+    OutputError.exit_code: "the output could not be written (unwritable folder, disk full)",
+    FetchError.exit_code: "a URL could not be fetched (host not found, HTTP error, timeout, not a web page)",
+    130: "interrupted (Ctrl-C)",
+}
+"""What each exit code of the command line means (the README's table says the same)."""

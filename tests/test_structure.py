@@ -76,3 +76,15 @@ def test_no_import_cycles_at_any_depth():
     graph = import_graph()
     assert len(graph) > 40  # the walk really saw the package
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
+
+
+def test_every_error_class_has_a_documented_exit_code():
+    import re
+
+    from audio_articles import errors
+
+    classes = [value for value in vars(errors).values() if isinstance(value, type) and issubclass(value, errors.AudioArticlesError)]
+    assert {kind.exit_code for kind in classes} <= set(errors.EXIT_CODES)
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    documented = {int(code) for code in re.findall(r"(?m)^\| (\d+) \|", readme)}
+    assert documented == set(errors.EXIT_CODES)

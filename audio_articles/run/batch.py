@@ -113,6 +113,17 @@ def prepare_output_folder(out_dir: Path) -> None:
         raise OutputError(f"cannot create the output folder {out_dir}: {err.strerror}") from None
 
 
+def batch_items(sources: Sequence[Path], out_dir: Path | None, suffix: str) -> list[BatchItem]:
+    """What a command line's sources become: each article and where its audio goes (the
+    output folder made ready); a single article when the sources are not a batch (Dask)."""
+    if not is_batch(sources, out_dir):
+        return [BatchItem(sources[0], out_dir or sources[0].with_suffix(suffix))]
+    articles = find_articles(sources)
+    if out_dir is not None:
+        prepare_output_folder(out_dir)
+    return plan_outputs(articles, out_dir, suffix)
+
+
 def _convert_in_worker(source: Path, output: Path, options):
     """One whole article, inside a pool worker (whose engine is already running)."""
     try:

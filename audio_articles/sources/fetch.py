@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import FetchError
+from ..units import format_size
 
 TIMEOUT_S = 20.0
 """Longest wait for the whole page (connect, headers and body)."""
@@ -149,10 +150,8 @@ def _describe_type(content_type: str) -> str:
 
 
 def _too_large(url: str, size: int, limit: int, at_least: bool = False) -> str:
-    from ..files import human_size
-
     more = "more than " if at_least else ""
-    return f"{url} is {more}{human_size(size)}, over the {human_size(limit)} page limit; this is not an article page"
+    return f"{url} is {more}{format_size(size)}, over the {format_size(limit)} page limit; this is not an article page"
 
 
 def _timeout(url: str, timeout: float) -> str:
