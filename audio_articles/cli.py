@@ -62,8 +62,7 @@ def convert(
 
     Give several files or a folder to convert them all in one run, on every core.
     """
-    from .files import parse_size
-    from .run.batch import is_batch
+    from .files import is_batch, parse_size
     from .run.executors import parse_executor
     from .run.helpers import Helpers
 

@@ -9,7 +9,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .errors import InputError, OutputError
@@ -160,3 +160,10 @@ def atomic_output(path: Path) -> Iterator[Path]:
         raise OutputError(f"cannot write {path}: {err.strerror}") from None
     finally:
         temp.unlink(missing_ok=True)
+
+
+def is_batch(sources: Sequence[Path], output: Path | None) -> bool:
+    """Whether a command line names several articles: several paths, a folder, or an
+    existing folder as the output."""
+    return len(sources) > 1 or sources[0].is_dir() or (output is not None and output.is_dir())
+

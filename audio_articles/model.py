@@ -112,6 +112,9 @@ class Voice:
     """Piper voice model file (``…/name.onnx``, with ``name.onnx.json`` beside it)."""
     speaker: int | None = None
     """Speaker id of a multi-speaker Piper voice; None is the voice's default speaker."""
+    pitch_shift: float = 1.0
+    """Pitch (and formants) × this after synthesis, for Piper voices: one voice made a second
+    speaker (the ``natural`` profile's quotations). 1.0 leaves the voice as it is."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from .speech.language import choose_language
 from .speech.lexicon import Lexicon, project_lexicon
 from .speech.normalize import pipeline_for, speech_ready
 from .speech.resolve import VoiceCatalog, engine_catalog, resolve_profile
+from .speech.voice_packages import is_voice_name
 from .speech.voices import Profile, load_profile, piper_voice_name
 
 CHAPTER_TITLE_WORDS = 8
@@ -36,9 +37,10 @@ def speech_profile(source: str | os.PathLike[str], production: Production) -> Pr
 
 
 def with_piper_model(profile: Profile, model: str | os.PathLike[str], speaker: int | None = None) -> Profile:
-    """The profile with one Piper voice for every kind (rates and pauses kept)."""
-    path = str(Path(model).expanduser().absolute())
-    return profile.with_voice(engine="piper", model=path, speaker=speaker, voice=piper_voice_name(path, speaker))
+    """The profile with one Piper voice for every kind (rates and pauses kept): a voice
+    file, or an installed voice's name ("en_US-joe-medium")."""
+    found = str(model) if is_voice_name(model) else str(Path(model).expanduser().absolute())
+    return profile.with_voice(engine="piper", model=found, speaker=speaker, voice=piper_voice_name(found, speaker))
 
 
 def plan_article(article: Article, profile: Profile, production: Production) -> Plan:

@@ -81,11 +81,11 @@ def test_profiles_found_by_name_in_user_folder_first(tmp_path, monkeypatch):
     write(tmp_path / "voices", '[defaults]\nvoice = "gmw/en"\n', "mine.toml")
     assert find_profile("newsroom") == tmp_path / "voices" / "newsroom.toml"
     assert find_profile("default") == PROFILE_DIR / "default.toml"
-    assert [p.stem for p in available_profiles()] == ["clear", "default", "mine", "newsroom"]
+    assert [p.stem for p in available_profiles()] == ["clear", "default", "mine", "natural", "newsroom"]
 
 
 def test_unknown_profile_name_lists_the_known_ones():
-    with pytest.raises(ProfileError, match="choose one of: clear, default, newsroom"):
+    with pytest.raises(ProfileError, match="choose one of: clear, default, natural, newsroom"):
         load_profile("nosuch")
 
 

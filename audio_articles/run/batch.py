@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..convert import Options, convert
 from ..errors import AudioArticlesError, EngineError, InputError, OutputError
-from ..files import ARTICLE_SUFFIXES, is_article_file
+from ..files import ARTICLE_SUFFIXES, is_article_file, is_batch
 from ..speech.cache import default_cache_dir
 from ..speech.render import SpeechPool
 from .outcome import Failure
@@ -219,9 +219,3 @@ def _size(path: Path) -> int:
         return max(1, path.stat().st_size)
     except OSError:
         return 1
-
-
-def is_batch(sources: Sequence[Path], output: Path | None) -> bool:
-    """Whether a command line names several articles: several paths, a folder, or an
-    existing folder as the output."""
-    return len(sources) > 1 or sources[0].is_dir() or (output is not None and output.is_dir())

@@ -85,7 +85,10 @@ def default_max_bytes() -> int:
 
 def clip_key(engine_identity: str, text: str, voice: Voice) -> str:
     """A stable hash of what the engine is asked to do."""
-    payload = json.dumps([engine_identity, text, asdict(voice)], ensure_ascii=False, sort_keys=True)
+    settings = asdict(voice)
+    if settings["pitch_shift"] == 1.0:
+        del settings["pitch_shift"]  # added later: clips rendered before it keep their keys
+    payload = json.dumps([engine_identity, text, settings], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

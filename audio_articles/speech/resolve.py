@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..errors import ProfileError
+from ..errors import AudioArticlesError, ProfileError
 from ..model import SegmentKind, Voice
 from .engines import Engine, VoiceInfo, create_engine, engine_spec
 from .language import language_name, primary, speaks, voices_for_language
@@ -229,10 +229,30 @@ class VoicesOverview:
 
 
 def _describe(voice: Voice, settings: KindSettings) -> str:
+    if voice.engine == "piper":  # espeak-ng's pitch does not apply; a shift may
+        pitch = f"pitch ×{voice.pitch_shift:g}" if voice.pitch_shift != 1.0 else "the voice's own pitch"
+    else:
+        pitch = f"pitch {voice.pitch}"
     return (
-        f"{voice.voice}  {voice.rate} wpm, pitch {voice.pitch}, volume {voice.volume:g},"
+        f"{voice.voice}  {voice.rate} wpm, {pitch}, volume {voice.volume:g},"
         f" pauses {settings.pause_before_ms}/{settings.pause_after_ms} ms"
     )
+
+
+def missing_piper_voice(profile: Profile) -> str | None:
+    """Why a voice named by name (``model = "en_US-joe-medium"``) cannot be found, for the
+    listing; checked without loading piper-tts."""
+    from .engines.piper_engine import voice_folders
+    from .voice_packages import is_voice_name, resolve_voice_name
+
+    for settings in profile.kinds.values():
+        voice = settings.voice
+        if voice.engine == "piper" and voice.model and is_voice_name(voice.model):
+            try:
+                resolve_voice_name(voice.model, voice_folders())
+            except AudioArticlesError as err:
+                return str(err)
+    return None
 
 
 def voices_overview(engine: Engine | str = "pyttsx3", language: str | None = None) -> VoicesOverview:
@@ -255,7 +275,9 @@ def voices_overview(engine: Engine | str = "pyttsx3", language: str | None = Non
             summaries.append(ProfileSummary(path.stem, str(path), "", (), str(err)))
             continue
         kinds = tuple((kind.value, _describe(s.voice, s)) for kind, s in resolved.kinds.items())
-        summaries.append(ProfileSummary(profile.name, str(path), profile.description, kinds))
+        summaries.append(
+            ProfileSummary(profile.name, str(path), profile.description, kinds, missing_piper_voice(profile))
+        )
     return VoicesOverview(
         catalog.engine, language, voices, tuple(sorted(catalog.variants or ())), tuple(summaries)
     )

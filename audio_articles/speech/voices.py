@@ -15,6 +15,7 @@ from ..errors import ProfileError
 from ..model import SegmentKind, Voice
 from .lexicon import Lexicon, LexiconError, lexicon_from_mapping, load_lexicon
 from .normalize import URL_MODES
+from .voice_packages import is_voice_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,6 +32,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "volume": (0.0, 1.0),
     "pause_before": (0, 10000),
     "pause_after": (0, 10000),
+    "pitch_shift": (0.5, 2.0),
 }
 FRAMING_KEYS = ("intro", "outro", "intro_jingle", "outro_jingle")
 """Spoken intro and outro (templates), and sound files played before and after."""
@@ -40,7 +42,9 @@ DEFAULT_OUTRO = "That was {title}{by_author}."
 FRAMING_FIELDS = ("title", "author", "by_author", "date")
 """Placeholders an intro or outro template may use."""
 ENGINE_KEYS = ("engine", "model", "speaker")
-"""Which engine speaks a kind; for Piper, the voice file and speaker."""
+"""Which engine speaks a kind; for Piper, the voice (a file or an installed voice's name) and speaker."""
+PIPER_ONLY_KEYS = ("pitch_shift",)
+"""Settings only the Piper engine applies (espeak-ng has its own ``pitch``)."""
 CHOICE_KEYS = ("language", "gender", "fallback")
 """How a voice is chosen when ``voice`` is absent, missing from the engine, or of another language."""
 GENDERS = ("female", "male")
@@ -123,10 +127,10 @@ class Profile:
             if voice:
                 variant = spoken.voice.partition("+")[2]
                 keep = f"+{variant}" if variant and "+" not in voice else ""
-                spoken = replace(spoken, voice=voice + keep, engine=None, model=None, speaker=None)
+                spoken = replace(spoken, voice=voice + keep, engine=None, model=None, speaker=None, pitch_shift=1.0)
                 pinned = True
             if quote_voice and kind == SegmentKind.QUOTE:
-                spoken = replace(spoken, voice=quote_voice, engine=None, model=None, speaker=None)
+                spoken = replace(spoken, voice=quote_voice, engine=None, model=None, speaker=None, pitch_shift=1.0)
                 pinned = True
             if rate:
                 body_rate = self.kinds[SegmentKind.BODY].voice.rate or rate
@@ -245,15 +249,20 @@ def _check_engine_key(key: str, value: object, where: str, path: Path) -> None:
 
     if key == "engine" and value not in ENGINES:
         raise ProfileError(f"{path}: {where}.engine = {value!r}; choose one of: {', '.join(ENGINES)}")
-    if key == "model" and (not isinstance(value, str) or not value.endswith(".onnx")):
-        raise ProfileError(f"{path}: {where}.model must be a Piper voice file such as \"en_US-amy-medium.onnx\"")
+    if key == "model" and (not isinstance(value, str) or not (value.endswith(".onnx") or is_voice_name(value))):
+        raise ProfileError(
+            f"{path}: {where}.model must be a Piper voice file such as \"en_US-amy-medium.onnx\""
+            " or an installed voice's name such as \"en_US-joe-medium\""
+        )
     if key == "speaker" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise ProfileError(f"{path}: {where}.speaker = {value!r}; give a speaker number (0, 1, …)")
 
 
 def _engine_settings(merged: dict, where: str, path: Path) -> dict:
-    """engine, model and speaker for a kind. A Piper model is found beside the profile, else
-    in the voice folders; a kind spoken by another engine drops the inherited model."""
+    """engine, model, speaker and pitch shift for a kind. A Piper model file is found beside
+    the profile, else in the voice folders; a voice name (``en_US-joe-medium``) is kept as it
+    is and found by the engine among the installed voices (``voice_packages.py``). A kind
+    spoken by another engine drops the inherited model."""
     engine = merged.get("engine")
     if engine != "piper":
         if "voice" not in merged and "language" not in merged:
@@ -261,24 +270,40 @@ def _engine_settings(merged: dict, where: str, path: Path) -> dict:
                 f"{path}: [{where}] is spoken by {engine or 'pyttsx3'} and needs a voice or a language,"
                 " e.g. voice = \"gmw/en-us\" or language = \"en\""
             )
+        for key in PIPER_ONLY_KEYS:
+            if merged.get(key, 1.0) != 1.0:
+                raise ProfileError(
+                    f"{_KeyPlace(path, where, key)}: {where}.{key} applies to Piper voices only"
+                    f" ([{where}] is spoken by {engine or 'pyttsx3'}); use pitch for espeak-ng voices"
+                )
         return {"engine": engine, "model": None, "speaker": None}
     if "model" not in merged:
-        raise ProfileError(f"{path}: [{where}] uses engine = \"piper\" and needs model = \"path/to/voice.onnx\"")
+        raise ProfileError(
+            f"{path}: [{where}] uses engine = \"piper\" and needs model = \"path/to/voice.onnx\""
+            " or an installed voice's name, e.g. model = \"en_US-joe-medium\""
+        )
+    settings = {"engine": "piper", "speaker": merged.get("speaker"), "pitch_shift": float(merged.get("pitch_shift", 1.0))}
+    if is_voice_name(merged["model"]):
+        return {**settings, "model": merged["model"]}
     model = Path(merged["model"]).expanduser()
     if not model.is_absolute():
         candidates = [path.parent / model, *(folder / model for folder in profile_search_path())]
         model = next((c for c in candidates if c.is_file()), candidates[0])
-    return {"engine": "piper", "model": str(model), "speaker": merged.get("speaker")}
+    return {**settings, "model": str(model)}
 
 
-def piper_voice_name(model: str | os.PathLike[str], speaker: int | None = None) -> str:
-    """How a Piper voice is named in plans and transcripts: the model's name and speaker.
+def piper_voice_name(model: str | os.PathLike[str], speaker: int | None = None, pitch_shift: float = 1.0) -> str:
+    """How a Piper voice is named in plans and transcripts: the model's name, speaker and
+    pitch shift.
 
     >>> piper_voice_name("/v/en_US-amy-medium.onnx"), piper_voice_name("libritts.onnx", 3)
     ('en_US-amy-medium', 'libritts#3')
+    >>> piper_voice_name("en_US-joe-medium", pitch_shift=1.3)
+    'en_US-joe-medium ×1.3'
     """
     name = Path(model).name.removesuffix(".onnx")
-    return name if speaker is None else f"{name}#{speaker}"
+    name = name if speaker is None else f"{name}#{speaker}"
+    return name if pitch_shift == 1.0 else f"{name} ×{pitch_shift:g}"
 
 
 def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
@@ -325,7 +350,11 @@ def profile_from_dict(data: dict, path: Path) -> Profile:
         engine = _engine_settings(merged, kind.value, path)
         kinds[kind] = KindSettings(
             voice=Voice(
-                voice=piper_voice_name(engine["model"], engine["speaker"]) if engine["model"] else merged.get("voice", ""),
+                voice=(
+                    piper_voice_name(engine["model"], engine["speaker"], engine.get("pitch_shift", 1.0))
+                    if engine["model"]
+                    else merged.get("voice", "")
+                ),
                 rate=int(merged.get("rate", 175)),
                 pitch=int(merged.get("pitch", 50)),
                 volume=float(merged.get("volume", 1.0)),

