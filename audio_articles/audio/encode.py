@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import AudioError, InputError, OutputError, missing_tool
 from ..model import Chapter, Tags
 from ..units import clock
-from .formats import MP3, NATIVE_RATE, AudioFormat
+from .formats import MP3, NATIVE_RATE, AudioFormat, TagStyle
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
         "comment": tags.comment or tags.description,
         "language": tags.language,
     }
-    if fmt.muxer == "mp3":
+    if fmt.tags == TagStyle.ID3:
         # ID3 has no description frame that players show; the comment carries it.
         # TLEN is written as its own frame because the name is a valid ID3 frame id.
         fields["TLEN"] = str(tags.length_ms) if tags.length_ms else None
@@ -100,7 +100,7 @@ def ffmetadata(tags: Tags, chapters: Iterable[Chapter], fmt: AudioFormat = MP3) 
     """Tags and chapters in ffmpeg's FFMETADATA1 format."""
     lines = [";FFMETADATA1"]
     lines += [f"{key}={_escape(value)}" for key, value in tag_fields(tags, fmt).items()]
-    if fmt.muxer == "ogg":
+    if fmt.tags == TagStyle.VORBIS:
         # Ogg chapters are CHAPTERxxx comments; written here because ffmpeg 5's own
         # writer rounds the seconds (1.691 s comes out as 00:00:02.691).
         for n, chapter in enumerate(chapters):
@@ -132,13 +132,11 @@ def cover_kind(path: Path) -> str:
 
 
 def _codec_args(fmt: AudioFormat, settings: EncodeSettings) -> list[str]:
-    args = ["-c:a", fmt.codec]
+    args = ["-c:a", fmt.codec, *fmt.codec_args]
     if fmt.lossy:
-        args += ["-b:a", f"{settings.bitrate_kbps * (settings.channels if fmt.codec != 'libmp3lame' else 1)}k"]
-    if fmt.codec == "libmp3lame":
-        args += ["-compression_level", str(settings.quality)]
-    if fmt.codec == "libopus":
-        args += ["-application", "voip"]  # tuned for speech
+        args += ["-b:a", f"{settings.bitrate_kbps * (settings.channels if fmt.bitrate_per_channel else 1)}k"]
+    if fmt.quality_option:
+        args += [fmt.quality_option, str(settings.quality)]
     return args
 
 
@@ -151,7 +149,7 @@ def _cover_args(tags: Tags, fmt: AudioFormat, input_index: int) -> tuple[list[st
         log.warning("%s files cannot hold cover art; %s is not embedded", fmt.name, tags.cover.name)
         return [], []
     outputs = ["-map", f"{input_index}:v", "-c:v", "copy", "-disposition:v:0", "attached_pic"]
-    if fmt.muxer == "mp3":
+    if fmt.tags == TagStyle.ID3:
         outputs += ["-metadata:s:v", "title=Cover", "-metadata:s:v", "comment=Cover (front)"]
     return ["-i", str(tags.cover)], outputs
 
@@ -181,7 +179,7 @@ def encode_command(
     if filters:
         command += ["-af", ",".join(filters)]
     command += ["-ac", str(settings.channels), "-ar", str(out_rate), *_codec_args(fmt, settings)]
-    if fmt.muxer == "mp3":
+    if fmt.tags == TagStyle.ID3:
         command += ["-id3v2_version", str(settings.id3v2_version)]
     return [*command, "-f", fmt.muxer, str(output)]
 

@@ -40,10 +40,10 @@ from queue import SimpleQueue
 
 from ..errors import AudioError
 from ..model import ChapterMark, Tags, Timeline
-from .assemble import Placement, pcm_chunks, timeline_of
 from ..units import clock
+from .assemble import Placement, pcm_chunks, timeline_of
 from .encode import PIPE_QUEUE_PACKETS, EncodeSettings, _codec_args, _cover_args, ffmetadata, ffmpeg, run_ffmpeg
-from .formats import MP3, AudioFormat
+from .formats import AAC_PRIMING, LAME_PRIMING, MP3, AudioFormat  # noqa: F401  (AAC_PRIMING: the tests)
 
 SPLIT_SECONDS = 40
 """A part is split for an idle encoder only if each half keeps at least this much audio:
@@ -51,18 +51,9 @@ the new encoder takes ≈ 0.06 s to start, in which LAME encodes ≈ 40 s of spe
 split finishes sooner only when what is left is more than twice that."""
 MIN_PART_SECONDS = 20
 """Programmes shorter than two parts of this are encoded in one piece (no gain)."""
-LAME_PRIMING = 1105
-"""Samples of silence before the first input sample when a LAME frame stream is decoded
-from its very first sample: 576 of encoder delay plus 529 of decoder delay."""
 DECODER_SKIP = 0
 """Samples decoders drop at the start of the joined file: none, as it has no LAME header
 to say how many to drop (ffmpeg plays all 1105 samples of priming, measured)."""
-AAC_PRIMING = 1024
-"""Samples of priming ffmpeg's AAC encoder puts before the first input sample. ADTS has no
-field for it, so the joined stream keeps it and decoders play it (measured: two parts of
-1,102,500 samples decode to exactly their 2 × 1078 frames of 1024 samples)."""
-PRIMING = {"libmp3lame": LAME_PRIMING, "aac": AAC_PRIMING}
-"""Encoder priming by ffmpeg codec, for the formats encoded in parts."""
 
 EncodeProgress = Callable[[int, int], None]
 """Called as progress(frames_done, frames_total) while PCM is encoded."""
@@ -222,7 +213,7 @@ def part_count(placements: Sequence[Placement], workers: int) -> int:
 def worth_it(fmt: AudioFormat, placements: Sequence[Placement], workers: int) -> bool:
     """Whether to encode in parts: MP3 or AAC (M4B, M4A) output, several workers, a
     programme long enough."""
-    return fmt.codec in PRIMING and bool(placements) and part_count(placements, workers) > 1
+    return fmt.parts is not None and bool(placements) and part_count(placements, workers) > 1
 
 
 @dataclass
@@ -342,9 +333,7 @@ def part_command(
     if filters:
         command += ["-af", ",".join(filters)]
     command += ["-ac", str(settings.channels), "-ar", str(out_rate), *_codec_args(fmt, settings)]
-    if fmt.codec == "aac":
-        return [*command, "-f", "adts", str(output)]
-    return [*command, "-write_xing", "0", "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", str(output)]
+    return [*command, *fmt.parts.stream_args, "-f", fmt.parts.stream, str(output)]
 
 
 def retimed(
@@ -405,15 +394,15 @@ def encode_parallel(
             if progress:
                 progress(min(done, total), total)
 
-    priming = PRIMING[fmt.codec]
-    aac = fmt.codec == "aac"
+    priming = fmt.parts.priming
+    aac = fmt.parts.stream == "adts"
     compensation = round(priming * rate / (settings.sample_rate or rate))
     with tempfile.TemporaryDirectory(prefix="audio-articles-parts-") as scratch:
         streams: dict[int, MpegStream] = {}  # by the part's first placement
         what = f"the {fmt.name.upper()}"
 
         def part_path(first: int) -> Path:
-            return Path(scratch) / f"part-{first:06d}.{'aac' if aac else 'mp3'}"
+            return Path(scratch) / f"part-{first:06d}{fmt.parts.suffix}"
 
         # The MP3's tag needs the chapter times, known once every part is written; its
         # ffmpeg is started as soon as one encoder has no part left (a core is then
