@@ -32,7 +32,7 @@ import re
 import struct
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from ..errors import EngineError, InputError, OutputError
@@ -83,12 +83,29 @@ def default_max_bytes() -> int:
         raise InputError(f"{SIZE_ENV}={text!r} is not a size; use bytes or a unit, e.g. 500M or 2G") from None
 
 
+ORIGINAL_VOICE_FIELDS = frozenset({"voice", "rate", "pitch", "volume", "engine", "model", "speaker"})
+"""The Voice's fields when the cache keys were first made."""
+
+
+def voice_settings(voice: Voice) -> dict[str, object]:
+    """The voice's settings as a clip key holds them: a field added to Voice later counts
+    only where it is set, so clips that do not use it keep their keys.
+
+    >>> voice_settings(Voice("gmw/en")) == voice_settings(Voice("gmw/en", pitch_shift=1.0))
+    True
+    >>> "pitch_shift" in voice_settings(Voice("gmw/en", pitch_shift=1.3))
+    True
+    """
+    return {
+        spec.name: getattr(voice, spec.name)
+        for spec in fields(voice)
+        if spec.name in ORIGINAL_VOICE_FIELDS or getattr(voice, spec.name) != spec.default
+    }
+
+
 def clip_key(engine_identity: str, text: str, voice: Voice) -> str:
     """A stable hash of what the engine is asked to do."""
-    settings = asdict(voice)
-    if settings["pitch_shift"] == 1.0:
-        del settings["pitch_shift"]  # added later: clips rendered before it keep their keys
-    payload = json.dumps([engine_identity, text, settings], ensure_ascii=False, sort_keys=True)
+    payload = json.dumps([engine_identity, text, voice_settings(voice)], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -45,7 +45,7 @@ from pathlib import Path
 
 from ...errors import EngineError, missing_tool
 from ...model import Clip, Voice
-from .base import VoiceInfo, read_clip
+from .base import Engine, VoiceInfo, read_clip
 
 CHUNK_CHARS = 1500
 """Longest text handed to the engine in one call (≈ 100 s of speech, 4 MB of samples)."""
@@ -141,7 +141,7 @@ def _no_voice(voice_id: str) -> EngineError:
     return EngineError(f"the engine has no voice {voice_id!r}; run 'audio-articles voices' to list them")
 
 
-class Pyttsx3Engine:
+class Pyttsx3Engine(Engine):
     """Speech through pyttsx3's espeak-ng binding (see the module's notes)."""
 
     name = "pyttsx3"
