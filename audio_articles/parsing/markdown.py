@@ -35,12 +35,28 @@ SILENT_TAGS = {"script", "style", "iframe", "noscript", "svg", "object", "embed"
 # A block quotation that itself opens with a quotation mark is split like any paragraph,
 # so its attribution ("…,” Knuth wrote.) stays in the body voice.
 QUOTE_MARKS = ("\u201c", '"', "\u00ab", "\u201e")
+CLOSING_MARKS = ("\u201d", '"', "\u00bb", "\u201c")
 _LITERAL_TAG = re.compile(r"(<!--.{0,2000}?-->|</?[A-Za-z][\w-]*(?:\s[^<>\n]{0,300})?/?>)", re.S)
 _INLINE_TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,40}\]")
 _EMPHASIS = re.compile(r"\*\*|__")
 _SPACE_BEFORE_STOP = re.compile(r" +(?=[.,](?:\s|$))")
-_TEMPLATE_TAG = re.compile(r"\{%-?[^%\n]{0,200}?-?%\}|\{\{-?[^}\n]{0,200}?-?\}\}")
+_TEMPLATE_TAG = re.compile(
+    r"\{%-?[^%\n]{0,200}?-?%\}|\{\{-?[^}\n]{0,200}?-?\}\}"
+    # Hugo shortcodes ({{< img src="…" >}}, {{% note %}}) may span lines and quote prose.
+    r"|\{\{<[^<>]{0,3000}?>\}\}|\{\{%[^%]{0,3000}?%\}\}"
+)
+# A pull-quote shortcode: its text is a quotation, its credit not body text.
+_PULL_QUOTE = re.compile(r"\{\{[<%]\s*([\w-]*quote[\w-]*)\s+([^<>%]{0,3000}?)\s*[>%]\}\}", re.S)
+_SHORTCODE_PARAM = re.compile(r"([\w-]+)\s*=\s*\"([^\"]*)\"")
+QUOTE_PARAMS = ("text", "quote", "content", "body")
+CREDIT_PARAMS = ("cite", "author", "by", "credit", "source", "name", "title")
+# Go's blog wraps code in {{raw `…`}}: a code block whose lines are not Markdown.
+_GO_RAW = re.compile(r"^\{\{-?\s*raw\s+`[ \t]*$|^`\s*-?\}\}[ \t]*$", re.M)
+# Kramdown/Pandoc heading attributes: "## A heading {#an-id .class}".
+HEADING_ATTRIBUTES = re.compile(r"\s*\{\s*[#.][^{}\n]{0,200}\}\s*$")
+# A struck-out word replaced by an editor: only the replacement is said.
+STRUCK_TAGS = {"s", "del", "strike"}
 _LIQUID_HIGHLIGHT = re.compile(r"^\{%-?\s*highlight\s+([\w+-]+)[^%\n]*%\}[ \t]*$|^\{%-?\s*endhighlight\s*-?%\}[ \t]*$", re.M)
 _ROLE_TITLE = re.compile(r"(.*?)\s*<[^<>]*>\s*$", re.S)
 
@@ -72,19 +88,46 @@ class _HtmlText(HTMLParser):
         self.spoken: list[str] = []
         self.silent: list[str] = []
         self.comments: list[str] = []
+        self.dropped: list[tuple[str, str]] = []
+        """(text, reason) of what the page shows but a listener is not told: link
+        addresses, images (alt text or address)."""
         self._silent_depth = 0
+        self._struck_depth = 0
+        self._in_link = 0
+        self.link_chars = 0
+        """Visible characters inside links: a block that is all links is navigation."""
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in SILENT_TAGS:
+        values = dict(attrs)
+        if tag == "a":
+            self._in_link += 1
+            self.spoken.append(" ")  # two links side by side are two phrases, not one word
+        if tag == "img" and not self._silent_depth:
+            self.dropped.append((values.get("alt") or values.get("src") or "", "image"))
+        elif tag == "a" and values.get("href") and not self._silent_depth:
+            self.dropped.append((values["href"], "link address"))
+        if tag in STRUCK_TAGS:
+            self._struck_depth += 1
+        elif tag in SILENT_TAGS:
             self._silent_depth += 1
         elif tag in {"br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "figcaption", "blockquote"}:
             self.spoken.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in SILENT_TAGS and self._silent_depth:
+        if tag == "a" and self._in_link:
+            self._in_link -= 1
+            self.spoken.append(" ")
+        if tag in STRUCK_TAGS and self._struck_depth:
+            self._struck_depth -= 1
+        elif tag in SILENT_TAGS and self._silent_depth:
             self._silent_depth -= 1
 
     def handle_data(self, data: str) -> None:
+        if self._struck_depth and not self._silent_depth:
+            self.dropped.append((data, "struck-out text"))
+            return
+        if self._in_link and not self._silent_depth:
+            self.link_chars += len(data.strip())
         (self.silent if self._silent_depth else self.spoken).append(data)
 
     def handle_comment(self, data: str) -> None:
@@ -135,12 +178,23 @@ def inline_lines(token, walk: _Walk) -> list[str]:
     lines = [""]
     options, builder = walk.options, walk.builder
     in_autolink = False
+    struck = 0
+    """Open <s>/<del> or ~~: an editor's struck-out words, replaced by what follows."""
+    quoted_link = False
+    """A link whose text sits in quotation marks: the title of a linked work, not speech."""
     silent: list[str] = []
     """Open inline elements whose content is never spoken (<script>…</script>)."""
     for child in token.children or []:
         kind = child.type
         if silent and kind != "html_inline":
             builder.remove(child.content, "HTML embed or script")
+        elif struck and kind in ("text", "code_inline"):
+            builder.remove(child.content, "struck-out text")
+        elif kind in ("s_open", "s_close"):
+            struck += 1 if kind == "s_open" else -1
+        elif kind == "text" and quoted_link == "closing" and child.content[:1] in CLOSING_MARKS:
+            quoted_link = False
+            lines[-1] += _drop_orphan_footnote_refs(_literal_tags(child.content[1:], silent, builder), builder)
         elif kind == "text":
             if in_autolink:
                 builder.remove(child.content, "bare URL")
@@ -152,8 +206,14 @@ def inline_lines(token, walk: _Walk) -> list[str]:
             lines[-1] += _literal_tags(child.content, [], builder, keep_names=True)
         elif kind == "link_open":
             in_autolink = child.markup == "autolink"
+            if not in_autolink and child.attrs.get("href"):
+                builder.remove(str(child.attrs["href"]), "link address")
+            if lines[-1][-1:] in QUOTE_MARKS and (len(lines[-1]) == 1 or not lines[-1][-2].isalnum()):
+                lines[-1] = lines[-1][:-1]
+                quoted_link = True
         elif kind == "link_close":
             in_autolink = False
+            quoted_link = "closing" if quoted_link else False
         elif kind == "image":
             alt = child.content or child.attrs.get("alt", "")
             if options.image_alt and alt.strip():
@@ -162,6 +222,9 @@ def inline_lines(token, walk: _Walk) -> list[str]:
                 builder.remove(alt or str(child.attrs.get("src", "")), "image")
         elif kind == "html_inline":
             tag = _INLINE_TAG.match(child.content)
+            if tag and tag.group(2).lower() in STRUCK_TAGS:
+                struck = max(0, struck + (-1 if tag.group(1) else 1))
+                continue
             if tag and tag.group(2).lower() in SILENT_TAGS:
                 if not tag.group(1) and not child.content.endswith("/>"):
                     silent.append(tag.group(2).lower())
@@ -173,13 +236,19 @@ def inline_lines(token, walk: _Walk) -> list[str]:
             parsed = html_text(child.content)
             for comment in parsed.comments:
                 builder.remove(comment, "HTML comment")
+            for text, reason in parsed.dropped:
+                builder.remove(text, reason)
             lines[-1] += "".join(parsed.spoken)
         elif kind == "myst_role":
             lines[-1] += _role_text(child.meta.get("name", ""), child.content, builder)
         # footnote_ref, emphasis, strikethrough: markup only, nothing to say.
+    # Template tags and shortcodes may span lines: drop them from the whole text at once.
+    lines = _drop_templates("\n".join(lines), builder).split("\n")
     cleaned = []
     for line in lines:
-        line, dropped = literal_links(_drop_templates(line, builder))
+        if "**" in line or "__" in line:
+            line = _EMPHASIS.sub("", line)  # emphasis marks CommonMark left as text ("**Note: **Text")
+        line, dropped = literal_links(line)
         for text, reason in dropped:
             builder.remove(text, reason)
         # Dropped images and references may leave "see the chart ." behind.
@@ -262,6 +331,7 @@ def parse_markdown(text: str, *, options: ParseOptions = ParseOptions(), fallbac
     """Parse a Markdown article (front matter, headings, quotes, lists, code, HTML, MyST)."""
     # {% highlight python %} … {% endhighlight %} is a code block in Jekyll; make it a fence.
     source = _LIQUID_HIGHLIGHT.sub(lambda m: "```" + (m.group(1) or ""), text)
+    source = _GO_RAW.sub("```", source) if "raw" in source else source
     tokens = _markdown_it().parse(source)
     front = FrontMatter()
     if tokens and tokens[0].type == "front_matter":
@@ -306,6 +376,9 @@ def _walk_tokens(tokens: list, walk: _Walk) -> None:
         elif kind == "heading_open":
             _start_article(walk, token)
             text = _kept_text(inline_lines(tokens[i + 1], walk), builder)
+            if attributes := HEADING_ATTRIBUTES.search(text):
+                builder.remove(attributes.group(), "heading attributes", start)
+                text = text[: attributes.start()]
             level = int(token.tag[1])
             if level == 1:
                 builder.add_headline(text, start, end)
@@ -324,6 +397,9 @@ def _walk_tokens(tokens: list, walk: _Walk) -> None:
             walk.item_numbers.append(token.info if walk.list_stack and walk.list_stack[-1] == "ordered" else "")
         elif kind == "list_item_close":
             walk.item_numbers.pop()
+        elif kind == "paragraph_open" and _shortcode_pull_quote(tokens[i + 1].content, builder, start, end):
+            _start_article(walk, token)
+            i += 2
         elif kind == "paragraph_open":
             _start_article(walk, token)
             text = _kept_text(inline_lines(tokens[i + 1], walk), builder)
@@ -383,6 +459,8 @@ def _html_block(content: str, walk: _Walk, start: int, end: int) -> None:
     parsed = html_text(content)
     for comment in parsed.comments:
         walk.builder.remove(comment, "HTML comment")
+    for text, reason in parsed.dropped:
+        walk.builder.remove(text, reason, start)
     silent = fold(" ".join(parsed.silent))
     if silent or re.search(r"<(?:iframe|embed|object|video|audio|script)\b", content, re.I):
         walk.builder.remove(silent or content, "HTML embed or script")
@@ -391,8 +469,42 @@ def _html_block(content: str, walk: _Walk, start: int, end: int) -> None:
     visible = "".join(parsed.spoken)
     inline = _markdown_it().parseInline(visible)[0] if visible.strip() else None
     spoken = fold(" ".join(inline_lines(inline, walk))) if inline else ""
-    if spoken:
+    if spoken and parsed.link_chars >= len(fold(visible).replace(" ", "")) - 1:
+        # Nothing but links (a file's download button, a menu): where to go, not what to say.
+        walk.builder.remove(spoken, "links", start)
+    elif spoken and _ASIDE.match(content):
+        _pull_quote(spoken, walk.builder, start, end)
+    elif spoken:
         add_prose(spoken, start, end, walk.builder, walk.options)
+
+
+_ASIDE = re.compile(r"\s*<(?:aside|figure)\b[^>]*\b(?:pull-?quote|quote)|\s*<aside\b", re.I)
+_CREDIT = re.compile(r"\s*(?:[—―–]|--?)\s*([^—―–]{1,80})$")
+
+
+def _pull_quote(text: str, builder: ArticleBuilder, start: int, end: int, credit: str | None = None) -> None:
+    """A pull-quote box: the quotation in the quote voice; its credit ("— @handle",
+    "— Jane Doe") is not read as body text."""
+    if credit is None and (match := _CREDIT.search(text)):
+        text, credit = text[: match.start()], match.group(1)
+    builder.add_paragraph(text.strip().strip("\u201c\u201d\"«» "), start, end, quoted=True)
+    if credit:
+        builder.remove(credit, "pull-quote credit", start)
+
+
+def _shortcode_pull_quote(content: str, builder: ArticleBuilder, start: int, end: int) -> bool:
+    """{{< quote-block text="…" cite="…" >}}: a pull-quote written as a Hugo shortcode."""
+    match = _PULL_QUOTE.fullmatch(content.strip())
+    if not match:
+        return False
+    params = dict(_SHORTCODE_PARAM.findall(match.group(2)))
+    text = next((params[key] for key in QUOTE_PARAMS if params.get(key)), "")
+    if not text:
+        return False
+    builder.remove(match.group(1), "template tag", start)
+    credit = " ".join(params[key] for key in CREDIT_PARAMS if params.get(key))
+    _pull_quote(text, builder, start, end, credit or "")
+    return True
 
 
 def _unclosed_comment(content: str) -> int:

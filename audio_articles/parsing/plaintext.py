@@ -15,8 +15,8 @@ from . import clutter
 from .build import ArticleBuilder
 from .frontmatter import FrontMatter, read_front_matter
 from .options import ParseOptions
-from .prose import add_prose
-from .text import fold
+from .prose import add_prose, inline_text
+from .text import fold, plain_markdown
 from .transcript import looks_like_transcript, split_label
 
 
@@ -35,10 +35,11 @@ class Block:
     underlined: bool = False
     """The source underlined it (=== or ---): a heading."""
     text: str = field(init=False)
-    """The lines joined with single spaces."""
+    """The lines joined with single spaces, Markdown escapes and bold markers set aside
+    (a text copy of a Markdown page keeps them)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "text", fold(" ".join(line.text for line in self.lines)))
+        object.__setattr__(self, "text", plain_markdown(fold(" ".join(line.text for line in self.lines))))
 
     @property
     def start(self) -> int:
@@ -276,7 +277,7 @@ def _parse_one(
         elif _BULLET.match(block.lines[0].text):
             _add_list(block, builder)
         else:
-            speaker = add_prose(block.text, block.start, block.end, builder, options, transcript, speaker)
+            speaker = add_prose(block.text, block.start, block.end, builder, options, transcript, speaker, plain=True)
 
 
 def _after_headline(blocks: list[Block], builder: ArticleBuilder, meta: _Meta) -> list[Block]:
@@ -353,4 +354,4 @@ def _add_list(block: Block, builder: ArticleBuilder) -> None:
             text, start, _ = items[-1]
             items[-1] = (text + " " + line.text, start, line.start + len(line.text))
     for text, start, end in items:
-        builder.add_list_item(text, start, end)
+        builder.add_list_item(inline_text(text, start, builder, plain=True), start, end)

@@ -40,7 +40,8 @@ def words(text: str) -> list[str]:
     return [match.group().casefold() for match in _WORD.finditer(text)]
 
 
-_LITERAL_LINK = re.compile(r"(!?)\[([^\[\]\n]{0,300})\]\(([^()\s]{1,2000})(?:\s+\"[^\"\n]{0,200}\")?\)")
+# The target may be blank where a template tag stood ("[text]({{< link … >}})" -> "[text]( )").
+_LITERAL_LINK = re.compile(r"(!?)\[([^\[\]\n]{0,300})\]\(\s*([^()\s]{0,2000})\s*(?:\s\"[^\"\n]{0,200}\")?\)")
 
 
 def literal_links(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -62,7 +63,8 @@ def literal_links(text: str) -> tuple[str, list[tuple[str, str]]]:
         if match.group(1):
             dropped.append((f"{match.group(2)} {match.group(3)}".strip(), "image"))
         else:
-            dropped.append((match.group(3), "link address"))
+            if match.group(3):
+                dropped.append((match.group(3), "link address"))
             _join(out, match.group(2))
         position = match.end()
     _join(out, text[position:])
@@ -78,3 +80,41 @@ def _join(out: list[str], piece: str) -> None:
     if out and glued and (piece[0].isalnum() or (piece[0] in "’'._-" and piece[1:2].isalnum())):
         out.append(" ")
     out.append(piece)
+
+
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.{1,300}?)(?<=\S)\1")
+_STRUCK = re.compile(r"<(s|del|strike)>(.{0,300}?)</\1>|~~(?=\S)(.{1,300}?)(?<=\S)~~")
+_SIC = re.compile(r"\\?\[\s*sic\s*!?\s*\\?\]", re.IGNORECASE)
+
+
+def editorial_marks(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """An editor's marks in a transcript: struck-out words (``<s>old</s> [new]`` says only
+    "new") and ``[sic]`` are not spoken; both are returned as (text, reason).
+
+    >>> editorial_marks("save <s>$159,000</s> [$159 billion] and gaving [sic] more")
+    ('save  [$159 billion] and gaving  more', [('<s>$159,000</s>', 'struck-out text'), ('[sic]', 'editorial mark')])
+    """
+    dropped: list[tuple[str, str]] = []
+    if "<" in text or "~~" in text:
+        for match in _STRUCK.finditer(text):
+            dropped.append((match.group(), "struck-out text"))
+        text = _STRUCK.sub("", text)
+    if "sic" in text.lower():
+        dropped += [(match.group().replace("\\", ""), "editorial mark") for match in _SIC.finditer(text)]
+        text = _SIC.sub("", text)
+    return text, dropped
+
+
+def plain_markdown(text: str) -> str:
+    """Markdown's inline syntax left in a plain-text file: backslash escapes and bold
+    markers are not read ("\\[new\\]" is "[new]", "**No Tax:**" is "No Tax:").
+
+    >>> plain_markdown(r"**No Tax on Overtime:** one in four \\[sic\\] 2\\*3")
+    'No Tax on Overtime: one in four [sic] 2*3'
+    """
+    if "\\" in text:
+        text = _ESCAPE.sub(r"\1", text)
+    if "**" in text or "__" in text:
+        text = _STRONG.sub(r"\2", text)
+    return text
