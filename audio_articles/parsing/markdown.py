@@ -244,13 +244,14 @@ def inline_lines(token, walk: _Walk) -> list[str]:
         # footnote_ref, emphasis, strikethrough: markup only, nothing to say.
     # Template tags and shortcodes may span lines: drop them from the whole text at once.
     lines = _drop_templates("\n".join(lines), builder).split("\n")
+    # Literal link syntax ("[a title]( )" where a template was its target) may span lines too.
+    joined, dropped = literal_links("\n".join(lines))
+    for text, reason in dropped:
+        builder.remove(text, reason)
     cleaned = []
-    for line in lines:
+    for line in joined.split("\n"):
         if "**" in line or "__" in line:
             line = _EMPHASIS.sub("", line)  # emphasis marks CommonMark left as text ("**Note: **Text")
-        line, dropped = literal_links(line)
-        for text, reason in dropped:
-            builder.remove(text, reason)
         # Dropped images and references may leave "see the chart ." behind.
         cleaned.append(_SPACE_BEFORE_STOP.sub("", line))
     return cleaned
@@ -456,6 +457,12 @@ def _html_block(content: str, walk: _Walk, start: int, end: int) -> None:
         # An unclosed comment hides the rest of the page from readers; it does from listeners too.
         walk.builder.remove(content[opened + 4 :], "HTML comment")
         content = content[:opened]
+    if _HTML_TABLE.match(content):
+        # An HTML table (often a screen-reader copy of a chart) is skipped like a Markdown one.
+        walk.builder.remove(fold(" ".join(html_text(content).spoken)), "table", start)
+        if walk.options.code_notice:
+            walk.builder.add_notice(_notice(walk.language, "table"), start, end)
+        return
     parsed = html_text(content)
     for comment in parsed.comments:
         walk.builder.remove(comment, "HTML comment")
@@ -478,6 +485,7 @@ def _html_block(content: str, walk: _Walk, start: int, end: int) -> None:
         add_prose(spoken, start, end, walk.builder, walk.options)
 
 
+_HTML_TABLE = re.compile(r"\s*<table\b", re.I)
 _ASIDE = re.compile(r"\s*<(?:aside|figure)\b[^>]*\b(?:pull-?quote|quote)|\s*<aside\b", re.I)
 _CREDIT = re.compile(r"\s*(?:[—―–]|--?)\s*([^—―–]{1,80})$")
 

@@ -41,7 +41,9 @@ def words(text: str) -> list[str]:
 
 
 # The target may be blank where a template tag stood ("[text]({{< link … >}})" -> "[text]( )").
-_LITERAL_LINK = re.compile(r"(!?)\[([^\[\]\n]{0,300})\]\(\s*([^()\s]{0,2000})\s*(?:\s\"[^\"\n]{0,200}\")?\)")
+_LITERAL_LINK = re.compile(
+    r"([\u201c\"\u00ab]?)(!?)\[([^\[\]]{0,300})\]\(\s*([^()\s]{0,2000})\s*(?:\s\"[^\"\n]{0,200}\")?\)([.,;:!?]?[\u201d\"\u00bb]?)"
+)
 
 
 def literal_links(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -59,13 +61,23 @@ def literal_links(text: str) -> tuple[str, list[tuple[str, str]]]:
     out: list[str] = []
     position = 0
     for match in _LITERAL_LINK.finditer(text):
+        opening, bang, label, target, closing = match.groups()
         _join(out, text[position : match.start()])
-        if match.group(1):
-            dropped.append((f"{match.group(2)} {match.group(3)}".strip(), "image"))
+        # “[A title](…)”: quotation marks around a link name a linked work; they are
+        # not speech, so they are dropped (one mark alone is kept).
+        quoted_title = bool(opening and closing[-1:] in ("\u201d", '"', "\u00bb"))
+        if opening and not quoted_title:
+            _join(out, opening)
+        if bang:
+            dropped.append((f"{label} {target}".strip(), "image"))
         else:
-            if match.group(3):
-                dropped.append((match.group(3), "link address"))
-            _join(out, match.group(2))
+            if target:
+                dropped.append((target, "link address"))
+            _join(out, label)
+        if closing and not quoted_title:
+            _join(out, closing)
+        elif quoted_title:
+            _join(out, closing.rstrip("\u201d\"\u00bb"))
         position = match.end()
     _join(out, text[position:])
     return "".join(out), dropped
