@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..model import Article, Removed, Section, Segment, SegmentKind
 from .quotes import ends_open, split_quotes
-from .text import fold, has_words
+from .text import fold, has_words, without_site_name
 
 SECTION_LEVELS = 3
 """Headings down to this level (##, ###) open a section and a chapter; deeper ones do not."""
@@ -106,7 +106,7 @@ class ArticleBuilder:
         language: str = "en",
     ) -> Article:
         """The finished Article; ``title`` (e.g. from front matter) wins over the headline."""
-        title = title or self.headline or fallback_title
+        title = without_site_name(title or self.headline or fallback_title)
         # The untitled first section (text before any subheading) is titled by the article.
         frozen = tuple(Section(s.title or title, tuple(s.segments)) for s in self.sections if s.segments)
         return Article(

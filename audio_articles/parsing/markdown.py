@@ -17,8 +17,9 @@ from html.parser import HTMLParser
 
 from ..model import Article
 from .build import ArticleBuilder
+from . import clutter
 from .clutter import clutter_reason
-from .frontmatter import FrontMatter, read_front_matter
+from .frontmatter import read_front_matter, split_toml_front_matter
 from .options import ParseOptions
 from .prose import add_prose
 from .text import fold, literal_links
@@ -164,6 +165,10 @@ class _Walk:
     """"bullet" or "ordered" per open list."""
     item_numbers: list[str] = field(default_factory=list)
     started: bool = False
+    skipping: str | None = None
+    """Why the blocks now read are not spoken: under a contact or related-links heading
+    (until the next heading), or after a release's end mark (to the end)."""
+    ended: bool = False
 
     def offsets(self, token) -> tuple[int, int]:
         if not token.map:
@@ -333,13 +338,15 @@ def parse_markdown(text: str, *, options: ParseOptions = ParseOptions(), fallbac
     # {% highlight python %} … {% endhighlight %} is a code block in Jekyll; make it a fence.
     source = _LIQUID_HIGHLIGHT.sub(lambda m: "```" + (m.group(1) or ""), text)
     source = _GO_RAW.sub("```", source) if "raw" in source else source
+    front, source, toml = split_toml_front_matter(source)
     tokens = _markdown_it().parse(source)
-    front = FrontMatter()
     if tokens and tokens[0].type == "front_matter":
         front = read_front_matter(tokens[0].content)
     language = front.language or "en"
     line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
     walk = _Walk(ArticleBuilder(min_quote_words=options.min_quote_words), options, language, line_starts, front.title)
+    if toml:
+        walk.builder.remove(toml, "front matter", 0)
     walk.transcript = looks_like_transcript(_EMPHASIS.sub("", source).split("\n"))
     _walk_tokens(tokens, walk)
     return walk.builder.build(
@@ -355,6 +362,23 @@ def _start_article(walk: _Walk, token) -> None:
     is_h1 = token.type == "heading_open" and token.tag == "h1"
     if walk.front_title and not is_h1:
         walk.builder.add_headline(walk.front_title)
+
+
+def _block_rule(text: str, walk: _Walk) -> str | None:
+    """The same block rules as plain text: a contact block, a related-links list, the end
+    mark of a release and what follows it. Returns why ``text`` is not spoken."""
+    if walk.skipping:
+        return walk.skipping
+    first = text.split("\n")[0].strip()
+    if clutter.is_end_mark(first):
+        walk.ended = True
+        walk.skipping = "after the end of the release"
+        return "end of the release"
+    if clutter.is_contact_block(first):
+        return "press contact"
+    if clutter.is_related_links(first):
+        return "related links"
+    return None
 
 
 def _walk_tokens(tokens: list, walk: _Walk) -> None:
@@ -374,7 +398,20 @@ def _walk_tokens(tokens: list, walk: _Walk) -> None:
         elif footnotes and kind == "paragraph_open":
             builder.remove(" ".join(inline_lines(tokens[i + 1], walk)), "footnote")
             i += 2
+        elif kind == "heading_open" and (walk.ended or not tokens[i + 1].content.strip()):
+            # "###" alone is a release's end mark, not an empty heading.
+            if not walk.ended and token.markup == "###":
+                walk.ended = True
+                walk.skipping = "after the end of the release"
+                builder.remove("###", "end of the release", start)
+            else:
+                builder.remove(tokens[i + 1].content, walk.skipping or "empty heading", start)
+            i += 2
+        elif kind == "heading_open" and (reason := _heading_block_rule(tokens[i + 1].content, walk)):
+            builder.remove(tokens[i + 1].content, reason, start)
+            i += 2
         elif kind == "heading_open":
+            walk.skipping = None
             _start_article(walk, token)
             text = _kept_text(inline_lines(tokens[i + 1], walk), builder)
             if attributes := HEADING_ATTRIBUTES.search(text):
@@ -400,6 +437,9 @@ def _walk_tokens(tokens: list, walk: _Walk) -> None:
             walk.item_numbers.pop()
         elif kind == "paragraph_open" and _shortcode_pull_quote(tokens[i + 1].content, builder, start, end):
             _start_article(walk, token)
+            i += 2
+        elif kind == "paragraph_open" and (reason := _block_rule(tokens[i + 1].content, walk)):
+            builder.remove(" ".join(inline_lines(tokens[i + 1], walk)), reason, start)
             i += 2
         elif kind == "paragraph_open":
             _start_article(walk, token)
@@ -427,6 +467,19 @@ def _walk_tokens(tokens: list, walk: _Walk) -> None:
         elif kind == "myst_line_comment":
             builder.remove(token.content, "comment")
         i += 1
+
+
+def _heading_block_rule(text: str, walk: _Walk) -> str | None:
+    """A heading "Media contacts", "Kontakt", "Related links": it and its blocks are not spoken."""
+    if walk.ended:
+        return walk.skipping
+    if clutter.is_contact_block(text.strip()):
+        walk.skipping = "press contact"
+        return "press contact"
+    if clutter.is_related_links(text.strip()):
+        walk.skipping = "related links"
+        return "related links"
+    return None
 
 
 def _code(token, walk: _Walk, start: int, end: int) -> None:

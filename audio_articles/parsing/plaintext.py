@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from ..model import Article
 from . import clutter
 from .build import ArticleBuilder
-from .frontmatter import FrontMatter, read_front_matter
+from .frontmatter import FrontMatter, read_front_matter, split_toml_front_matter
 from .options import ParseOptions
 from .prose import add_prose, inline_text
 from .text import fold, plain_markdown
@@ -130,6 +130,12 @@ def clean_blocks(text: str, builder: ArticleBuilder, transcript: bool) -> list[B
         if clutter.is_related_links(first):
             builder.remove(" ".join(line.text for line in raw), "related links", raw[0].start)
             continue
+        if not transcript and clutter.is_menu([line.text for line in raw]):
+            builder.remove(" ".join(line.text for line in raw), "navigation menu", raw[0].start)
+            continue
+        if feed := _feed_item(raw, builder):
+            stream.extend(feed)
+            continue
         current: list[Line] = []
 
         def flush(underlined: bool = False) -> None:
@@ -160,6 +166,39 @@ def clean_blocks(text: str, builder: ArticleBuilder, transcript: bool) -> list[B
                 current.append(Line(stripped, line.start + len(line.text) - len(line.text.lstrip())))
         flush()
     return stream
+
+
+_FEED_FIELD = re.compile(r"(?i)\s*(title|link|url|guid|description|summary|content|publication date|pub ?date|published|date|author|categories|category)\s*:\s*(.*)")
+_FEED_DROPPED = {"link": "link address", "url": "link address", "guid": "link address", "publication date": "date line",
+                 "pubdate": "date line", "pub date": "date line", "published": "date line", "date": "date line",
+                 "author": "byline", "categories": "categories", "category": "categories"}  # fmt: skip
+
+
+def _feed_item(raw: list[Line], builder: ArticleBuilder) -> list[Block | None]:
+    """A feed written out as text: "Title: …" then "Link:", "Description:", "Publication
+    Date:" lines. The title becomes the item's headline (a new section), the description
+    its body; links and dates are removed, and the labels are never read."""
+    first = _FEED_FIELD.fullmatch(raw[0].text.strip())
+    if not first or first.group(1).lower() != "title" or len(raw) < 2:
+        return []
+    if not any((m := _FEED_FIELD.fullmatch(line.text.strip())) and m.group(1).lower() != "title" for line in raw[1:]):
+        return []
+    blocks: list[Block | None] = [SEPARATOR]
+    for line in raw:
+        field = _FEED_FIELD.fullmatch(line.text.strip())
+        if field:
+            label, value = field.group(1).lower(), field.group(2)
+            builder.remove(line.text[: line.text.index(":") + 1], "feed label", line.start)
+            start = line.start + line.text.index(":") + 1
+            if label in _FEED_DROPPED:
+                builder.remove(value, _FEED_DROPPED[label], start)
+            elif value.strip():
+                blocks.append(Block((Line(f"# {value.strip()}" if label == "title" else value.strip(), start),)))
+        elif len(blocks) > 1 and line.text.strip():
+            # A description wrapped over several lines continues its block.
+            last = blocks.pop()
+            blocks.append(Block((*last.lines, Line(line.text.strip(), line.start))))
+    return blocks
 
 
 def _articles(stream: list[Block | None]) -> list[list[Block]]:
@@ -206,6 +245,9 @@ def parse_plaintext(
     articles = _articles(clean_blocks(text, builder, transcript))
     for number, chunk in enumerate(articles):
         _parse_one(chunk, number, builder, options, transcript, meta, digest=len(articles) > 1)
+    if builder.headline is None and not front.title and articles and _headline_like(articles[0][0].lines[0].text):
+        # Never the file name when the text opens with a headline-like line.
+        fallback_title = articles[0][0].lines[0].text.strip()
     return builder.build(
         title=front.title, fallback_title=fallback_title, author=meta.author, date=meta.date, language=front.language or "en"
     )
@@ -219,7 +261,10 @@ def _front_matter(text: str, builder: ArticleBuilder) -> tuple[FrontMatter, str]
     blanked out so offsets stay those of the source."""
     match = _FRONT_MATTER.match(text)
     if not match:
-        return FrontMatter(), text
+        front, text, toml = split_toml_front_matter(text)
+        if toml:
+            builder.remove(toml, "front matter", 0)
+        return front, text
     builder.remove(match.group(1), "front matter", 0)
     blank = "".join("\n" if ch == "\n" else " " for ch in match.group())
     return read_front_matter(match.group(1)), blank + text[match.end() :]
@@ -242,6 +287,7 @@ def _parse_one(
 ) -> None:
     """One article of the file: headline, byline/date/caption, then the body."""
     rest = list(blocks)
+    rest[0] = _split_captioned_headline(rest[0], builder)
     heading = _MARKDOWN_HEADING.match(rest[0].text)
     if (heading and len(heading.group(1)) == 1) or (not heading and is_headline(rest[0])):
         first = rest.pop(0)
@@ -278,6 +324,26 @@ def _parse_one(
             _add_list(block, builder)
         else:
             speaker = add_prose(block.text, block.start, block.end, builder, options, transcript, speaker, plain=True)
+
+
+_CREDIT_LINE = re.compile(r"(?i).*(?:\bcredits?\s*:|\((?:image|photo)(?: credit)?s?:|" + _CAPTION_CREDIT.pattern + r").*")
+
+
+def _split_captioned_headline(block: Block, builder: ArticleBuilder) -> Block:
+    """A headline line followed on the very next line by a photo caption that ends with its
+    credit ("… Credits: NASA/JPL"): the headline alone stays; the caption is removed."""
+    if len(block.lines) < 2 or not _headline_like(block.lines[0].text):
+        return block
+    if not _CREDIT_LINE.fullmatch(" ".join(line.text for line in block.lines[1:])):
+        return block
+    builder.remove(" ".join(line.text for line in block.lines[1:]), "photo caption", block.lines[1].start)
+    return Block(block.lines[:1])
+
+
+def _headline_like(line: str) -> bool:
+    """A line that could be a headline: short, capitalised, not ending like a sentence."""
+    line = line.strip()
+    return bool(line) and len(line.split()) <= 16 and (line[0].isupper() or line[0].isdigit()) and not line.endswith((".", ",", ";", ":"))
 
 
 def _after_headline(blocks: list[Block], builder: ArticleBuilder, meta: _Meta) -> list[Block]:

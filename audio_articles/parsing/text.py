@@ -130,3 +130,21 @@ def plain_markdown(text: str) -> str:
     if "**" in text or "__" in text:
         text = _STRONG.sub(r"\2", text)
     return text
+
+
+_SITE_SUFFIX = re.compile(
+    r"\s+(?:\|\s+[^|]{1,60}|[-–—]\s+(?:Wiki[a-z]*|[\w.-]+\.(?:com|org|net|gov|edu|io|co\.uk|de|fr|es)))\s*$"
+)
+
+
+def without_site_name(title: str) -> str:
+    """A page title's site name is not part of the article's title: "… | Site",
+    "… - Wikipedia", "… — example.com".
+
+    >>> without_site_name("Apollo 11 - Wikipedia"), without_site_name("Budget passes | The Daily")
+    ('Apollo 11', 'Budget passes')
+    >>> without_site_name("Biden - Harris plan")
+    'Biden - Harris plan'
+    """
+    stripped = _SITE_SUFFIX.sub("", title)
+    return stripped if has_words(stripped) else title
