@@ -88,7 +88,7 @@ def split_quotes(text: str, min_words: int = MIN_QUOTE_WORDS, continuing: bool =
         inner_end = close_at if close_at >= 0 else len(text)
         needed = 0 if continuing and not text[:open_at].strip() else min_words
         if not _has_words(text, open_at + 1, inner_end, needed) or (
-            needed and not_speech(text, open_at, inner_end)
+            needed and close_at >= 0 and not_speech(text, open_at, close_at)
         ):
             pos = (close_at if close_at >= 0 else open_at) + 1
             continue
@@ -124,6 +124,7 @@ def ends_open(spans: list[Span]) -> bool:
 # ("n = [number of respondents]"). Each rule below looks at the quoted words and what
 # sits right before them, and says why they stay in the body voice.
 
+TITLE_MAX_CHARS = 200
 _LOWER_WORDS = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "nor", "of", "on", "or",
                 "the", "to", "vs", "via", "with", "de", "la", "le", "les", "des", "du", "et", "y", "el", "los",
                 "und", "der", "die", "das", "von"}  # fmt: skip
@@ -169,7 +170,11 @@ def named_by_context(before: str) -> bool:
 
 
 def not_speech(text: str, open_at: int, inner_end: int) -> bool:
-    """True when the quotation opened at ``open_at`` names something rather than quotes someone."""
+    """True when the closed quotation opened at ``open_at`` names something rather than
+    quotes someone. Titles and labels are short: a longer quotation is not looked at,
+    which also keeps a paragraph of many marks linear."""
+    if inner_end - open_at > TITLE_MAX_CHARS:
+        return False
     inner = text[open_at + 1 : inner_end]
     # What a sentence opens with is a quotation even when it is short and capitalised.
     return title_of_work(inner) or label_or_formula(inner) or named_by_context(text[max(0, open_at - 200) : open_at])
