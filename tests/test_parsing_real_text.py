@@ -194,3 +194,26 @@ def test_a_feed_dump_is_one_section_per_item_without_its_labels():
     assert [section.title for section in article.sections] == ["Webb spots a new moon", "Rover climbs a ridge"]
     text = spoken(article)
     assert "Link" not in text and "Description" not in text and "https" not in text and "GMT" not in text
+
+
+@pytest.mark.parametrize("parse", [txt, md])
+def test_a_photo_credit_glued_to_a_caption_is_not_read(parse):
+    article = parse("# Bridge opens\n\nThe mayor cuts the ribbon on Monday. Jane Doe/City Agency\n\nTraffic flowed by noon.\n")
+    assert "Jane Doe" not in spoken(article)
+    assert "photo credit" in reasons(article)
+
+
+def test_a_markdown_list_of_links_only_is_navigation():
+    article = md("# Story\n\n* [News](/news)\n* [Sport](/sport)\n* [Most popular today](/top)\n\nThe story itself is told here.\n")
+    assert spoken(article) == "Story The story itself is told here."
+    assert reasons(article).count("links") == 3
+
+
+def test_a_list_with_prose_around_its_links_is_spoken():
+    article = md("# Story\n\n* Read [the report](/r) first\n* [Sport](/sport)\n* [Weather](/w)\n\nBody.\n")
+    assert "the report" in spoken(article)
+
+
+def test_a_myst_term_says_its_words_not_its_target():
+    article = md("# Glossary\n\nA {term}`lexicon <glossary-lexicon>` respells words.\n")
+    assert ("body", "A lexicon respells words.") in said(article)

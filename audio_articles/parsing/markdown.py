@@ -305,15 +305,53 @@ def _drop_orphan_footnote_refs(text: str, builder: ArticleBuilder) -> str:
     return _drop_matches(text, _FOOTNOTE_REF, "[^", "footnote marker", builder)
 
 
+LITERAL_ROLES = {"code", "math", "kbd", "samp", "command", "file", "envvar", "regexp"}
+"""Roles whose content is said as written, even with angle brackets in it."""
+
+
 def _role_text(name: str, content: str, builder: ArticleBuilder) -> str:
-    """What a MyST role says: a reference's title if it has one; nothing for a bare key."""
+    """What a MyST role says: a reference's title if it has one; nothing for a bare key.
+    Any other role with a target ({term}`Word <target>`) says its words, not the target."""
+    titled = _ROLE_TITLE.fullmatch(content)
     if name in REFERENCE_ROLES:
-        titled = _ROLE_TITLE.fullmatch(content)
         if titled and titled.group(1).strip():
             return titled.group(1)
         builder.remove(f"{{{name}}}`{content}`", "MyST reference")
         return ""
+    if titled and titled.group(1).strip() and name not in LITERAL_ROLES:
+        builder.remove(content[len(titled.group(1)) :].strip(), "MyST reference")
+        return titled.group(1)
     return content
+
+
+LINK_LIST_ITEMS = 3
+LINK_LIST_WORDS = 6
+
+
+def _link_list_end(tokens: list, i: int) -> int | None:
+    """Index of the close of the bullet list opened at ``i`` when it is a list of links
+    only (every item one short link, at least three): a menu, "Most popular", "Related" —
+    where to go, not what to say. None for any other list."""
+    depth, items, position = 0, 0, i
+    while position < len(tokens):
+        token = tokens[position]
+        if token.type == "bullet_list_open":
+            depth += 1
+        elif token.type == "bullet_list_close":
+            depth -= 1
+            if depth == 0:
+                return position if items >= LINK_LIST_ITEMS else None
+        elif token.type == "inline":
+            children = [child for child in token.children or [] if not (child.type == "text" and not child.content.strip())]
+            if not children or children[0].type != "link_open" or children[-1].type != "link_close":
+                return None
+            if sum(child.type == "link_open" for child in children) != 1:
+                return None
+            if len(" ".join(child.content for child in children if child.type == "text").split()) > LINK_LIST_WORDS:
+                return None
+            items += 1
+        position += 1
+    return None
 
 
 def _drop_templates(text: str, builder: ArticleBuilder) -> str:
@@ -427,6 +465,10 @@ def _walk_tokens(tokens: list, walk: _Walk) -> None:
             walk.quote_depth += 1
         elif kind == "blockquote_close":
             walk.quote_depth -= 1
+        elif kind == "bullet_list_open" and (close := _link_list_end(tokens, i)):
+            for inline in (t for t in tokens[i:close] if t.type == "inline"):
+                builder.remove(" ".join(inline_lines(inline, walk)), "links", start)
+            i = close
         elif kind in ("bullet_list_open", "ordered_list_open"):
             walk.list_stack.append("ordered" if kind == "ordered_list_open" else "bullet")
         elif kind in ("bullet_list_close", "ordered_list_close"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .build import ArticleBuilder
 from .options import ParseOptions, SpeakerLabels
-from .text import editorial_marks, literal_links, plain_markdown
+from .text import editorial_marks, glued_photo_credit, literal_links, plain_markdown
 from .transcript import split_directions, split_label, spoken_label
 
 
@@ -62,6 +62,9 @@ def inline_text(text: str, start: int, builder: ArticleBuilder, plain: bool = Fa
     if plain:
         text = plain_markdown(text)
     text, links = literal_links(text)
+    text, credit = glued_photo_credit(text)
+    if credit:
+        links.append((credit, "photo credit"))
     for piece, reason in dropped + links:
         builder.remove(piece, reason, start)
     return text

@@ -148,3 +148,27 @@ def without_site_name(title: str) -> str:
     """
     stripped = _SITE_SUFFIX.sub("", title)
     return stripped if has_words(stripped) else title
+
+
+_NAME = r"[A-Z][\w.'’&-]*"
+_GLUED_CREDIT = re.compile(
+    r"(?<=[.!?”\")])\s+(" + _NAME + r"(?:\s" + _NAME + r"){0,3}\s?/\s?" + _NAME + r"(?:\s" + _NAME + r"){0,3})\s*$"
+)
+CAPTION_MAX_WORDS = 80
+
+
+def glued_photo_credit(text: str) -> tuple[str, str | None]:
+    """A caption whose photo credit is glued to its end ("… the ribbon. Jane Doe/Reuters"):
+    the caption without the credit, and the credit (not read, and never "Doe or Reuters").
+
+    >>> glued_photo_credit("The mayor cuts the ribbon on Monday. Jane Doe/City Agency")
+    ('The mayor cuts the ribbon on Monday.', 'Jane Doe/City Agency')
+    >>> glued_photo_credit("Prices rose and/or fell.")
+    ('Prices rose and/or fell.', None)
+    """
+    if "/" not in text[-80:] or len(text.split()) > CAPTION_MAX_WORDS:
+        return text, None
+    match = _GLUED_CREDIT.search(text)
+    if not match:
+        return text, None
+    return text[: match.start()], match.group(1)
