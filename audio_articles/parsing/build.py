@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import Article, Removed, Section, Segment, SegmentKind
-from .quotes import ends_open, split_quotes
+from .quotes import ends_open, split_quotes, whole_quotation
 from .text import fold, has_words, without_site_name
 
 SECTION_LEVELS = 3
@@ -90,7 +90,14 @@ class ArticleBuilder:
         self.in_quotation = ends_open(spans)
 
     def add_list_item(self, text: str, start: int = 0, end: int = 0) -> None:
-        self._add(SegmentKind.LIST_ITEM, fold(text), start, end)
+        """A list item; one that is wholly a quoted sentence (a testimonial) is a quotation,
+        while quoted fragments and labels in lists stay list items."""
+        text = fold(text)
+        quoted = whole_quotation(text, self.min_quote_words)
+        if quoted:
+            self._add(SegmentKind.QUOTE, quoted, start, end)
+            return
+        self._add(SegmentKind.LIST_ITEM, text, start, end)
 
     def add_notice(self, text: str, start: int = 0, end: int = 0, speaker: str | None = None) -> None:
         """A short announcement, e.g. where a code block is skipped or a speaker changes."""

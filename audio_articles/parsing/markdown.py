@@ -197,9 +197,12 @@ def inline_lines(token, walk: _Walk) -> list[str]:
             builder.remove(child.content, "struck-out text")
         elif kind in ("s_open", "s_close"):
             struck += 1 if kind == "s_open" else -1
-        elif kind == "text" and quoted_link == "closing" and child.content[:1] in CLOSING_MARKS:
+        elif kind == "text" and quoted_link == "closing" and child.content.lstrip(".,;:!?")[:1] in CLOSING_MARKS:
+            # “[A title](…),” — the closing mark may follow the sentence's comma.
             quoted_link = False
-            lines[-1] += _drop_orphan_footnote_refs(_literal_tags(child.content[1:], silent, builder), builder)
+            stop = len(child.content) - len(child.content.lstrip(".,;:!?"))
+            content = child.content[:stop] + child.content[stop + 1 :]
+            lines[-1] += _drop_orphan_footnote_refs(_literal_tags(content, silent, builder), builder)
         elif kind == "text":
             if in_autolink:
                 builder.remove(child.content, "bare URL")

@@ -178,3 +178,20 @@ def not_speech(text: str, open_at: int, inner_end: int) -> bool:
     inner = text[open_at + 1 : inner_end]
     # What a sentence opens with is a quotation even when it is short and capitalised.
     return title_of_work(inner) or label_or_formula(inner) or named_by_context(text[max(0, open_at - 200) : open_at])
+
+
+def whole_quotation(text: str, min_words: int = MIN_QUOTE_WORDS) -> str | None:
+    """The quoted words when ``text`` is one quoted sentence and nothing else (a list of
+    testimonials); None for anything else.
+
+    >>> whole_quotation("“We cut errors from 96 to 2 this year.”")
+    'We cut errors from 96 to 2 this year.'
+    >>> whole_quotation("“Strongly agree”") is None, whole_quotation("“Fast,” she said.") is None
+    (True, True)
+    """
+    if len(text) < 2 or text[0] not in PAIRS or text[-1] not in PAIRS[text[0]]:
+        return None
+    inner = text[1:-1].strip()
+    if _OPENERS.search(inner) or not inner.endswith((".", "!", "?", "…")) or not _has_words(inner, 0, len(inner), min_words):
+        return None
+    return inner
