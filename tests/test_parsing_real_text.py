@@ -217,3 +217,28 @@ def test_a_list_with_prose_around_its_links_is_spoken():
 def test_a_myst_term_says_its_words_not_its_target():
     article = md("# Glossary\n\nA {term}`lexicon <glossary-lexicon>` respells words.\n")
     assert ("body", "A lexicon respells words.") in said(article)
+
+
+PROSE = "Volunteers collected forty bags of rubbish from the harbour on Saturday, and the council said it would return next spring."
+
+
+def test_short_capitalised_lines_inside_the_main_run_of_prose_are_spoken():
+    article = txt(f"Harbour cleanup\n\n{PROSE}\n\nRed Boats\nBlue Water\nGrey Gulls\n\n{PROSE}\n")
+    assert "Blue Water" in spoken(article)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Child tax credit: $2,000 per child",
+        "The privacy bill sets terms for data brokers.",
+        "We get asked about the newsletter a lot.",
+        "He left 3 days ago.",
+        "2024",
+        "The book (ISBN 978-3-16) sold well",
+    ],
+)
+def test_prose_that_mentions_furniture_words_is_spoken(line):
+    article = txt(f"Harbour cleanup\n\n{PROSE}\n\n{line}\n\n{PROSE}\n")
+    assert line.split()[0] in spoken(article).replace("Harbour", "")
+    assert not article.removed

@@ -72,8 +72,8 @@ _FURNITURE = re.compile(
     r"share|like|restack|subscribe(?: now| for free)?|read in app|open in app|get the app|upgrade to paid|"
     r"print|save(?: article)?|gift this article|copy link|sign in|log in|follow(?: us)?|"
     r"reuse this content|most (?:viewed|popular|read)|trending(?: now)?|discussion about this post|"
-    r"top|latest|discussions?|comments? \(\d+\)|show comments|load more|click here for more.{0,60}|"
-    r"menu|search|close|home|main menu|toggle navigation|open menu|\[edit\])[\s.!:]*"
+    r"comments? \(\d+\)|show comments|load more|click here for more.{0,60}|"
+    r"menu|main menu|toggle navigation|open menu|\[edit\])[\s.!:]*"
 )
 
 
@@ -121,23 +121,36 @@ def transcript_time(line: str) -> str | None:
 
 _SKIP_LINK = re.compile(r"(?i)\W*(?:skip|jump|go) to (?:the )?(?:main |page )?(?:content|navigation|search|menu|footer)\W*")
 _GALLERY = re.compile(r"(?i)\W*(?:image|photo|picture|slide|video)\s+\d{1,3}\s*(?:of|/)\s*\d{1,3}\W*")
-_CAPTION_END = re.compile(r"(?i).{0,600}(?:\((?:image|photo|picture)(?: credit)?s?:[^()]{1,120}\)|\bcredits?:\s*\S[^.]{0,120})\s*")
+# The credit closes the line: "(Image credit: NASA)", or "Credits: NASA/JPL" after a sentence.
+# Case matters: "Tax credit: $2,000" is not a caption.
+_CAPTION_END = re.compile(
+    r".{0,600}(?:\((?i:image|photo|picture)(?i: credit)?s?:[^()]{1,120}\)"
+    r"|(?:^|[.!?)]\s+)(?:Image |Photo |Photograph )?[Cc]redits?:\s*[A-Z][^.]{0,120})\s*"
+)
 _RELATIVE_TIME = re.compile(
     r"(?i).{0,80}?\b(?:(?:about|over|almost|nearly|around)\s+)?(?:\d{1,3}|an?|one)\s+"
     r"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b.{0,40}"
 )
+_COUNT_LABEL = r"(?:likes?|comments?|restacks?|shares?|reposts?|views?|replies|reactions?|claps?)"
+# A number with its label, or numbers in a row between separators ("12 · 3 · 2").
 _COUNTER = re.compile(
-    r"(?i)\s*(?:[\d.,]+[km]?\s*(?:likes?|comments?|restacks?|shares?|reposts?|views?|replies|reactions?)?[\s·•|]*){1,6}"
+    r"(?i)\s*(?:[\d.,]+[km]?\s*" + _COUNT_LABEL + r"[\s·•|,]*){1,6}|\s*[\d.,]+[km]?(?:\s*[·•|]\s*[\d.,]+[km]?){1,5}\s*"
 )
-_COPYRIGHT = re.compile(r"(?i)\s*(?:©|\(c\)|copyright\b).{0,200}|.{0,120}\bprivacy\b.{0,40}\bterms\b.{0,80}")
+# "© 2026 Site", or a row of footer links: "Privacy ∙ Terms", "Privacy Policy | Terms of Use".
+_COPYRIGHT = re.compile(
+    r"\s*(?:©|\([cC]\)|Copyright\b).{0,200}"
+    r"|(?:[^·∙•|]{0,40}[·∙•|]\s*)*Privacy(?: Policy| Notice)?\s*[·∙•|]\s*Terms\b[^.]{0,80}"
+)
+# An imperative at the start of the line: prose that mentions a newsletter is not a sign-up box.
 _SIGN_UP = re.compile(
-    r"(?i).{0,60}\b(?:sign up|subscribe|get)\b.{0,60}\bnewsletter\b.{0,80}|\s*enter your e-?mail(?: address)?\W*.{0,40}"
+    r"(?i)\W*(?:sign up|subscribe|get (?:our|the)|join (?:our|the))\b.{0,60}\bnewsletter\b[^.]{0,80}|\s*enter your e-?mail(?: address)?\W*.{0,40}"
 )
 _WIKI = re.compile(
     r"(?i)\s*(?:retrieved from\b.{0,300}|categor(?:y|ies)\s*:.{0,400}|hidden categor.{0,300}|from \w+, the free encyclopedia\W*|"
     r"jump to (?:navigation|search)\W*|this page was last edited.{0,200}|\^\s.{0,600}|\^?\s*jump up to\b.{0,600})"
 )
-_CITATION_DATA = re.compile(r"(?i).{0,400}\b(?:ISSN|ISBN|doi:|PMID|Bibcode)\b.{0,400}")
+# A reference entry: numbered, bulleted or marked with "^", carrying an identifier.
+_CITATION_DATA = re.compile(r"(?i)\s*(?:\^|\[\d{1,3}\]|\d{1,3}\.|[-*•])\s.{0,400}\b(?:ISSN|ISBN|doi:|PMID|Bibcode)\b.{0,400}")
 
 
 def skip_link(line: str) -> str | None:
@@ -156,8 +169,15 @@ def caption_with_credit(line: str) -> str | None:
 
 
 def relative_time_byline(line: str) -> str | None:
-    """A byline or time stamp relative to when the page was copied ("about 20 hours ago")."""
-    return "byline" if len(line.split()) <= 14 and _RELATIVE_TIME.fullmatch(line) else None
+    """A byline or time stamp relative to when the page was copied ("about 20 hours ago").
+    A sentence ("He left 3 days ago.") is not one: bylines do not end with a full stop.
+
+    >>> relative_time_byline("Jane Doe · about 20 hours ago"), relative_time_byline("He left 3 days ago.")
+    ('byline', None)
+    """
+    if len(line.split()) > 14 or line.rstrip().endswith((".", "!", "?", '"', "”")):
+        return None
+    return "byline" if _RELATIVE_TIME.fullmatch(line) else None
 
 
 def engagement_counter(line: str) -> str | None:
@@ -278,7 +298,11 @@ def is_menu(lines: list[str]) -> bool:
     >>> is_menu(["News", "Sport", "Weather", "Business"]), is_menu(["Lanham, Maryland", "2:34 P.M. EST"])
     (True, False)
     """
+    # Menu items are capitalised labels: a list of ingredients ("2 eggs") is not a menu.
     return len(lines) >= 3 and all(
-        0 < len(line.split()) <= _MENU_WORDS and not line.rstrip().endswith((".", "!", "?", ":", ";", ",")) and line.strip()[:1] not in "-*•+"
+        0 < len(line.split()) <= _MENU_WORDS
+        and line.strip()[:1].isupper()
+        and not any(ch.isdigit() for ch in line)
+        and not line.rstrip().endswith((".", "!", "?", ":", ";", ","))
         for line in lines
     )

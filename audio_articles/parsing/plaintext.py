@@ -110,11 +110,29 @@ def _raw_blocks(text: str) -> list[list[Line]]:
     return blocks
 
 
+PROSE_WORDS = 20
+_SENTENCE = re.compile(r"[.!?…][\"”’)]*(?:\s|$)")
+
+
+def _main_run(raw_blocks: list[list[Line]]) -> tuple[int, int]:
+    """The first and last block of the article's main run of prose (a block of 20 words
+    or more with a sentence in it). Page furniture sits outside it: menus and "Trending"
+    lists above, footers and "Most popular" below. (0, -1) when there is no prose."""
+    prose = [
+        index
+        for index, raw in enumerate(raw_blocks)
+        if sum(len(line.text.split()) for line in raw) >= PROSE_WORDS and _SENTENCE.search(" ".join(line.text for line in raw))
+    ]
+    return (prose[0], prose[-1]) if prose else (0, -1)
+
+
 def clean_blocks(text: str, builder: ArticleBuilder, transcript: bool) -> list[Block | None]:
     """Blocks with clutter lines removed (and recorded); None where articles separate."""
     stream: list[Block | None] = []
     after_end = False
-    for raw in _raw_blocks(text):
+    raw_blocks = _raw_blocks(text)
+    first_prose, last_prose = _main_run(raw_blocks)
+    for index, raw in enumerate(raw_blocks):
         first = raw[0].text.strip()
         if after_end:
             if len(raw) == 1 and clutter.is_separator(first):
@@ -130,7 +148,8 @@ def clean_blocks(text: str, builder: ArticleBuilder, transcript: bool) -> list[B
         if clutter.is_related_links(first):
             builder.remove(" ".join(line.text for line in raw), "related links", raw[0].start)
             continue
-        if not transcript and clutter.is_menu([line.text for line in raw]):
+        outside = not first_prose <= index <= last_prose
+        if outside and not transcript and clutter.is_menu([line.text for line in raw]):
             builder.remove(" ".join(line.text for line in raw), "navigation menu", raw[0].start)
             continue
         if feed := _feed_item(raw, builder):
