@@ -166,6 +166,11 @@ def test_quoted_titles_labels_and_options_are_not_speech(paragraph):
     assert [kind for kind, _ in said(article)][1:] == ["body"]
 
 
+def test_two_apostrophes_close_a_quotation():
+    article = txt("Notes\n\nADRs may be too “in the weeds'' for managers. She said “we will go there now,” then left.\n")
+    assert [text for kind, text in said(article) if kind == "quote"] == ["we will go there now,"]
+
+
 def test_british_single_quotes_are_quotations():
     article = txt("Minister speaks\n\n‘We will not back down on this,’ the minister said on Monday.\n")
     assert ("quote", "We will not back down on this,") in said(article)

@@ -48,10 +48,17 @@ def _closer(text: str, opener: str, start: int) -> int:
             continue
         if text[i] in closers:
             return i
+        if text.startswith(TWO_APOSTROPHES, i):  # “in the weeds'': a typewriter closing mark
+            return i
     return -1
 
 
-_CLOSER_PATTERNS = {opener: re.compile("[" + re.escape(closers) + "]") for opener, closers in PAIRS.items()}
+TWO_APOSTROPHES = "''"
+"""Closes a double quotation in text typed for LaTeX or on a typewriter (``…'')."""
+_CLOSER_PATTERNS = {
+    opener: re.compile("[" + re.escape(closers) + "]" + ("|''" if opener in "\u201c\"" else ""))
+    for opener, closers in PAIRS.items()
+}
 
 
 def split_quotes(text: str, min_words: int = MIN_QUOTE_WORDS, continuing: bool = False) -> list[Span]:
