@@ -289,6 +289,7 @@ def is_contact_block(first_line: str) -> bool:
 
 
 _MENU_WORDS = 3
+_DIGIT = re.compile(r"\d")
 
 
 def is_menu(lines: list[str]) -> bool:
@@ -302,7 +303,7 @@ def is_menu(lines: list[str]) -> bool:
     return len(lines) >= 3 and all(
         0 < len(line.split()) <= _MENU_WORDS
         and line.strip()[:1].isupper()
-        and not any(ch.isdigit() for ch in line)
+        and not _DIGIT.search(line)
         and not line.rstrip().endswith((".", "!", "?", ":", ";", ","))
         for line in lines
     )

@@ -185,8 +185,9 @@ def inline_lines(token, walk: _Walk) -> list[str]:
     in_autolink = False
     struck = 0
     """Open <s>/<del> or ~~: an editor's struck-out words, replaced by what follows."""
-    quoted_link = False
-    """A link whose text sits in quotation marks: the title of a linked work, not speech."""
+    quoted_link = ""
+    """"open" inside a link whose text sits in quotation marks (the title of a linked work,
+    not speech; its opening mark was dropped), "closing" right after it."""
     silent: list[str] = []
     """Open inline elements whose content is never spoken (<script>…</script>)."""
     for child in token.children or []:
@@ -196,13 +197,10 @@ def inline_lines(token, walk: _Walk) -> list[str]:
         elif struck and kind in ("text", "code_inline"):
             builder.remove(child.content, "struck-out text")
         elif kind in ("s_open", "s_close"):
-            struck += 1 if kind == "s_open" else -1
-        elif kind == "text" and quoted_link == "closing" and child.content.lstrip(".,;:!?")[:1] in CLOSING_MARKS:
-            # “[A title](…),” — the closing mark may follow the sentence's comma.
-            quoted_link = False
-            stop = len(child.content) - len(child.content.lstrip(".,;:!?"))
-            content = child.content[:stop] + child.content[stop + 1 :]
-            lines[-1] += _drop_orphan_footnote_refs(_literal_tags(content, silent, builder), builder)
+            struck = max(0, struck + (1 if kind == "s_open" else -1))
+        elif kind == "text" and quoted_link == "closing":
+            quoted_link = ""
+            lines[-1] += _drop_orphan_footnote_refs(_literal_tags(_without_closing_mark(child.content), silent, builder), builder)
         elif kind == "text":
             if in_autolink:
                 builder.remove(child.content, "bare URL")
@@ -218,10 +216,10 @@ def inline_lines(token, walk: _Walk) -> list[str]:
                 builder.remove(str(child.attrs["href"]), "link address")
             if lines[-1][-1:] in QUOTE_MARKS and (len(lines[-1]) == 1 or not lines[-1][-2].isalnum()):
                 lines[-1] = lines[-1][:-1]
-                quoted_link = True
+                quoted_link = "open"
         elif kind == "link_close":
             in_autolink = False
-            quoted_link = "closing" if quoted_link else False
+            quoted_link = "closing" if quoted_link else ""
         elif kind == "image":
             alt = child.content or child.attrs.get("alt", "")
             if options.image_alt and alt.strip():
@@ -263,6 +261,13 @@ def inline_lines(token, walk: _Walk) -> list[str]:
         # Dropped images and references may leave "see the chart ." behind.
         cleaned.append(_SPACE_BEFORE_STOP.sub("", line))
     return cleaned
+
+
+def _without_closing_mark(text: str) -> str:
+    """Text after a quoted link without the link's closing mark, which may follow the
+    sentence's punctuation (“[A title](…),”)."""
+    stop = len(text) - len(text.lstrip(".,;:!?"))
+    return text[:stop] + text[stop + 1 :] if text[stop : stop + 1] in CLOSING_MARKS else text
 
 
 def _literal_tags(text: str, silent: list[str], builder: ArticleBuilder, keep_names: bool = False) -> str:
