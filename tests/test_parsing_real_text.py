@@ -77,7 +77,7 @@ def test_never_the_file_name_when_the_text_opens_with_a_headline_like_line():
         ("The rover on the crater rim. (Image credit: NASA/JPL-Caltech)", "photo caption"),
         ("Jane Doe · about 20 hours ago", "byline"),
         ("12 likes · 3 comments · 2 restacks", "like/comment counter"),
-        ("Discussion about this post", "page furniture"),
+        ("Discussion about this post", "readers' comments"),
         ("© 2026 The Harbour Post · Privacy ∙ Terms", "page footer"),
         ("Sign up for our free weekly newsletter", "newsletter sign-up"),
         ("Retrieved from https://en.example.org/wiki/Apollo_11", "references"),
@@ -247,3 +247,28 @@ def test_prose_that_mentions_furniture_words_is_spoken(line):
     article = txt(f"Harbour cleanup\n\n{PROSE}\n\n{line}\n\n{PROSE}\n")
     assert line.split()[0] in spoken(article).replace("Harbour", "")
     assert not article.removed
+
+
+@pytest.mark.parametrize("parse", [txt, md])
+def test_readers_comments_after_the_article_are_not_spoken(parse):
+    article = parse(f"# Harbour cleanup\n\n{PROSE}\n\n12 Comments\n\nGreat work everyone, see you next spring at the harbour!\n")
+    assert "Great work" not in spoken(article)
+    assert "readers' comments" in reasons(article)
+
+
+def test_a_most_popular_list_under_its_heading_is_not_spoken():
+    article = txt(f"Harbour cleanup\n\n{PROSE}\n\nMost popular\n\nCouncil raises parking fees again\n\nLocal team wins the cup\n")
+    assert "parking" not in spoken(article) and "cup" not in spoken(article)
+    assert reasons(article).count("related links") == 3
+
+
+@pytest.mark.parametrize("parse", [txt, md])
+def test_citation_markers_and_edit_links_are_not_read(parse):
+    article = parse("# Apollo 11\n\n## History[edit]\n\nApollo 11 landed on the Moon in 1969.[1][2] It was the first crewed landing.[citation needed]\n")
+    assert "[" not in spoken(article) and "edit" not in spoken(article)
+    assert {"citation marker", "edit link"} <= set(reasons(article))
+
+
+def test_a_cookie_banner_is_not_spoken():
+    article = txt(f"Harbour cleanup\n\n{PROSE}\n\nWe use cookies to improve your experience. Accept all cookies\n")
+    assert "cookies" not in spoken(article)

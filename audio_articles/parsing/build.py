@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..model import Article, Removed, Section, Segment, SegmentKind
 from .quotes import ends_open, split_quotes, whole_quotation
-from .text import fold, has_words, without_site_name
+from .text import fold, has_words, reference_marks, without_site_name
 
 SECTION_LEVELS = 3
 """Headings down to this level (##, ###) open a section and a chapter; deeper ones do not."""
@@ -52,9 +52,16 @@ class ArticleBuilder:
             self._last_removed_at = at
             self.removed.append((at, len(self.removed), Removed(text, reason)))
 
+    def _heading(self, text: str, start: int) -> str:
+        """A heading's words: a wiki's "[edit]" and citation markers after it are not read."""
+        text, marks = reference_marks(fold(text))
+        for mark, reason in marks:
+            self.remove(mark, reason, start)
+        return text.strip()
+
     def add_headline(self, text: str, start: int = 0, end: int = 0) -> None:
         """An article's headline; a second headline (a digest) opens a new section."""
-        text = fold(text)
+        text = self._heading(text, start)
         if self.headline is None:
             self.headline = text
         if self._has_segments():
@@ -63,7 +70,7 @@ class ArticleBuilder:
 
     def add_subheading(self, text: str, level: int = 2, start: int = 0, end: int = 0) -> None:
         """A subheading; levels up to SECTION_LEVELS open a new section."""
-        text = fold(text)
+        text = self._heading(text, start)
         if level <= SECTION_LEVELS:
             self.sections.append(_OpenSection(text))
         self._add(SegmentKind.SUBHEADING, text, start, end)

@@ -35,6 +35,16 @@ CLUTTER_MAX_CHARS = 300
 
 
 
+_COOKIES = re.compile(
+    r"(?i).{0,200}\b(?:we use cookies|(?:site|website) uses cookies|accept (?:all )?cookies|cookie (?:settings|preferences|policy))\b.{0,200}"
+)
+
+
+def cookie_banner(line: str) -> str | None:
+    """The cookie banner copied with the page."""
+    return "cookie banner" if len(line.split()) <= 60 and _COOKIES.fullmatch(line) else None
+
+
 def read_more_link(line: str) -> str | None:
     """ "Read More: …" teasers that link to another story."""
     if _READ_MORE.match(line):
@@ -212,6 +222,7 @@ LINE_RULES: tuple[Rule, ...] = (
     copyright_footer,
     newsletter_sign_up,
     wiki_furniture,
+    cookie_banner,
     read_more_link,
     embed_artifact,
     bare_url,
@@ -268,9 +279,27 @@ def is_end_mark(line: str) -> bool:
 
 
 _RELATED = re.compile(
-    r"\s*(?:explore more on these topics|more on this story|related topics|more like this|filed under|topics|tags)\s*:?\s*",
+    r"\s*(?:explore more on these topics|more on this story|related topics|more like this|filed under|topics|tags|"
+    r"related(?: articles| stories| links| coverage| content| posts| reading)?|most (?:popular|read|viewed|shared)|"
+    r"trending(?: now)?|recommended(?: for you)?|more stories|more from [\w .&'-]{1,40}|you may also like|up next|"
+    r"read next|lo más leído|más leídas|les plus lus|à lire aussi|meistgelesen|das könnte sie auch interessieren)\s*:?\s*",
     re.IGNORECASE,
 )
+_COMMENTS = re.compile(
+    r"\s*(?:\d+\s+)?(?:comments?|responses?|replies|reader comments|discussion about this post|join the discussion|"
+    r"kommentare|comentarios|commentaires)\s*(?:\(\d+\))?\s*:?\s*",
+    re.IGNORECASE,
+)
+
+
+def is_comments_heading(line: str) -> bool:
+    """The line that opens readers' comments under an article ("Comments (12)",
+    "Discussion about this post", "Kommentare"): what follows is not the article.
+
+    >>> [is_comments_heading(s) for s in ["12 Comments", "Discussion about this post", "Comments are closed."]]
+    [True, True, False]
+    """
+    return bool(_COMMENTS.fullmatch(line))
 
 
 def is_related_links(first_line: str) -> bool:

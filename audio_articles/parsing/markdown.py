@@ -424,6 +424,10 @@ def _block_rule(text: str, walk: _Walk) -> str | None:
         return "press contact"
     if clutter.is_related_links(first):
         return "related links"
+    if walk.builder.paragraphs and clutter.is_comments_heading(first):
+        walk.ended = True
+        walk.skipping = "readers' comments"
+        return "readers' comments"
     return None
 
 
@@ -529,6 +533,10 @@ def _heading_block_rule(text: str, walk: _Walk) -> str | None:
     if clutter.is_related_links(text.strip()):
         walk.skipping = "related links"
         return "related links"
+    if walk.builder.paragraphs and clutter.is_comments_heading(text.strip()):
+        walk.ended = True
+        walk.skipping = "readers' comments"
+        return "readers' comments"
     return None
 
 

@@ -110,6 +110,18 @@ def _raw_blocks(text: str) -> list[list[Line]]:
     return blocks
 
 
+LIST_LINE_WORDS = 15
+
+
+def _list_like(raw: list[Line]) -> bool:
+    """Lines of a list of links copied as text: headlines or labels, no sentences."""
+    return all(
+        len(line.text.split()) <= LIST_LINE_WORDS and not line.text.rstrip().endswith((".", "!", "?", ":"))
+        or bool(_BULLET.match(line.text))
+        for line in raw
+    )
+
+
 PROSE_WORDS = 20
 _SENTENCE = re.compile(r"[.!?…][\"”’)]*(?:\s|$)")
 
@@ -130,23 +142,41 @@ def clean_blocks(text: str, builder: ArticleBuilder, transcript: bool) -> list[B
     """Blocks with clutter lines removed (and recorded); None where articles separate."""
     stream: list[Block | None] = []
     after_end = False
+    skipping: str | None = None
+    """Why the rest of this article is not spoken: "after the end of the release" (an end
+    mark), "readers' comments" (their heading); both run to the next article separator."""
+    listing = False
+    """A "Most popular" or "Related" heading stood alone: the short lines after it are its list."""
     raw_blocks = _raw_blocks(text)
     first_prose, last_prose = _main_run(raw_blocks)
     for index, raw in enumerate(raw_blocks):
         first = raw[0].text.strip()
+        joined = " ".join(line.text for line in raw)
         if after_end:
+            skipping = "after the end of the release"
+            after_end = False
+        if skipping:
             if len(raw) == 1 and clutter.is_separator(first):
-                after_end = False
+                skipping = None
                 builder.remove(first, "article separator", raw[0].start)
                 stream.append(SEPARATOR)
             else:
-                builder.remove(" ".join(line.text for line in raw), "after the end of the release", raw[0].start)
+                builder.remove(joined, skipping, raw[0].start)
             continue
+        if listing and _list_like(raw):
+            builder.remove(joined, "related links", raw[0].start)
+            continue
+        listing = False
         if clutter.is_contact_block(first):
-            builder.remove(" ".join(line.text for line in raw), "press contact", raw[0].start)
+            builder.remove(joined, "press contact", raw[0].start)
             continue
         if clutter.is_related_links(first):
-            builder.remove(" ".join(line.text for line in raw), "related links", raw[0].start)
+            builder.remove(joined, "related links", raw[0].start)
+            listing = len(raw) == 1
+            continue
+        if len(raw) == 1 and index > first_prose and clutter.is_comments_heading(first):
+            builder.remove(first, "readers' comments", raw[0].start)
+            skipping = "readers' comments"
             continue
         outside = not first_prose <= index <= last_prose
         if outside and not transcript and clutter.is_menu([line.text for line in raw]):

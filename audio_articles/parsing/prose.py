@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .build import ArticleBuilder
 from .options import ParseOptions, SpeakerLabels
-from .text import editorial_marks, glued_photo_credit, literal_links, plain_markdown
+from .text import editorial_marks, glued_photo_credit, literal_links, plain_markdown, reference_marks
 from .transcript import split_directions, split_label, spoken_label
 
 
@@ -59,6 +59,8 @@ def inline_text(text: str, start: int, builder: ArticleBuilder, plain: bool = Fa
     editor's struck-out words and [sic], and in plain text Markdown escapes, bold
     markers, link addresses and images."""
     text, dropped = editorial_marks(text)
+    text, marks = reference_marks(text)
+    dropped += marks
     if plain:
         text = plain_markdown(text)
     text, links = literal_links(text)

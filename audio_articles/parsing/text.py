@@ -172,3 +172,22 @@ def glued_photo_credit(text: str) -> tuple[str, str | None]:
     if not match:
         return text, None
     return text[: match.start()], match.group(1)
+
+
+_REFERENCE_MARK = re.compile(
+    r"\[(?:\d{1,3}(?:\s*[,–-]\s*\d{1,3})*|[a-z]|edit|citation needed|clarification needed|dubious|who\?|when\?|"
+    r"note \d{1,3}|nb \d{1,3})\]"
+)
+
+
+def reference_marks(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """A wiki's citation markers ("[1]", "[citation needed]") and "[edit]" links are not
+    read; returned as (text, reason).
+
+    >>> reference_marks("Apollo 11 landed in 1969.[1][2] History[edit]")
+    ('Apollo 11 landed in 1969. History', [('[1]', 'citation marker'), ('[2]', 'citation marker'), ('[edit]', 'edit link')])
+    """
+    if "[" not in text:
+        return text, []
+    found = [(m.group(), "edit link" if m.group() == "[edit]" else "citation marker") for m in _REFERENCE_MARK.finditer(text)]
+    return (_REFERENCE_MARK.sub("", text), found) if found else (text, [])
