@@ -272,3 +272,14 @@ def test_citation_markers_and_edit_links_are_not_read(parse):
 def test_a_cookie_banner_is_not_spoken():
     article = txt(f"Harbour cleanup\n\n{PROSE}\n\nWe use cookies to improve your experience. Accept all cookies\n")
     assert "cookies" not in spoken(article)
+
+
+def test_a_pull_quote_before_any_text_comes_after_the_headline():
+    article = md('---\ntitle: Trust\n---\n\n{{< quote-block text="The people when trusted will return the trust." cite="A. Lincoln" >}}\n\nBody text.\n')
+    assert [kind for kind, _ in said(article)] == ["headline", "quote", "body"]
+
+
+@pytest.mark.parametrize("parse", [txt, md])
+def test_emoji_shortcodes_are_not_read(parse):
+    article = parse("# Shout-outs\n\n:tada: Congratulations to the team, the launch went well at 10:30:00 today.\n")
+    assert "tada" not in spoken(article) and "10:30:00" in spoken(article)

@@ -489,8 +489,11 @@ def _walk_tokens(tokens: list, walk: _Walk) -> None:
             walk.item_numbers.append(token.info if walk.list_stack and walk.list_stack[-1] == "ordered" else "")
         elif kind == "list_item_close":
             walk.item_numbers.pop()
-        elif kind == "paragraph_open" and _shortcode_pull_quote(tokens[i + 1].content, builder, start, end):
+        elif kind == "paragraph_open" and (pull_quote := _shortcode_pull_quote(tokens[i + 1].content)):
             _start_article(walk, token)
+            name, text, credit = pull_quote
+            builder.remove(name, "template tag", start)
+            _pull_quote(text, builder, start, end, credit)
             i += 2
         elif kind == "paragraph_open" and (reason := _block_rule(tokens[i + 1].content, walk)):
             builder.remove(" ".join(inline_lines(tokens[i + 1], walk)), reason, start)
@@ -611,19 +614,17 @@ def _pull_quote(text: str, builder: ArticleBuilder, start: int, end: int, credit
         builder.remove(credit, "pull-quote credit", start)
 
 
-def _shortcode_pull_quote(content: str, builder: ArticleBuilder, start: int, end: int) -> bool:
-    """{{< quote-block text="…" cite="…" >}}: a pull-quote written as a Hugo shortcode."""
+def _shortcode_pull_quote(content: str) -> tuple[str, str, str] | None:
+    """{{< quote-block text="…" cite="…" >}}, a pull-quote written as a Hugo shortcode:
+    (shortcode name, quotation, credit), or None for any other paragraph."""
     match = _PULL_QUOTE.fullmatch(content.strip())
     if not match:
-        return False
+        return None
     params = dict(_SHORTCODE_PARAM.findall(match.group(2)))
     text = next((params[key] for key in QUOTE_PARAMS if params.get(key)), "")
     if not text:
-        return False
-    builder.remove(match.group(1), "template tag", start)
-    credit = " ".join(params[key] for key in CREDIT_PARAMS if params.get(key))
-    _pull_quote(text, builder, start, end, credit or "")
-    return True
+        return None
+    return match.group(1), text, " ".join(params[key] for key in CREDIT_PARAMS if params.get(key))
 
 
 def _unclosed_comment(content: str) -> int:

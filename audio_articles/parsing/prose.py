@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .build import ArticleBuilder
 from .options import ParseOptions, SpeakerLabels
-from .text import editorial_marks, glued_photo_credit, literal_links, plain_markdown, reference_marks
+from .text import editorial_marks, emoji_shortcodes, glued_photo_credit, literal_links, plain_markdown, reference_marks
 from .transcript import split_directions, split_label, spoken_label
 
 
@@ -61,6 +61,8 @@ def inline_text(text: str, start: int, builder: ArticleBuilder, plain: bool = Fa
     text, dropped = editorial_marks(text)
     text, marks = reference_marks(text)
     dropped += marks
+    text, emoji = emoji_shortcodes(text)
+    dropped += emoji
     if plain:
         text = plain_markdown(text)
     text, links = literal_links(text)

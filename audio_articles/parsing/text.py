@@ -180,6 +180,21 @@ _REFERENCE_MARK = re.compile(
 )
 
 
+_EMOJI_SHORTCODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]{1,30}:(?![\w:])")
+
+
+def emoji_shortcodes(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """GitHub/Slack emoji shortcodes (":tada:") are pictures, not words.
+
+    >>> emoji_shortcodes(":tada: Congratulations at 10:30:00!")
+    (' Congratulations at 10:30:00!', [(':tada:', 'emoji shortcode')])
+    """
+    if text.count(":") < 2:
+        return text, []
+    found = [(m.group(), "emoji shortcode") for m in _EMOJI_SHORTCODE.finditer(text)]
+    return (_EMOJI_SHORTCODE.sub("", text), found) if found else (text, [])
+
+
 def reference_marks(text: str) -> tuple[str, list[tuple[str, str]]]:
     """A wiki's citation markers ("[1]", "[citation needed]") and "[edit]" links are not
     read; returned as (text, reason).
