@@ -148,7 +148,7 @@ def markdown_article(draw) -> tuple[str, list[str]]:
         elif kind == "link":
             other = draw(phrase)
             parts.append(f"{text} [{other}](https://example.com/x) `{other}`.")
-            text = f"{text} {other} {other}"
+            text = f"{text} {other} {other} https://example.com/x"  # the address is listed as removed
         seen.extend(words(text))
     if title and not parts[1].startswith("# "):
         seen.extend(words(title))  # announced as the headline

@@ -1,4 +1,4 @@
-"""YAML front matter of a Markdown post: title, author, date and language."""
+"""Front matter of a post (YAML between ``---``, TOML between ``+++``): title, author, date, language."""
 
 from __future__ import annotations
 
@@ -65,3 +65,39 @@ def read_front_matter(source: str) -> FrontMatter:
         date=_text(data.get("date")),
         language=language.replace("_", "-") if language else None,
     )
+
+
+_TOML_BLOCK = re.compile(r"\+\+\+[ \t]*\n(.{0,20000}?)\n\+\+\+[ \t]*(?:\n|$)", re.S)
+
+
+def read_toml_front_matter(source: str) -> FrontMatter:
+    """Hugo/Zola front matter: ``title = "…"`` lines; invalid TOML falls back to ``key = value`` lines.
+
+    >>> read_toml_front_matter('title = "Hello"\\ndate = 2024-02-09\\n[extra]\\nlang = "fr"').title
+    'Hello'
+    """
+    import tomllib
+
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError:
+        data = {m.group(1).lower(): m.group(2).strip("'\"") for m in re.finditer(r"(?m)^\s*([\w-]+)\s*=\s*(.*?)\s*$", source)}
+    data = {str(key).lower(): value for key, value in data.items()}
+    extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
+    language = _text(data.get("lang") or data.get("language") or data.get("locale") or extra.get("lang"))
+    return FrontMatter(
+        title=_text(data.get("title")),
+        author=_text(data.get("author") or data.get("authors") or extra.get("author")),
+        date=_text(data.get("date")),
+        language=language.replace("_", "-") if language else None,
+    )
+
+
+def split_toml_front_matter(text: str) -> tuple[FrontMatter, str, str]:
+    """(front matter, text with the block blanked out so offsets stay, the block's source);
+    text without ``+++`` front matter comes back unchanged with an empty source."""
+    match = _TOML_BLOCK.match(text)
+    if not match:
+        return FrontMatter(), text, ""
+    blank = "".join("\n" if ch == "\n" else " " for ch in match.group())
+    return read_toml_front_matter(match.group(1)), blank + text[match.end() :], match.group(1)
