@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .audio.encode import cover_kind, encode_audio
 from .audio.formats import AudioFormat, check_sample_rate, format_for, format_named
 from .audio.jingles import with_jingles
-from .files import atomic_output, check_output_folder
+from .files import atomic_output, check_output_file, check_output_folder, output_lock
 from .run.helpers import Helpers
 from .model import Article, Chapter, Clip, Plan, SegmentKind, Tags, Timeline
 from .plan import gaps_ms, plan_article, speech_profile, with_piper_model
@@ -114,6 +114,8 @@ def convert(
     if helpers is None:
         helpers = Helpers.start(Path(source), options.engine, options.workers) if options.pool is None else Helpers()
     with helpers:
+        if not (isinstance(source, str) and (source == "-" or "://" in source)):
+            check_output_file(output, [source])  # before reading: an article is never written over
         article = load_article(source, options.max_bytes, options.offline)
         return render_article(article, output, speech_profile(source, options.production), options, progress, helpers)
 
@@ -214,7 +216,9 @@ def render_plan(
             progress("speech", done, len(jobs))
 
     # in_use: other processes may share the cache, but none evicts a clip until we are done.
+    # The output's lock: a second run writing the same file stops now, not after rendering.
     with (
+        output_lock(output),
         tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch,
         clip_cache(runtime, scratch).in_use() as cache,
     ):

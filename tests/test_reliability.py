@@ -1,0 +1,211 @@
+"""Bad input found by trying to break the tool (issue #26): each case ends in one clear
+line and a documented exit code, bounded in time and memory, with nothing destroyed.
+
+Unbounded inputs are read in a subprocess under ``resource`` limits (address space and
+CPU time), so a regression fails the test instead of filling the machine."""
+
+from __future__ import annotations
+
+import os
+import resource
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from audio_articles.errors import InputError, OutputError
+from audio_articles.files import check_output_file, output_lock, read_article_text, read_bounded
+
+from .test_cli import ARTICLE, assert_one_line_error
+
+MEMORY_LIMIT = 1536 * 1024 * 1024
+"""Address space a CLI run under test may take (Python, ffmpeg pipes and all)."""
+
+
+def _limits() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+
+
+def run_bounded(*args: str, cwd: Path | None = None, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
+    """The command line under a memory and CPU limit and a wall-clock timeout."""
+    return subprocess.run(
+        [sys.executable, "-m", "audio_articles", *args],
+        capture_output=True, text=True, cwd=cwd, timeout=timeout, preexec_fn=_limits, **kwargs,
+    )  # fmt: skip
+
+
+# 1. Inputs are read with a bound whatever their type.
+
+
+def test_dev_zero_is_refused_at_the_size_limit(tmp_path):
+    started = time.monotonic()
+    run = run_bounded("convert", "/dev/zero", "-o", str(tmp_path / "x.mp3"), "--engine", "fake", "--max-size", "2MB")
+    assert_one_line_error(run, 2, "/dev/zero", "character device", "2.0 MiB limit")
+    assert time.monotonic() - started < 60
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dev_zero_as_html_is_refused_too(tmp_path):
+    link = tmp_path / "zero.html"
+    link.symlink_to("/dev/zero")
+    run = run_bounded("inspect", str(link))
+    assert_one_line_error(run, 2, "character device", "limit")
+
+
+def test_a_fifo_is_held_to_the_same_limit_as_a_file(tmp_path):
+    fifo = tmp_path / "feed.txt"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "wb") as handle:
+            try:
+                for _ in range(40):
+                    handle.write(b"Headline\n\n" + b"word " * 200_000)  # 1 MB a time, 40 MB in all
+            except BrokenPipeError:
+                pass  # the reader stopped at its limit
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    with pytest.raises(InputError, match=r"named pipe \(FIFO\)\) gives more than the 20.0 MiB limit"):
+        read_bounded(fifo, 20 * 1024 * 1024, wait_s=10)
+    writer.join(10)
+    assert not writer.is_alive()
+
+
+def test_a_fifo_that_is_written_and_closed_is_read(tmp_path):
+    fifo = tmp_path / "feed.txt"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        time.sleep(0.2)
+        with open(fifo, "wb") as handle:
+            handle.write(b"Headline\n\n")
+            handle.flush()
+            time.sleep(0.2)
+            handle.write(b"Body text.\n")
+
+    threading.Thread(target=write, daemon=True).start()
+    assert read_article_text(fifo) == "Headline\n\nBody text.\n"
+
+
+def test_a_fifo_with_no_writer_gives_up(tmp_path):
+    fifo = tmp_path / "nobody.txt"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    with pytest.raises(InputError, match="with no program writing to it"):
+        read_bounded(fifo, 1000, wait_s=0.5)
+    assert time.monotonic() - started < 5
+
+
+def test_a_file_that_grows_while_read_is_still_bounded(tmp_path):
+    path = tmp_path / "growing.txt"
+    path.write_bytes(b"x" * 10)
+    with open(path, "ab") as handle:
+        handle.write(b"y" * 5000)
+    with pytest.raises(InputError, match="limit"):
+        read_bounded(path, 1000)
+
+
+def test_a_symlink_loop_is_named(tmp_path):
+    (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
+    (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
+    with pytest.raises(InputError, match="a loop of symbolic links"):
+        read_article_text(tmp_path / "a.txt")
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    with pytest.raises(InputError, match="symbolic link to a file that does not exist"):
+        read_article_text(tmp_path / "dangling.txt")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_utf16_and_utf32_with_a_bom_are_read(tmp_path, encoding):
+    text = "Titre\n\nUn café à l’été, “cité”.\n"
+    data = text.encode(encoding)
+    if not encoding.endswith("-be"):
+        assert data[:2] == b"\xff\xfe"
+    else:
+        data = ("\ufeff" + text).encode(encoding)
+    path = tmp_path / "article.txt"
+    path.write_bytes(data)
+    assert read_article_text(path) == text
+
+
+# 3. An output never destroys the input or a device node.
+
+
+def test_the_output_may_not_be_the_input(tmp_path):
+    article = tmp_path / "a.mp3"
+    article.write_bytes(ARTICLE.read_bytes())
+    before = article.read_bytes()
+    run = run_bounded("convert", str(article), "-o", str(article), "--engine", "fake")
+    assert_one_line_error(run, 4, "the article being converted")
+    text = tmp_path / "a.txt"
+    text.write_bytes(before)
+    run = run_bounded("convert", str(text), "-o", str(text), "--format", "mp3", "--engine", "fake")
+    assert_one_line_error(run, 4, "the article being converted")
+    link = tmp_path / "link.txt"
+    link.symlink_to(text)
+    run = run_bounded("convert", str(link), "-o", str(text), "--format", "mp3", "--engine", "fake")
+    assert_one_line_error(run, 4, "the article being converted")
+    assert article.read_bytes() == before and text.read_bytes() == before
+
+
+def test_a_device_or_fifo_output_is_refused(tmp_path):
+    with pytest.raises(OutputError, match="character device"):
+        check_output_file(Path("/dev/null"))
+    fifo = tmp_path / "out.mp3"
+    os.mkfifo(fifo)
+    run = run_bounded("convert", str(ARTICLE), "-o", str(fifo), "--engine", "fake")
+    assert_one_line_error(run, 4, "named pipe", "regular file")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    run = run_bounded("convert", str(ARTICLE), "-o", "/dev/null", "--format", "mp3", "--engine", "fake")
+    assert_one_line_error(run, 4, "/dev/null is a character device")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+# 12. Two runs writing the same output.
+
+
+def test_a_second_run_on_the_same_output_stops_at_once(tmp_path):
+    output = tmp_path / "story.mp3"
+    with output_lock(output):
+        assert (tmp_path / ".story.mp3.lock").exists()
+        run = run_bounded("convert", str(ARTICLE), "-o", str(output), "--engine", "fake")
+        assert_one_line_error(run, 4, "another run", f"process {os.getpid()}", "is writing")
+        with pytest.raises(OutputError, match="another run"):
+            with output_lock(output):
+                pass
+    assert not (tmp_path / ".story.mp3.lock").exists()
+    with output_lock(output):
+        pass
+    assert not output.exists()
+
+
+# 2. YAML front matter: aliases are refused before they can expand.
+
+ALIAS_BOMB = (
+    '---\na: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + "".join(f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    + "title: *i\n---\n\n# Hello\n\nText.\n"
+)
+
+
+def test_a_yaml_alias_bomb_fails_fast_with_one_line(tmp_path):
+    assert len(ALIAS_BOMB) < 400
+    post = tmp_path / "bomb.md"
+    post.write_text(ALIAS_BOMB, encoding="utf-8")
+    started = time.monotonic()
+    run = run_bounded("inspect", str(post), timeout=60)
+    assert_one_line_error(run, 2, "YAML alias", "*a")
+    assert time.monotonic() - started < 30
+
+
+def test_deeply_nested_yaml_front_matter_does_not_crash():
+    from audio_articles.parsing.frontmatter import read_front_matter
+
+    assert read_front_matter("title: Tides\nx: " + "[" * 5000 + "]" * 5000).title == "Tides"
+    assert read_front_matter("author: [" + ", ".join(["Ann"] * 10000) + "]").author.count("Ann") == 200
