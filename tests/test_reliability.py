@@ -209,3 +209,39 @@ def test_deeply_nested_yaml_front_matter_does_not_crash():
 
     assert read_front_matter("title: Tides\nx: " + "[" * 5000 + "]" * 5000).title == "Tides"
     assert read_front_matter("author: [" + ", ".join(["Ann"] * 10000) + "]").author.count("Ann") == 200
+
+
+# 8. Profiles and lexicons: one line for anything malformed; templates are plain fields.
+
+
+def test_deeply_nested_toml_profile_and_lexicon_are_one_line(tmp_path):
+    profile = tmp_path / "deep.toml"
+    profile.write_text("x = " + "[" * 10000 + "]" * 10000 + "\n", encoding="utf-8")
+    run = run_bounded("inspect", str(ARTICLE), "--voices", str(profile), "--engine", "fake")
+    assert_one_line_error(run, 2, "deep.toml", "nested too deeply")
+    lexicon = tmp_path / "words.toml"
+    lexicon.write_text("a = " + "{ b = " * 3000 + "1" + " }" * 3000 + "\n", encoding="utf-8")
+    run = run_bounded("inspect", str(ARTICLE), "--lexicon", str(lexicon), "--engine", "fake")
+    assert_one_line_error(run, 2, "words.toml")
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["{title.__class__.__init__.__globals__}", "{title:>9999999999}", "{title:>999999999}", "{title[0]}", "{0}", "{nope}", "{title!r}", "{"],
+)
+def test_templates_allow_only_plain_fields(tmp_path, template):
+    profile = tmp_path / "framed.toml"
+    quoted = '"' + template + '"'
+    profile.write_text(f'outro = {quoted}\n[defaults]\nvoice = "gmw/en-us"\n', encoding="utf-8")
+    started = time.monotonic()
+    run = run_bounded("inspect", str(ARTICLE), "--voices", str(profile), "--engine", "fake")
+    assert_one_line_error(run, 2, "framed.toml", "not a valid template", "{title}")
+    assert time.monotonic() - started < 30
+
+
+def test_a_template_fills_fields_without_str_format():
+    from audio_articles.model import Article
+    from audio_articles.plan import framing_text
+
+    article = Article("{author} {0}", (), author="Ines")
+    assert framing_text("{title}{by_author}. {{literal}}", article) == "{author} {0}, by Ines. {literal}"

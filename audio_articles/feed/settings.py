@@ -93,6 +93,8 @@ def load_settings(folder: Path) -> FeedSettings | None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise InputError(f"{path} is not readable TOML ({err}); fix or delete it") from None
+    except RecursionError:
+        raise InputError(f"{path} is not readable TOML (nested too deeply); fix or delete it") from None
     known = {f.name for f in fields(FeedSettings)}
     unknown = sorted(set(data) - known)
     if unknown:
