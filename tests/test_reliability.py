@@ -245,3 +245,65 @@ def test_a_template_fills_fields_without_str_format():
 
     article = Article("{author} {0}", (), author="Ines")
     assert framing_text("{title}{by_author}. {{literal}}", article) == "{author} {0}, by Ines. {literal}"
+
+
+# 10. Usage errors in the one-line form; SIGTERM like Ctrl-C.
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["convert", str(ARTICLE), "--bitrate", "500"], ["--bitrate", "500 is not in the range"]),
+        (["convert", str(ARTICLE), "--jobs", "0"], ["--jobs"]),
+        (["convert", str(ARTICLE), "--no-such-option"], ["No such option"]),
+        (["convert"], ["Missing argument"]),
+        (["cache", "frob"], ["No such command"]),
+        (["feed", str(ARTICLE)], ["Missing option", "--output"]),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args, words):
+    run = run_bounded(*args)
+    assert_one_line_error(run, 2, *words)
+    assert "╭" not in run.stderr
+
+
+def test_help_is_unchanged():
+    run = run_bounded("convert", "--help")
+    assert run.returncode == 0 and "Usage: audio-articles convert" in run.stdout and "--bitrate" in run.stdout
+    run = run_bounded()
+    assert run.returncode == 2 and "Usage: audio-articles" in run.stdout + run.stderr
+
+
+def test_sigterm_stops_cleanly_with_one_line(tmp_path):
+    import signal
+
+    article = tmp_path / "long.txt"
+    article.write_text(
+        "Long Title\n\n" + "\n\n".join(f"Paragraph {i} has words the engine must say, one by one." for i in range(400)),
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "audio_articles", "convert", str(article), "-o", str(tmp_path / "out.mp3"),
+         "--engine", "fake", "--no-cache"],
+        stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, preexec_fn=_limits,
+    )  # fmt: skip
+    time.sleep(2)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the conversion finished before SIGTERM came")
+    assert process.returncode == 143, stderr
+    assert stderr.strip().splitlines()[-1] == "audio-articles: terminated"
+    assert "Traceback" not in stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["long.txt"]
+
+
+# 11. --jobs is capped at what helps.
+
+
+def test_jobs_are_capped_at_the_cores():
+    from audio_articles.cli_args import capped_jobs, usable_cores
+
+    assert capped_jobs(100) == usable_cores() and capped_jobs(1) == 1
+    run = run_bounded("convert", "--help")
+    assert "capped" in " ".join(run.stdout.split())
