@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .audio.encode import cover_kind, encode_audio
-from .audio.formats import AudioFormat, check_sample_rate, format_for, format_named
+from .audio.formats import AudioFormat, check_bitrate, check_sample_rate, format_for, format_named
 from .audio.jingles import with_jingles
 from .files import atomic_output, check_output_file, check_output_folder, output_lock
 from .run.helpers import Helpers
@@ -188,6 +188,7 @@ def check_production(output: Path, production: Production) -> AudioFormat:
     output_format = format_for(output, production.format)
     check_output_folder(output)
     check_sample_rate(production.mp3.sample_rate)
+    check_bitrate(output_format, production.mp3.bitrate_kbps)
     if production.cover is not None:
         cover_kind(production.cover)
     return output_format

@@ -21,6 +21,7 @@ from audio_articles.errors import InputError, OutputError
 from audio_articles.files import check_output_file, output_lock, read_article_text, read_bounded
 
 from .test_cli import ARTICLE, assert_one_line_error
+from .test_faults import tiny_disk  # noqa: F401  (a fixture)
 
 MEMORY_LIMIT = 1536 * 1024 * 1024
 """Address space a CLI run under test may take (Python, ffmpeg pipes and all)."""
@@ -307,3 +308,55 @@ def test_jobs_are_capped_at_the_cores():
     assert capped_jobs(100) == usable_cores() and capped_jobs(1) == 1
     run = run_bounded("convert", "--help")
     assert "capped" in " ".join(run.stdout.split())
+
+
+# 10. Covers, bitrates and a full disk are caught early and named.
+
+
+def _png(width: int, height: int, idat: bytes = b"", end: bool = True) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + (chunk(b"IDAT", idat) if idat else b"") + (chunk(b"IEND", b"") if end else b"")
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"\x89PNG\r\n\x1a\n", ["not a whole PNG"]),
+        (_png(100_000, 100_000, __import__("zlib").compress(bytes(1 << 20), 9)), ["100000×100000", "refused"]),
+        (_png(1400, 1400), ["not a whole PNG", "no image data"]),
+        (_png(1400, 1400, b"x", end=False), ["not a whole PNG", "cut short"]),
+        (b"\xff\xd8\xff\xe0" + bytes(20), ["not a whole JPEG"]),
+        (b"GIF89a....", ["not a JPEG or PNG"]),
+    ],
+    ids=["header-only", "bomb", "no-idat", "no-iend", "jpeg-header", "gif"],
+)
+def test_a_bad_cover_fails_before_any_rendering(tmp_path, data, words):
+    cover = tmp_path / "cover.png"
+    cover.write_bytes(data)
+    started = time.monotonic()
+    run = run_bounded("convert", str(ARTICLE), "-o", str(tmp_path / "x.mp3"), "--cover", str(cover), "--engine", "fake")
+    assert_one_line_error(run, 2, "cover", *words)
+    assert time.monotonic() - started < 30
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cover.png"]
+
+
+def test_opus_bitrate_is_checked_before_rendering(tmp_path):
+    run = run_bounded("convert", str(ARTICLE), "-o", str(tmp_path / "x.opus"), "--bitrate", "320", "--engine", "fake")
+    assert_one_line_error(run, 2, "--bitrate 320", "Opus", "256")
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".opus", ".m4b", ".m4a"])
+def test_a_full_disk_says_disk_full_for_every_format(tiny_disk, suffix):
+    # ffmpeg exits 0 when it cannot write an MP4's index: that file must not pass either.
+    run = run_bounded(
+        "convert", str(ARTICLE), "-o", str(tiny_disk / f"story{suffix}"), "--engine", "fake", "--no-cache",
+        "--bitrate", "256",
+    )  # fmt: skip
+    assert_one_line_error(run, 4, "disk full")
+    assert list(tiny_disk.iterdir()) == []
