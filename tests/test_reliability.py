@@ -360,3 +360,26 @@ def test_a_full_disk_says_disk_full_for_every_format(tiny_disk, suffix):
     )  # fmt: skip
     assert_one_line_error(run, 4, "disk full")
     assert list(tiny_disk.iterdir()) == []
+
+
+# 5. A full disk under the clip cache: one warning, and the run goes on without it.
+
+
+@pytest.mark.parametrize("article_lines", [1, 300], ids=["in-process", "worker-pool"])
+def test_a_full_cache_disk_warns_once_and_goes_on(tiny_disk, tmp_path, article_lines):
+    article = tmp_path / "story.txt"
+    article.write_text(
+        "A Title\n\n" + "\n\n".join(f"Paragraph {i}: words to say, and more words to say." for i in range(article_lines))
+        if article_lines > 1 else ARTICLE.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )  # fmt: skip
+    output = tmp_path / "story.mp3"
+    run = run_bounded(
+        "convert", str(article), "-o", str(output), "--engine", "fake", "-j", "2",
+        env={**os.environ, "AUDIO_ARTICLES_CACHE": str(tiny_disk / "cache")}, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    warnings = [line for line in run.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "no space left for the clip cache" in warnings[0], run.stderr
+    assert "Traceback" not in run.stderr
+    assert output.stat().st_size > 10_000
