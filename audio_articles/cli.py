@@ -19,7 +19,7 @@ from .cli_args import (
     ALL_CORES, Bitrate, Cache, Engine, Executor, Format, Jobs, Lang, Lexicons, Loudness, Model, Offline, QuoteVoice,
     Rate, SampleRate, Speaker, Stereo, Voice, Voices, one_source, production_settings, sound_settings,
 )  # fmt: skip
-from .console import outcome_line, progress_bar, reported, result_line, say, setup_logging, staged_progress
+from .console import one_line, outcome_line, progress_bar, reported, result_line, say, setup_logging, staged_progress
 
 app = typer.Typer(
     name="audio-articles",
@@ -284,7 +284,7 @@ def feed(
         say(f"waiting for another run to finish updating {output} …")
 
     def progress(done: int, total: int, episode_title: str) -> None:
-        say(f"rendering {done + 1}/{total}: {episode_title}")
+        say(f"rendering {done + 1}/{total}: {one_line(episode_title)}")
 
     from .run.executors import parse_executor, running_executor
 
@@ -298,11 +298,18 @@ def feed(
         result = build_feed(
             sources or [], output, change, options, prune=prune, progress=progress, on_wait=waiting,
             executor=running, urls=read_url_list(urls) if urls is not None else [], url_list=urls,
+            on_skip=lambda error: say(f"audio-articles: error: {one_line(error)} (skipped)"),
         )  # fmt: skip
     kept = f", {len(result.orphaned)} kept without their article (--prune removes them)" if result.orphaned else ""
     pruned = f", {len(result.pruned)} removed" if result.pruned else ""
-    say(f"{result.folder / 'feed.xml'}  {len(result.episodes)} episodes ({len(result.rendered)} rendered{pruned}{kept})")
+    skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
+    say(
+        f"{result.folder / 'feed.xml'}  {len(result.episodes)} episodes"
+        f" ({len(result.rendered)} rendered{pruned}{kept}{skipped})"
+    )
     typer.echo(result.settings.feed_url)
+    if result.skipped:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command("voices")

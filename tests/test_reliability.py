@@ -383,3 +383,53 @@ def test_a_full_cache_disk_warns_once_and_goes_on(tiny_disk, tmp_path, article_l
     assert len(warnings) == 1 and "no space left for the clip cache" in warnings[0], run.stderr
     assert "Traceback" not in run.stderr
     assert output.stat().st_size > 10_000
+
+
+# 12. Smaller: feeds skip a bad article, one file is one episode, titles stay one line.
+
+
+def test_a_feed_skips_a_bad_article_dedupes_links_and_keeps_titles_clean(tmp_path):
+    source = tmp_path / "articles"
+    source.mkdir()
+    (source / "good.txt").write_bytes(ARTICLE.read_bytes())
+    (source / "link.txt").symlink_to(source / "good.txt")
+    (source / "bad.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (source / "esc.md").write_text('---\ntitle: "Red \\e[31m alert\\a\\nline two"\n---\n\nBody words here.\n', encoding="utf-8")
+    feed = tmp_path / "feed"
+    run = run_bounded(
+        "feed", str(source), "-o", str(feed), "--title", "T", "--base-url", "https://example.org/p", "--engine", "fake",
+        timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.splitlines()
+    assert [line for line in lines if line.startswith("audio-articles: error:")] == [
+        f"audio-articles: error: {source / 'bad.txt'} looks like a binary file, not text; give a .txt or .md article (skipped)"
+    ]
+    assert "rendering 1/2: Red [31m alert line two" in lines  # one line, no ESC, BEL or newline
+    assert lines[-1].endswith("2 episodes (2 rendered, 1 skipped)")
+    assert run.stdout.strip() == "https://example.org/p/feed.xml"
+    mp3s = sorted(path.name for path in (feed / "episodes").glob("*.mp3"))
+    assert len(mp3s) == 2  # good.txt and link.txt are one article
+    for name in ("index.html", "feed.xml"):
+        page = (feed / name).read_text(encoding="utf-8")
+        assert "\x1b" not in page and "\x07" not in page and "Red [31m alert line two" in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["example.org/pod", "https://", "https://[::1", "https://exa mple.org", "https://x.org:99999/p",
+     "https://user:pw@x.org/p", "https://x.org/p?x=1", "https://x.org/p#top", "https://x.org/<b>", "javascript:alert(1)"],
+)  # fmt: skip
+def test_a_base_url_that_is_not_a_plain_url_is_refused(tmp_path, url):
+    run = run_bounded("feed", str(ARTICLE), "-o", str(tmp_path / "feed"), "--title", "T", "--base-url", url, "--engine", "fake")
+    assert_one_line_error(run, 2, "--base-url")
+    assert not (tmp_path / "feed").exists()
+
+
+def test_batch_warnings_keep_their_prefix(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"Caf\xe9 Title\n\nSome caf\xe9 words here.\n")
+    (tmp_path / "b.txt").write_bytes(b"Other Title\n\nMore words here.\n")
+    run = run_bounded("convert", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "-o", str(tmp_path), "--engine", "fake", "-j", "2")
+    assert run.returncode == 0, run.stderr
+    warnings = [line for line in run.stderr.splitlines() if "Windows-1252" in line]
+    assert warnings and all(line.startswith("audio-articles: warning: ") for line in warnings), run.stderr

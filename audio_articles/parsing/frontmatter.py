@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""Control characters a YAML escape ("\\e", "\\a", "\\n") can put in a title: spaces."""
 MAX_DEPTH = 20
 """Deepest nesting of lists and mappings read; a title is never deeper than two."""
 MAX_ITEMS = 200
@@ -36,7 +38,7 @@ def _text(value: object, depth: int = 0) -> str | None:
     if isinstance(value, (list, tuple)):
         names = [name for name in (_text(item, depth + 1) for item in value[:MAX_ITEMS]) if name]
         return ", ".join(names) or None
-    return str(value).strip() or None
+    return " ".join(_CONTROL.sub(" ", str(value)).split()) or None
 
 
 def _safe_loader():
