@@ -32,11 +32,12 @@ def is_article_file(path: Path) -> bool:
     >>> [is_article_file(Path(name)) for name in ("a.md", "b.TXT", ".c.txt", "lexicon.txt", "d.wav", "e.html")]
     [True, True, False, False, False, True]
     """
-    from .speech.lexicon import PROJECT_LEXICON_NAMES
-
     name = path.name
     return path.suffix.lower() in ARTICLE_SUFFIXES and not name.startswith(".") and name not in PROJECT_LEXICON_NAMES
 
+
+PROJECT_LEXICON_NAMES = ("lexicon.txt", "lexicon.toml")
+"""A folder's pronunciation lexicon (``speech.lexicon.project_lexicon`` reads it)."""
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 """Largest article read without --max-size: ten hours of speech is under 1 MB of text."""
@@ -128,13 +129,21 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _too_large(what: object, size: str, max_bytes: int) -> InputError:
-    return InputError(
-        f"{what} is {size}, over the {format_size(max_bytes)} limit; raise it with --max-size (e.g. --max-size 100MB)"
-    )
+MAX_SIZE_HINT = "raise it with --max-size (e.g. --max-size 100MB)"
 
 
-def read_bounded(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, wait_s: float | None = None, what: str = "") -> bytes:
+def _too_large(what: object, size: str, max_bytes: int, hint: str = MAX_SIZE_HINT) -> InputError:
+    return InputError(f"{what} is {size}, over the {format_size(max_bytes)} limit; {hint}")
+
+
+def read_bounded(
+    path: Path,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    wait_s: float | None = None,
+    what: str = "",
+    hint: str = MAX_SIZE_HINT,
+) -> bytes:
     """At most ``max_bytes`` of a file, whatever its type; an InputError beyond.
 
     A regular file is refused by its size before it is read, and read no further than
@@ -157,7 +166,7 @@ def read_bounded(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, wait_s: floa
             raise InputError(f"{name} is a folder; give an article file (.txt, .md or .html)")
         regular = stat.S_ISREG(info.st_mode)
         if regular and info.st_size > max_bytes:
-            raise _too_large(name, format_size(info.st_size), max_bytes)
+            raise _too_large(name, format_size(info.st_size), max_bytes, hint)
         chunks: list[bytes] = []
         total = 0
         poller = None if regular else select.poll()
@@ -190,10 +199,9 @@ def read_bounded(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, wait_s: floa
             total += len(chunk)
         if total > max_bytes:
             if regular:  # it grew while being read
-                raise _too_large(name, f"over {format_size(max_bytes)}", max_bytes)
+                raise _too_large(name, f"over {format_size(max_bytes)}", max_bytes, hint)
             raise InputError(
-                f"{name} ({file_kind(info.st_mode)}) gives more than the {format_size(max_bytes)} limit;"
-                " raise it with --max-size (e.g. --max-size 100MB)"
+                f"{name} ({file_kind(info.st_mode)}) gives more than the {format_size(max_bytes)} limit; {hint}"
             )
         return b"".join(chunks)
     except OSError as err:

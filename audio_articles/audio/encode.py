@@ -124,10 +124,7 @@ def cover_kind(path: Path) -> str:
     from ..feed.cover import COVER_MAX_BYTES, check_image
     from ..files import read_bounded
 
-    try:
-        data = read_bounded(path, COVER_MAX_BYTES, what=f"cover {path}")
-    except InputError as err:
-        raise InputError(str(err).replace("raise it with --max-size (e.g. --max-size 100MB)", "give a smaller image")) from None
+    data = read_bounded(path, COVER_MAX_BYTES, what=f"cover {path}", hint="give a smaller image")
     kind = check_image(data, f"cover {path}")
     return "jpeg" if kind == "jpg" else kind
 

@@ -139,7 +139,7 @@ def read_cover(image: Path) -> CoverImage:
     """The cover's bytes; an InputError unless it is a PNG or JPEG, a warning if its size is off."""
     from ..files import read_bounded
 
-    data = read_bounded(image, COVER_MAX_BYTES, what=f"--image {image}")
+    data = read_bounded(image, COVER_MAX_BYTES, what=f"--image {image}", hint="give a smaller image")
     if image_kind(data) is None:
         raise InputError(f"--image {image} is not a PNG or JPEG; podcast apps accept only those")
     kind = check_image(data, f"--image {image}")

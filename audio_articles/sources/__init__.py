@@ -178,7 +178,7 @@ def read_url_list(path: Path) -> list[str]:
 
     A line that is not an http(s) URL is an InputError naming it, so a typo fails early.
     """
-    data = read_bounded(path, URL_LIST_MAX_BYTES, what=f"{path} (the list of URLs)")
+    data = read_bounded(path, URL_LIST_MAX_BYTES, what=f"{path} (the list of URLs)", hint="split the list")
     try:
         lines = data.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError as err:

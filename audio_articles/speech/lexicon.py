@@ -18,14 +18,12 @@ from functools import cached_property
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import PROJECT_LEXICON_NAMES, read_bounded  # (PROJECT_LEXICON_NAMES is used here and re-exported)
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-PROJECT_LEXICON_NAMES = ("lexicon.txt", "lexicon.toml")
-"""A file with one of these names next to an article is that article's project lexicon."""
 
 
 LEXICON_MAX_BYTES = 4 * 1024 * 1024
@@ -130,13 +128,11 @@ def lexicon_from_mapping(table: Mapping[str, object], source: str = "lexicon") -
 
 def load_lexicon(path: str | Path) -> Lexicon:
     """Load a plain or TOML (``.toml``) lexicon file."""
-    from ..files import read_bounded
-
     path = Path(path)
     if not os.path.lexists(path):
         raise LexiconError(f"lexicon {str(path)!r} not found; give a 'word = respelling' file")
     try:
-        text = read_bounded(path, LEXICON_MAX_BYTES, what=f"lexicon {path}").decode("utf-8-sig")
+        text = read_bounded(path, LEXICON_MAX_BYTES, what=f"lexicon {path}", hint="split the lexicon").decode("utf-8-sig")
     except InputError as err:
         raise LexiconError(str(err)) from None
     except UnicodeDecodeError as err:

@@ -322,7 +322,7 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
     """Load and validate a profile by name or path."""
     path = find_profile(name_or_path)
     try:
-        data = tomllib.loads(read_bounded(path, PROFILE_MAX_BYTES).decode("utf-8"))
+        data = tomllib.loads(read_bounded(path, PROFILE_MAX_BYTES, hint="a profile is a few kilobytes of TOML").decode("utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ProfileError(f"{path}: not valid TOML ({err})") from None
     except RecursionError:
