@@ -70,6 +70,23 @@ def unicode_bom(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """"UTF-16" when ``data`` looks like UTF-16 text without its byte-order mark (a NUL
+    in every other byte, as Latin text has), else None.
+
+    >>> utf16_without_bom("Plain text here".encode("utf-16-le")), utf16_without_bom(b"\\x89PNG\\x00\\x00")
+    ('UTF-16', None)
+    """
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, text in ((odd, even), (even, odd)):  # little-endian, then big-endian
+        if zeros.count(0) >= 0.9 * len(zeros) and text.count(0) < 0.1 * len(text):
+            return "UTF-16"
+    return None
+
+
 def decode_text(data: bytes, name: str) -> str:
     """UTF-8 (with or without BOM), UTF-16 or UTF-32 with a BOM; Windows-1252 with a
     warning when that is unambiguous."""
@@ -239,6 +256,9 @@ def read_article_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """The article's text, decoded and cleaned; a clear InputError for anything unusable."""
     data = read_bounded(path, max_bytes)
     if b"\x00" in data and unicode_bom(data) is None:
+        wide = utf16_without_bom(data)
+        if wide:
+            raise InputError(f"{path} looks like {wide} text without a byte-order mark; save it as UTF-8 and try again")
         raise InputError(f"{path} looks like a binary file, not text; give a .txt or .md article")
     text = clean_text(decode_text(data, str(path)))
     if not text.strip():
@@ -325,13 +345,15 @@ def check_output_file(path: Path, inputs: Iterable[str | os.PathLike[str]] = ())
 
 
 @contextlib.contextmanager
-def output_lock(path: Path) -> Iterator[None]:
-    """Hold ``.NAME.lock`` beside ``path`` while this run renders and writes it, so a
-    second run writing the same output stops at once with a clear message instead of
-    rendering everything again and racing the first (an OutputError, exit 4).
+def output_lock(path: Path, wait: bool = True) -> Iterator[None]:
+    """Hold ``.NAME.lock`` beside ``path`` while this run renders and writes it.
 
-    The lock is released by the system when the process ends, even killed; the lock
-    file is removed when the run is done.
+    A second run writing the same output says so ("waiting for another run (process N)
+    writing …") and waits for the first to finish before it renders anything, so it
+    then takes every clip from the cache instead of rendering them all again and racing
+    the first. With ``wait`` off it stops at once with an OutputError (exit 4) instead.
+    The system releases the lock when the process ends, even killed; the lock file is
+    removed when the run is done.
     """
     try:
         import fcntl
@@ -339,6 +361,7 @@ def output_lock(path: Path) -> Iterator[None]:
         yield
         return
     lock_path = path.parent / f".{path.name}.lock"
+    told = False
     while True:
         try:
             handle = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666 & ~_umask())
@@ -348,10 +371,19 @@ def output_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             holder = _lock_holder(handle)
-            os.close(handle)
-            raise OutputError(
-                f"another run{holder} is writing {path}; wait for it to finish, or choose another output"
-            ) from None
+            if not wait:
+                os.close(handle)
+                raise OutputError(
+                    f"another run{holder} is writing {path}; wait for it to finish, or choose another output"
+                ) from None
+            if not told:
+                logger.warning("another run%s is writing %s; waiting for it to finish", holder, path)
+                told = True
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(handle)
+                raise
         try:
             same = os.fstat(handle).st_ino == os.stat(lock_path).st_ino
         except OSError:

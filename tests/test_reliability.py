@@ -171,19 +171,25 @@ def test_a_device_or_fifo_output_is_refused(tmp_path):
 # 12. Two runs writing the same output.
 
 
-def test_a_second_run_on_the_same_output_stops_at_once(tmp_path):
+def test_a_second_run_on_the_same_output_waits_for_the_first(tmp_path):
     output = tmp_path / "story.mp3"
     with output_lock(output):
         assert (tmp_path / ".story.mp3.lock").exists()
-        run = run_bounded("convert", str(ARTICLE), "-o", str(output), "--engine", "fake")
-        assert_one_line_error(run, 4, "another run", f"process {os.getpid()}", "is writing")
-        with pytest.raises(OutputError, match="another run"):
-            with output_lock(output):
+        with pytest.raises(OutputError, match=f"another run \\(process {os.getpid()}\\) is writing"):
+            with output_lock(output, wait=False):
                 pass
-    assert not (tmp_path / ".story.mp3.lock").exists()
-    with output_lock(output):
-        pass
-    assert not output.exists()
+        second = subprocess.Popen(
+            [sys.executable, "-m", "audio_articles", "convert", str(ARTICLE), "-o", str(output), "--engine", "fake"],
+            stderr=subprocess.PIPE, text=True, preexec_fn=_limits,
+        )  # fmt: skip
+        time.sleep(3)
+        assert second.poll() is None  # waiting, not rendering a second copy
+        assert not output.exists()
+    _, stderr = second.communicate(timeout=120)
+    assert second.returncode == 0, stderr
+    assert stderr.splitlines()[0] == f"audio-articles: warning: another run (process {os.getpid()}) is writing {output}; waiting for it to finish"
+    assert output.stat().st_size > 10_000
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["story.mp3"]
 
 
 # 2. YAML front matter: aliases are refused before they can expand.
@@ -433,3 +439,10 @@ def test_batch_warnings_keep_their_prefix(tmp_path):
     assert run.returncode == 0, run.stderr
     warnings = [line for line in run.stderr.splitlines() if "Windows-1252" in line]
     assert warnings and all(line.startswith("audio-articles: warning: ") for line in warnings), run.stderr
+
+
+def test_utf16_without_a_bom_is_named(tmp_path):
+    path = tmp_path / "wide.txt"
+    path.write_bytes("Title\n\nWords of the article.\n".encode("utf-16-be"))
+    with pytest.raises(InputError, match="looks like UTF-16 text without a byte-order mark"):
+        read_article_text(path)

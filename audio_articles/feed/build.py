@@ -126,7 +126,10 @@ def read_sources(
     sources: dict[str, Source] = {}
     real_paths: dict[Path, Path] = {}
     for path in paths:
-        real = path.resolve()
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):  # a symbolic-link loop: reading it names it
+            real = path.absolute()
         if real in real_paths:
             if real_paths[real] != path:
                 log.info("%s is %s (a link to it, or the same file again): one episode", path, real_paths[real])
