@@ -19,7 +19,7 @@ from .cli_args import (
     ALL_CORES, Bitrate, Cache, Engine, Executor, Format, Jobs, Lang, Lexicons, Loudness, Model, Offline, QuoteVoice,
     Rate, SampleRate, Speaker, Stereo, Voice, Voices, one_source, production_settings, sound_settings,
 )  # fmt: skip
-from .console import outcome_line, progress_bar, reported, result_line, say, setup_logging, staged_progress
+from .console import one_line, outcome_line, progress_bar, reported, result_line, say, setup_logging, staged_progress
 
 app = typer.Typer(
     name="audio-articles",
@@ -283,7 +283,7 @@ def feed(
         say(f"waiting for another run to finish updating {output} …")
 
     def progress(done: int, total: int, episode_title: str) -> None:
-        say(f"rendering {done + 1}/{total}: {episode_title}")
+        say(f"rendering {done + 1}/{total}: {one_line(episode_title)}")
 
     from .run.executors import parse_executor, running_executor
 
@@ -297,11 +297,18 @@ def feed(
         result = build_feed(
             sources or [], output, change, options, prune=prune, progress=progress, on_wait=waiting,
             executor=running, urls=read_url_list(urls) if urls is not None else [], url_list=urls,
+            on_skip=lambda error: say(f"audio-articles: error: {one_line(error)} (skipped)"),
         )  # fmt: skip
     kept = f", {len(result.orphaned)} kept without their article (--prune removes them)" if result.orphaned else ""
     pruned = f", {len(result.pruned)} removed" if result.pruned else ""
-    say(f"{result.folder / 'feed.xml'}  {len(result.episodes)} episodes ({len(result.rendered)} rendered{pruned}{kept})")
+    skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
+    say(
+        f"{result.folder / 'feed.xml'}  {len(result.episodes)} episodes"
+        f" ({len(result.rendered)} rendered{pruned}{kept}{skipped})"
+    )
     typer.echo(result.settings.feed_url)
+    if result.skipped:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command("voices")
@@ -329,13 +336,83 @@ def voices_command(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Usage errors (an unknown option, ``--bitrate 500``) are one line and exit 2, like
+    every other error, instead of click's boxed message; ``--help`` is unchanged. Ctrl-C
+    ends the run with "interrupted" (exit 130) and SIGTERM with "terminated" (exit 143),
+    both after the same clean-up: temporary files are removed, workers stopped.
+    """
     # NumPy works on one clip at a time here, far too little for BLAS threads; OpenBLAS's
     # idle threads spin after start-up and after calls, taking ≈ 0.3 s of CPU an hour
     # from the speech workers and encoders. Set before NumPy is first imported.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    terminated = _stop_on_sigterm()
     try:
-        app(args=argv, prog_name="audio-articles")
-    except KeyboardInterrupt:
-        say("audio-articles: interrupted")
-        raise SystemExit(130) from None
+        code = app(args=argv, prog_name="audio-articles", standalone_mode=False)
+    except _click_exceptions().ClickException as error:
+        if type(error).__name__ == "NoArgsIsHelpError":  # no arguments: the help, as before
+            shown = error.ctx.get_help() if error.ctx else ""  # rich help prints itself
+            if shown:
+                typer.echo(shown)
+            raise SystemExit(error.exit_code) from None
+        raise SystemExit(_usage_error(error)) from None
+    except (KeyboardInterrupt, typer.Abort):
+        code = 130
+    if code == 130 or terminated():
+        say("audio-articles: terminated" if terminated() else "audio-articles: interrupted")
+        raise SystemExit(143 if terminated() else 130)
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _click_exceptions():
+    """The exceptions of the click that typer runs on (recent typer carries its own copy)."""
+    try:
+        from typer._click import exceptions
+    except ImportError:
+        from click import exceptions
+    return exceptions
+
+
+def _usage_error(error) -> int:
+    """A click usage error as one line: "audio-articles: error: convert: Invalid value for
+    '--bitrate': 500 is not in the range 8<=x<=320 (see audio-articles convert --help)"."""
+    where, hint = "", ""
+    context = getattr(error, "ctx", None)
+    if isinstance(error, _click_exceptions().UsageError) and context is not None:
+        path = context.command_path
+        command = path.split(" ", 1)[1] if " " in path else ""
+        where = f"{command}: " if command else ""
+        hint = f" (see {path} --help)"
+    message = " ".join(error.format_message().split())
+    typer.echo(f"audio-articles: error: {where}{message}{hint}", err=True)
+    return error.exit_code
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be so that the same clean-up runs."""
+
+
+def _stop_on_sigterm():
+    """Turn SIGTERM into ``Terminated`` in this process (not in processes it starts);
+    returns a function saying whether it came."""
+    import signal
+
+    came = []
+    main_pid = os.getpid()
+
+    def handler(number, frame) -> None:
+        if os.getpid() != main_pid:  # a forked child: die as SIGTERM would have it
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        if came:
+            return  # already stopping
+        came.append(True)
+        raise Terminated()
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (embedded): leave SIGTERM alone
+        pass
+    return lambda: bool(came)

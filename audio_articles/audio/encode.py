@@ -9,6 +9,7 @@ one place tags and chapters are written, for every encode path.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -118,17 +119,14 @@ def ffmetadata(tags: Tags, chapters: Iterable[Chapter], fmt: AudioFormat = MP3) 
 
 
 def cover_kind(path: Path) -> str:
-    """"jpeg" or "png" by the file's first bytes; a clear error for anything else."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-    except OSError as err:
-        raise InputError(f"cover {path}: cannot read it ({err.strerror})") from None
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    raise InputError(f"cover {path} is not a JPEG or PNG image; give a .jpg or .png file")
+    """"jpeg" or "png" once the whole image is checked (``feed.cover.check_image``): a
+    clear error for anything else, before any speech is rendered."""
+    from ..feed.cover import COVER_MAX_BYTES, check_image
+    from ..files import read_bounded
+
+    data = read_bounded(path, COVER_MAX_BYTES, what=f"cover {path}", hint="give a smaller image")
+    kind = check_image(data, f"cover {path}")
+    return "jpeg" if kind == "jpg" else kind
 
 
 def _codec_args(fmt: AudioFormat, settings: EncodeSettings) -> list[str]:
@@ -226,8 +224,27 @@ def run_ffmpeg(
             pass  # ffmpeg stopped early; its stderr says why
         stderr = process.stderr.read().decode("utf-8", "replace")
         code = process.wait()
-    if code != 0:
-        if "No space left" in stderr:
+    # ffmpeg may exit 0 after failing to write a container's trailer (MP4's index, on a
+    # full disk), leaving a file no player opens: its messages are checked too.
+    failed = code != 0 or any(mark in stderr for mark in WRITE_FAILURES)
+    if failed:
+        if "No space left" in stderr or _disk_full(command[-1]):
             raise OutputError(f"disk full while writing {what}; free some space and run again")
         last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {code}"
         raise AudioError(f"ffmpeg failed to encode {what}: {last}")
+
+
+WRITE_FAILURES = ("No space left", "Error writing trailer", "Error closing file")
+"""ffmpeg messages that mean the output is incomplete, whatever its exit code."""
+
+
+def _disk_full(output: str) -> bool:
+    """Whether the folder of ffmpeg's output has (almost) no room left: ffmpeg may report
+    a full disk only as a broken pipe between its stages."""
+    if output.startswith("pipe:") or output == "-":
+        return False
+    try:
+        info = os.statvfs(Path(output).parent)
+    except (OSError, AttributeError):
+        return False
+    return info.f_bavail * info.f_frsize < 64 * 1024

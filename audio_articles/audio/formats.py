@@ -63,6 +63,8 @@ class AudioFormat:
     """Whether a bitrate applies."""
     fixed_rate: int | None = None
     """The only sample rate the codec takes (Opus runs at 48 kHz)."""
+    max_kbps: int | None = None
+    """Highest bitrate per channel the encoder takes (libopus: 256 kbit/s)."""
     limiter_ceiling_dbtp: float = -2.0
     """Peak level the limiter holds before encoding, so that the decoded output stays
     under −1 dBTP despite the codec's overshoot (measured per codec on speech)."""
@@ -111,7 +113,7 @@ WAV = AudioFormat(
 )  # fmt: skip
 OPUS = AudioFormat(
     "opus", (".opus", ".ogg", ".oga"), "ogg", "libopus", "audio/ogg", chapters=True, cover=False,
-    fixed_rate=48000, limiter_ceiling_dbtp=-3.0, tags=TagStyle.VORBIS, codec_args=("-application", "voip"),
+    fixed_rate=48000, max_kbps=256, limiter_ceiling_dbtp=-3.0, tags=TagStyle.VORBIS, codec_args=("-application", "voip"),
 )  # fmt: skip
 FORMATS: dict[str, AudioFormat] = {f.name: f for f in (MP3, M4B, M4A, WAV, OPUS)}
 
@@ -159,3 +161,22 @@ def check_sample_rate(rate: int) -> int:
             f"sample rate {rate} Hz is not offered; choose one of {', '.join(map(str, SAMPLE_RATES))}"
         )
     return rate
+
+
+def check_bitrate(fmt: AudioFormat, kbps: int) -> int:
+    """``kbps`` when ``fmt``'s encoder takes it; else a clear error before any rendering
+    (ffmpeg would fail only at the end, with its own words).
+
+    >>> check_bitrate(FORMATS["mp3"], 320), check_bitrate(FORMATS["wav"], 320)
+    (320, 320)
+    >>> check_bitrate(FORMATS["opus"], 320)
+    Traceback (most recent call last):
+    ...
+    audio_articles.errors.InputError: --bitrate 320 is too high for Opus, which takes at most 256 kbit/s a channel; give --bitrate 256 or less
+    """
+    if fmt.lossy and fmt.max_kbps is not None and kbps > fmt.max_kbps:
+        raise InputError(
+            f"--bitrate {kbps} is too high for {fmt.name.capitalize()}, which takes at most {fmt.max_kbps} kbit/s"
+            f" a channel; give --bitrate {fmt.max_kbps} or less"
+        )
+    return kbps

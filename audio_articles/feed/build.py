@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..audio.chapters import ChapterInfo, chapters_json, webvtt
 from ..convert import Options, output_suffix, render_article, speech_profile
-from ..errors import AudioArticlesError, InputError, OutputError
+from ..errors import AudioArticlesError, InputError, MissingToolError, OutputError
 from ..files import atomic_output, is_article_file
 from ..sources import parse_source, read_source
 from ..model import Article, SegmentKind
@@ -42,6 +42,11 @@ RENDER_VERSION = "1"
 
 EpisodeProgress = Callable[[int, int, str], None]
 """Called as progress(done, total, title) before each episode is rendered."""
+SkipCallback = Callable[[AudioArticlesError], None]
+"""Called with the error of each article left out of the run."""
+FATAL = (OutputError, MissingToolError)
+"""Errors that stop a whole feed run (a full disk, no ffmpeg); any other error of one
+article skips that article, and the run goes on with the others."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,14 @@ class FeedResult:
     """Slugs whose article was not given this run but which stay in the feed."""
     feed_changed: bool
     """False when feed.xml was already exactly what this run would write."""
+    skipped: tuple[AudioArticlesError, ...] = ()
+    """Articles left out of this run (unreadable, or failed to render), each error naming
+    its article; an episode rendered before stays as it was."""
+
+    @property
+    def exit_code(self) -> int:
+        """0, or the first skipped article's error's code: the run did not do everything."""
+        return self.skipped[0].exit_code if self.skipped else 0
 
 
 @dataclass(frozen=True)
@@ -101,27 +114,62 @@ def find_article_files(sources: Sequence[Path]) -> list[Path]:
     return found
 
 
-def read_sources(paths: Sequence[Path], max_bytes: int) -> list[Source]:
-    """Read and parse every article before rendering any, so bad input fails early."""
+def read_sources(
+    paths: Sequence[Path], max_bytes: int, skip: Callable[[AudioArticlesError, str], None] | None = None
+) -> list[Source]:
+    """Read and parse every article before rendering any, so bad input fails early.
+
+    One file reached twice (by its own path and by a symbolic link, or through two
+    folders) is one article, under the first name it was found by. With ``skip``, an
+    unreadable article is handed to it and left out; without, its error is raised.
+    """
     sources: dict[str, Source] = {}
+    real_paths: dict[Path, Path] = {}
     for path in paths:
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):  # a symbolic-link loop: reading it names it
+            real = path.absolute()
+        if real in real_paths:
+            if real_paths[real] != path:
+                log.info("%s is %s (a link to it, or the same file again): one episode", path, real_paths[real])
+            continue
         key = path.name
         if key in sources:
-            if sources[key].path.resolve() == path.resolve():
-                continue
             raise InputError(
                 f"two articles are named {key} ({sources[key].path} and {path}); "
                 "episodes are identified by file name, so rename one"
             )
-        read = read_source(path, max_bytes=max_bytes)
-        sources[key] = _parsed(read, path, key)
+        real_paths[real] = path
+        try:
+            read = read_source(path, max_bytes=max_bytes)
+            sources[key] = _parsed(read, path, key)
+        except AudioArticlesError as error:
+            if skip is None or isinstance(error, FATAL):
+                raise
+            skip(error if str(path) in str(error) else error.about(path), key)
     return list(sources.values())
 
 
-def read_url_sources(urls: Sequence[str], url_list: Path, max_bytes: int, offline: bool = False) -> list[Source]:
+def read_url_sources(
+    urls: Sequence[str],
+    url_list: Path,
+    max_bytes: int,
+    offline: bool = False,
+    skip: Callable[[AudioArticlesError, str], None] | None = None,
+) -> list[Source]:
     """Fetch (or take from the page cache) and parse every URL of ``--urls``; each URL is
-    its episode's key, so an edited page is rendered again and a moved one is a new episode."""
-    return [_parsed(read_source(url, max_bytes=max_bytes, offline=offline), url_list, url, url) for url in urls]
+    its episode's key, so an edited page is rendered again and a moved one is a new episode.
+    With ``skip``, a URL that fails is handed to it and left out."""
+    found = []
+    for url in urls:
+        try:
+            found.append(_parsed(read_source(url, max_bytes=max_bytes, offline=offline), url_list, url, url))
+        except AudioArticlesError as error:
+            if skip is None or isinstance(error, FATAL):
+                raise
+            skip(error if url in str(error) else error.about(url), url)
+    return found
 
 
 def _parsed(read, path: Path, key: str, label: str | None = None) -> Source:
@@ -197,6 +245,7 @@ def build_feed(
     executor=None,
     urls: Sequence[str] = (),
     url_list: Path | None = None,
+    on_skip: SkipCallback | None = None,
 ) -> FeedResult:
     """Create or update the feed folder ``folder`` from article files and folders.
 
@@ -204,13 +253,30 @@ def build_feed(
     the first-seen date for new articles without a date of their own (default: now).
     With an open ``executors.RenderExecutor`` (``--executor dask…``), every new or edited
     episode is rendered on its workers at once and written here, in the same order.
+
+    An article that cannot be read or rendered is skipped (``on_skip`` hears its error,
+    else it is logged) and the others go on; ``FeedResult.skipped`` lists them. Only a
+    full disk or a missing program stops the run, and bad input when nothing is left.
     """
     options = options or Options()
     folder = Path(folder)
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)  # one first-seen time per run
-    # Bad input fails before the folder is created or anything is written.
-    found = read_sources(find_article_files([Path(source) for source in sources]), options.max_bytes) if sources or not urls else []
-    found += read_url_sources(urls, url_list or Path("urls.txt"), options.max_bytes, options.offline)
+    skipped: list[AudioArticlesError] = []
+    skipped_keys: set[str] = set()
+
+    def skip(error: AudioArticlesError, key: str) -> None:
+        skipped.append(error)
+        skipped_keys.add(key)
+        if on_skip is not None:
+            on_skip(error)
+        else:
+            log.warning("skipped: %s", error)
+
+    # Bad input is found before the folder is created or anything is written.
+    found = read_sources(find_article_files([Path(source) for source in sources]), options.max_bytes, skip) if sources or not urls else []
+    found += read_url_sources(urls, url_list or Path("urls.txt"), options.max_bytes, options.offline, skip)
+    if skipped and not found:
+        raise skipped[0]  # nothing left to build
     settings = merge_settings(load_settings(folder) if folder.is_dir() else None, replace(change, image=None))
     base_profile = options.profile or load_profile(settings.voices or options.voices)
     # Each article is voiced with the lexicon beside it (lexicon.txt), as convert does.
@@ -253,9 +319,15 @@ def build_feed(
             if progress:
                 progress(done, len(stale), source.article.title)
             render = renderers.get(source.key, render_article)
-            episode = _render_episode(
-                source, episodes, folder, settings, profiles[source.key], options, signatures[source.key], now, render
-            )
+            try:
+                episode = _render_episode(
+                    source, episodes, folder, settings, profiles[source.key], options, signatures[source.key], now, render
+                )
+            except AudioArticlesError as error:
+                if isinstance(error, FATAL):
+                    raise
+                skip(error, source.key)  # its earlier episode, if any, stays as it was
+                continue
             old = episodes.get(source.key)
             if old is not None and old.audio_name != episode.audio_name:
                 superseded.append(old.audio_name)
@@ -263,7 +335,7 @@ def build_feed(
             save_state(folder, episodes)
             rendered.append(episode.slug)
 
-        given = {source.key for source in found}
+        given = {source.key for source in found} | skipped_keys  # a skipped article is not gone
         gone = [episode for key, episode in sorted(episodes.items()) if key not in given]
         if prune:
             for episode in gone:
@@ -285,6 +357,7 @@ def build_feed(
         pruned=tuple(episode.slug for episode in gone) if prune else (),
         orphaned=() if prune else tuple(episode.slug for episode in gone),
         feed_changed=feed_changed,
+        skipped=tuple(skipped),
     )
 
 

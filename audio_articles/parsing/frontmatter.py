@@ -6,6 +6,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..errors import InputError
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""Control characters a YAML escape ("\\e", "\\a", "\\n") can put in a title: spaces."""
+MAX_DEPTH = 20
+"""Deepest nesting of lists and mappings read; a title is never deeper than two."""
+MAX_ITEMS = 200
+"""Most names joined from one list (authors)."""
+
 
 @dataclass(frozen=True)
 class FrontMatter:
@@ -17,18 +26,38 @@ class FrontMatter:
     """BCP 47 tag, e.g. "fr" or "fr-FR" (from ``lang``, ``language`` or ``locale``)."""
 
 
-def _text(value: object) -> str | None:
-    """A front-matter value as text: lists are joined, mappings give their name."""
-    if value is None or value == "":
+def _text(value: object, depth: int = 0) -> str | None:
+    """A front-matter value as text: lists are joined, mappings give their name (bounded:
+    at most ``MAX_ITEMS`` names, ``MAX_DEPTH`` levels)."""
+    if value is None or value == "" or depth > MAX_DEPTH:
         return None
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, dict):
-        return _text(value.get("name") or value.get("title"))
+        return _text(value.get("name") or value.get("title"), depth + 1)
     if isinstance(value, (list, tuple)):
-        names = [name for name in (_text(item) for item in value) if name]
+        names = [name for name in (_text(item, depth + 1) for item in value[:MAX_ITEMS]) if name]
         return ", ".join(names) or None
-    return str(value).strip() or None
+    return " ".join(_CONTROL.sub(" ", str(value)).split()) or None
+
+
+def _safe_loader():
+    """PyYAML's safe loader without aliases: ``*name`` may repeat a node, and nodes of
+    repeated nodes grow exponentially (an "alias bomb": 372 bytes, billions of strings).
+    Front matter never needs them; a post that has them is refused with one line."""
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise InputError(
+                    f"the front matter uses a YAML alias (*{event.anchor}, line {event.start_mark.line + 2});"
+                    " aliases are not supported there: write the value out"
+                )
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
 
 
 def _loose(source: str) -> dict[str, str]:
@@ -48,12 +77,16 @@ def read_front_matter(source: str) -> FrontMatter:
     FrontMatter(title='Bonjour', author='Ana, Bo', date='2024-02-09', language='fr-FR')
     >>> read_front_matter("title: A: broken: [yaml").title
     'A: broken: [yaml'
+    >>> read_front_matter("a: &x [1]\\ntitle: *x")
+    Traceback (most recent call last):
+    ...
+    audio_articles.errors.InputError: the front matter uses a YAML alias (*x, line 3); aliases are not supported there: write the value out
     """
     import yaml
 
     try:
-        data = yaml.safe_load(source)
-    except yaml.YAMLError:
+        data = yaml.load(source, Loader=_safe_loader())  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, RecursionError):  # RecursionError: thousands of nested "["
         data = _loose(source)
     if not isinstance(data, dict):
         data = _loose(source)

@@ -78,7 +78,48 @@ def _markdown_it():
     from mdit_py_plugins.myst_role import myst_role_plugin
 
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    return md.use(front_matter_plugin).use(footnote_plugin).use(myst_role_plugin).use(myst_block_plugin)
+    md = md.use(front_matter_plugin).use(footnote_plugin).use(myst_role_plugin).use(myst_block_plugin)
+    md.block.ruler.before(md.block.ruler.__rules__[0].name, "too_deep", _too_deep)
+    return md
+
+
+FLATTEN_LEVEL = 16
+"""Token nesting from which block structure is no longer followed. markdown-it drops
+everything past its ``maxNesting`` (20: ten nested lists, or twenty ``>``) without a
+word; from this level the rest of the block is kept as plain paragraphs instead (still
+in the quote voice or list item it is nested in)."""
+_DEEP_MARKERS = re.compile(r"^(?:[ \t]*(?:>|[-*+](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)))+[ \t]*")
+
+
+def _too_deep(state, start: int, end: int, silent: bool) -> bool:
+    """A block rule tried first: past ``FLATTEN_LEVEL``, the lines up to the end of the
+    enclosing block become paragraphs, with their quote and list markers dropped."""
+    if silent or state.level < FLATTEN_LEVEL:
+        return False
+    paragraph: list[str] = []
+    first = start
+
+    def flush(last: int) -> None:
+        if not paragraph:
+            return
+        opening = state.push("paragraph_open", "p", 1)
+        opening.map = [first, last]
+        inline = state.push("inline", "", 0)
+        inline.content, inline.map, inline.children = "\n".join(paragraph), [first, last], []
+        state.push("paragraph_close", "p", -1)
+        paragraph.clear()
+
+    for line in range(start, end):
+        text = _DEEP_MARKERS.sub("", state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]).strip()
+        if text:
+            if not paragraph:
+                first = line
+            paragraph.append(text)
+        else:
+            flush(line)
+    flush(end)
+    state.line = end
+    return True
 
 
 class _HtmlText(HTMLParser):
