@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..model import Clip, SegmentKind, SpeechJob, Voice
 from ..speech.engines.base import read_clip
-from .encode import ffmpeg
+from .encode import child_session, ffmpeg
 
 def jingle_clip(source: Path, rate: int, folder: Path, name: str) -> Clip:
     """``source`` decoded to a mono 16-bit WAV at ``rate`` in ``folder``."""
@@ -23,7 +23,7 @@ def jingle_clip(source: Path, rate: int, folder: Path, name: str) -> Clip:
         [ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(source),
          "-map", "0:a:0", "-map_metadata", "-1", "-ac", "1", "-ar", str(rate), "-c:a", "pcm_s16le",
          "-fflags", "+bitexact", "-f", "wav", str(target)],
-        capture_output=True, text=True,
+        capture_output=True, text=True, **child_session(),
     )  # fmt: skip
     if run.returncode != 0:
         last = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else f"exit code {run.returncode}"
