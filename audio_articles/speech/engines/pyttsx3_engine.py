@@ -31,7 +31,10 @@ Still handled here:
   same voice came out a few hundred samples longer or shorter depending on what the
   process had said before. Forked from the same never-speaking state, every clip is the
   one ``espeak-ng -w`` writes from a fresh start, byte for byte, whatever was spoken
-  before, in whichever process. The fork costs ≈ 2–4 ms a clip.
+  before, in whichever process. One more piece of state lies outside espeak-ng: it takes
+  the breath noise of some voices (the ``+f`` variants, klatt) from the C library's
+  ``rand()``, so the child seeds it as a fresh process has it (``srand(1)``). The fork
+  costs ≈ 2–4 ms a clip.
 - A clip is kept only when espeak-ng says it finished (its callback saw the end of the
   data, for every piece) and the child reported so; the parent then renames the file into
   place. A call that runs longer than ``timeout_s`` (per piece) gets its child killed.
@@ -309,7 +312,7 @@ class Pyttsx3Engine:
         finally:
             os.close(readable)
         _, status = os.waitpid(pid, 0)
-        if report.endswith(b"ok") and status == 0:
+        if b"!" not in report and report.endswith(b"ok") and status == 0:
             return
         failure = report.partition(b"!")[2].decode("utf-8", "replace")
         if failure:
@@ -343,12 +346,14 @@ def _hung(timeout_s: float, text: str) -> EngineError:
 
 
 @functools.cache
-def _prctl():
-    """Linux's prctl, to have a child killed with its parent (None elsewhere)."""
+def _libc():
+    """The C library, where it has Linux's ``prctl`` (else None)."""
     try:
-        return ctypes.CDLL(None, use_errno=True).prctl
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl  # noqa: B018 - it must exist
     except (OSError, AttributeError):
         return None
+    return libc
 
 
 PR_SET_PDEATHSIG = 1
@@ -359,9 +364,13 @@ def _speak_in_child(engine: Pyttsx3Engine, pieces, voice, path: Path, rate: int,
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
-        prctl = _prctl()
-        if prctl is not None:
-            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a parent killed outright takes it along
+        libc = _libc()
+        if libc is not None:
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a parent killed outright takes it along
+        # espeak-ng 1.51 draws the breath noise of some voices (the +f variants, klatt) from
+        # the C library's rand(), whose state anything in this process may have advanced
+        # (opening a Dask cluster does): seed it as a fresh process has it.
+        (libc or ctypes.CDLL(None)).srand(1)
         if os.getppid() != parent:
             return
         engine._write(pieces, voice, path, rate, done=lambda: os.write(writable, b"."), in_child=True)
