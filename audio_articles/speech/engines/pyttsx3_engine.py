@@ -326,12 +326,13 @@ class Pyttsx3Engine:
         written, then "ok", or "!" and an error message. Each piece has ``timeout_s``."""
         report = bytearray()
         deadline = time.monotonic() + self.timeout_s
+        waiting = select.poll()  # not select(): a Dask worker may hold descriptors past 1024
+        waiting.register(readable, select.POLLIN | select.POLLHUP)
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise _hung(self.timeout_s, pieces[min(report.count(b"."), len(pieces) - 1)])
-            ready, _, _ = select.select([readable], [], [], left)
-            if not ready:
+            if not waiting.poll(max(1, int(left * 1000))):
                 continue
             data = os.read(readable, 65536)
             if not data:
