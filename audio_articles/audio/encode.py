@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -205,6 +206,14 @@ def encode_audio(
         Path(meta.name).unlink(missing_ok=True)
 
 
+def child_session() -> dict:
+    """``Popen`` options for a helper program (ffmpeg): where this process ignores SIGINT
+    (a script's background job), the helper runs in a session of its own, so a SIGINT sent
+    to our process group does not stop it either (ffmpeg sets its own SIGINT handler,
+    whatever it inherits). Otherwise it shares our group and stops with us on Ctrl-C."""
+    return {"start_new_session": True} if signal.getsignal(signal.SIGINT) is signal.SIG_IGN else {}
+
+
 def run_ffmpeg(
     command: list[str], chunks: Iterable[bytes], what: str, on_chunk: Callable[[int], None] | None = None
 ) -> None:
@@ -213,7 +222,7 @@ def run_ffmpeg(
     ``what`` names the output for people ("the MP3"), never by its temporary file name;
     ``on_chunk`` hears how many samples each chunk held, for progress.
     """
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, **child_session()) as process:
         try:
             for chunk in chunks:
                 process.stdin.write(chunk)

@@ -37,6 +37,12 @@ class PartEncoding:
     """The part files' extension."""
     priming: int
     """Samples of silence the encoder puts before a part's first input sample."""
+    frame: int
+    """Samples an encoder frame holds."""
+    overhead: int
+    """Samples a part decodes to beyond its input when that input fills whole frames."""
+    low_rate_frame: int | None = None
+    """Samples a frame holds below 32 kHz, where that differs (MPEG-2 layer III)."""
     stream_args: tuple[str, ...] = ()
     """What keeps a part a bare frame stream (no header frame, no tags)."""
 
@@ -92,8 +98,17 @@ AAC_PRIMING = 1024
 """Samples of priming ffmpeg's AAC encoder puts before the first input sample. ADTS has no
 field for it, so the joined stream keeps it and decoders play it (measured: two parts of
 1,102,500 samples decode to exactly their 2 × 1078 frames of 1024 samples)."""
-MP3_PARTS = PartEncoding("mp3", ".mp3", LAME_PRIMING, ("-write_xing", "0", "-id3v2_version", "0", "-write_id3v1", "0"))
-AAC_PARTS = PartEncoding("adts", ".aac", AAC_PRIMING)
+LAME_OVERHEAD = 1152
+"""Samples LAME's frames hold beyond a part's input when that input fills whole frames:
+``ceil(N / 576) + 2`` frames of 576 (MPEG-2, up to 24 kHz) or ``ceil(N / 1152) + 1`` of
+1152 (MPEG-1), measured with ffmpeg 5.1's libmp3lame; the 1105 of priming and 47 more."""
+AAC_OVERHEAD = 1024
+"""The same for ffmpeg's AAC encoder: ``ceil(N / 1024) + 1`` frames, its priming alone."""
+MP3_PARTS = PartEncoding(
+    "mp3", ".mp3", LAME_PRIMING, frame=1152, overhead=LAME_OVERHEAD, low_rate_frame=576,
+    stream_args=("-write_xing", "0", "-id3v2_version", "0", "-write_id3v1", "0"),
+)  # fmt: skip
+AAC_PARTS = PartEncoding("adts", ".aac", AAC_PRIMING, frame=1024, overhead=AAC_OVERHEAD)
 
 MP3 = AudioFormat(
     "mp3", (".mp3",), "mp3", "libmp3lame", "audio/mpeg", chapters=True, cover=True, tags=TagStyle.ID3,

@@ -1,9 +1,18 @@
 """Build or update a feed folder from article files, rendering only what changed.
 
 One run, under the folder's lock: read the settings and the state, parse every article,
-render the new and edited ones (each episode's files replaced atomically, the state saved
-after each), drop removed ones only with ``prune``, then write feed.xml and index.html.
-An interrupted run leaves the previous feed valid and the next run picks up where it stopped.
+render the new and edited ones, drop removed ones only with ``prune``, then write feed.xml
+and index.html, then delete the files they no longer name.
+
+The feed and its files change together, as a set: an episode's new render is published
+under new names (``slug.<hash of the audio>.mp3``, with its ``.chapters.json`` and
+``.vtt``), never over the files the current feed.xml names, and the state is saved after
+each episode; feed.xml (then index.html) is replaced in one rename once every episode is
+written; only then are the files it no longer names deleted. So at every instant the
+feed's enclosure lengths and durations are those of the files on disk, whenever the run
+is killed; the next run publishes what the killed one finished and removes its leftovers.
+The guid and slug of an episode never change; its enclosure URL does when it is rendered
+anew, which podcast apps expect (they know an episode by its guid).
 """
 
 from __future__ import annotations
@@ -11,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
+import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -226,8 +237,25 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 def remove_leftovers(folder: Path) -> None:
     """Temporary files of an interrupted run (safe: we hold the lock)."""
-    for pattern in (".*.part*", f"{EPISODES_FOLDER}/.*.part*"):
+    for pattern in (".*.part*", f"{EPISODES_FOLDER}/.*.part*", f"{EPISODES_FOLDER}/.*.staged.*"):
         for path in folder.glob(pattern):
+            path.unlink(missing_ok=True)
+
+
+VERSION_CHARS = 10
+"""Hex digits of the audio's hash in an episode's file names."""
+EPISODE_FILE = re.compile(r"^([a-z0-9][a-z0-9-]*)(?:\.[0-9a-f]{%d})?(?:\.chapters\.json|\.vtt|\.[a-z0-9]+)$" % VERSION_CHARS)
+"""An episode's file: slug, version (optional), then what it is. (Slugs have no dots.)"""
+
+
+def remove_unlisted(folder: Path, slugs: set[str], episodes: Sequence[Episode]) -> None:
+    """Delete the files of the episodes ``slugs`` that no episode names any more: earlier
+    renders, pruned episodes, renders a killed run finished but never published. Runs only
+    once feed.xml and index.html name the current files."""
+    named = {name for episode in episodes for name in episode.file_names}
+    for path in (folder / EPISODES_FOLDER).iterdir():
+        match = EPISODE_FILE.match(path.name)
+        if match and match.group(1) in slugs and path.name not in named:
             path.unlink(missing_ok=True)
 
 
@@ -308,7 +336,7 @@ def build_feed(
             or not all((folder / EPISODES_FOLDER / name).exists() for name in old.file_names)
         ]
         rendered = []
-        superseded = []  # audio files of an earlier format, removed once the feed no longer names them
+        slugs = {episode.slug for episode in episodes.values()}  # whose leftovers may be removed
         renderers = {}
         if executor is not None and stale:
             from ..run.remote import episode_renderers
@@ -328,9 +356,7 @@ def build_feed(
                     raise
                 skip(error, source.key)  # its earlier episode, if any, stays as it was
                 continue
-            old = episodes.get(source.key)
-            if old is not None and old.audio_name != episode.audio_name:
-                superseded.append(old.audio_name)
+            slugs.add(episode.slug)
             episodes[source.key] = episode
             save_state(folder, episodes)
             rendered.append(episode.slug)
@@ -341,14 +367,9 @@ def build_feed(
             for episode in gone:
                 del episodes[episode.key]
         save_state(folder, episodes)
-        if prune:
-            for episode in gone:
-                for name in episode.file_names:
-                    (folder / EPISODES_FOLDER / name).unlink(missing_ok=True)
-
         published, feed_changed = publish(folder, settings, list(episodes.values()))
-        for name in superseded:
-            (folder / EPISODES_FOLDER / name).unlink(missing_ok=True)
+        # Only now that feed.xml names the new files: the old ones, and pruned episodes'.
+        remove_unlisted(folder, slugs, list(episodes.values()))
     return FeedResult(
         folder=folder,
         settings=settings,
@@ -409,20 +430,25 @@ def _render_episode(
         published = moment.replace(microsecond=0).isoformat()
     episode_dir = folder / EPISODES_FOLDER
     suffix = output_suffix(options.production)
+    staged = episode_dir / f".{slug}.staged{suffix}"  # a leftover of a killed run is removed
     try:
-        result = render(article, episode_dir / f"{slug}{suffix}", profile, options)
+        result = render(article, staged, profile, options)
     except AudioArticlesError as error:
         raise error.about(source.name) from None  # say which article failed
+    # Published under a name of its own, never over a file the current feed.xml names.
+    version = _file_hash(staged)[:VERSION_CHARS]
+    names = replace(_NAMES, slug=slug, version=version, audio_suffix=suffix)
+    os.replace(staged, episode_dir / names.audio_name)
     author = article.author or settings.author
     info = ChapterInfo(
         title=article.title,
         podcast_name=settings.title,
         author=author,
-        file_name=episode_url(settings, f"{slug}{suffix}"),
+        file_name=episode_url(settings, names.audio_name),
     )
-    with atomic_output(episode_dir / f"{slug}.chapters.json") as temp:
+    with atomic_output(episode_dir / names.chapters_name) as temp:
         temp.write_text(chapters_json(result.timeline, info), encoding="utf-8")
-    with atomic_output(episode_dir / f"{slug}.vtt") as temp:
+    with atomic_output(episode_dir / names.transcript_name) as temp:
         temp.write_text(webvtt(result.timeline), encoding="utf-8")
     log.info("rendered %s (%s)", slug, source.name)
     return Episode(
@@ -438,4 +464,17 @@ def _render_episode(
         author=author,
         language=article.language,
         audio_suffix=suffix,
+        version=version,
     )
+
+
+_NAMES = Episode(key="", guid="", slug="", published="", source_hash="", title="", description="", duration_ms=0, chapters=())
+"""A blank episode, whose file names ``replace`` fills in."""
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
