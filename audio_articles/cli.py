@@ -156,16 +156,18 @@ def preview(
         **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
         normalize=normalize, workers=1, use_cache=cache, offline=offline,
     )  # fmt: skip
-    result = run(source, choose_part(paragraph, segment, section), text, output, options, kinds[kind])
+    from .playback import play as play_file, stream_player
+
+    # A Piper voice is played as it renders: the first sentence while the next is spoken.
+    result = run(source, choose_part(paragraph, segment, section), text, output, options, kinds[kind],
+                 stream_player if play else None)  # fmt: skip
     seconds = result.duration_ms / 1000
     say(f"{result.what}: {len(result.jobs)} segment{'s' * (len(result.jobs) != 1)}, {seconds:.1f} s"
         f" ({result.cached_clips} of {result.clips} clips from cache)")  # fmt: skip
     typer.echo(str(result.output))
     if play:
-        from .playback import play as play_file
-
         sys.stdout.flush()
-        playback = play_file(result.output)
+        playback = result.player.finish() if result.player else play_file(result.output)
         if not playback.played:
             say(f"audio-articles: {playback.problem}")
 
