@@ -16,7 +16,7 @@ from typing import Optional
 import typer
 
 from .cli_args import (
-    ALL_CORES, Bitrate, Cache, Engine, Executor, Format, Jobs, Lang, Lexicons, Loudness, Model, Offline, QuoteVoice,
+    ALL_CORES, Bitrate, Cache, Device, Engine, Executor, Format, Jobs, Lang, Lexicons, Loudness, Model, Offline, QuoteVoice,
     Rate, SampleRate, Speaker, Stereo, Voice, Voices, one_source, production_settings, sound_settings,
 )  # fmt: skip
 from .console import outcome_line, progress_bar, reported, result_line, say, setup_logging, staged_progress
@@ -56,12 +56,13 @@ def convert(
     quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None, lexicon: Lexicons = None,
     audio_format: Format = None, loudness: Loudness = None, sample_rate: SampleRate = 0, stereo: Stereo = False,
     cover: Optional[Path] = typer.Option(None, "--cover", help="Cover art, a JPEG or PNG, embedded in the file."),
-    executor: Executor = "local", offline: Offline = False,
+    executor: Executor = "local", offline: Offline = False, device: Device = None,
 ) -> None:
     """Convert articles into MP3s with a chapter per paragraph (or per section).
 
     Give several files or a folder to convert them all in one run, on every core.
     """
+    from .convert import use_device
     from .files import is_batch, parse_size
     from .run.executors import parse_executor
     from .run.helpers import Helpers
@@ -69,6 +70,7 @@ def convert(
     choice, max_bytes = parse_executor(executor), parse_size(max_size)
     source, paths = one_source(sources)
     single = source is not None or not (is_batch(paths, output) or choice.uses_dask)
+    use_device(device)  # before the workers start: they inherit it
     # A long article's speech workers boot on the other core while the rest of the
     # program loads and the article is read.
     with Helpers.start(paths[0], engine, jobs) if single else Helpers() as helpers:
@@ -77,7 +79,7 @@ def convert(
         options = Options(
             **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
             **sound_settings(audio_format, bitrate, loudness, sample_rate, stereo),
-            cover=cover, workers=jobs, use_cache=cache, max_bytes=max_bytes, offline=offline,
+            cover=cover, workers=jobs, use_cache=cache, max_bytes=max_bytes, offline=offline, device=device,
         )  # fmt: skip
         if not single:
             raise typer.Exit(_convert_batch(paths, output, options, choice))
@@ -137,7 +139,7 @@ def preview(
         help="Balance the voices and set the loudness as convert does (or keep the engine's level).",
     ),
     play: bool = typer.Option(True, "--play/--no-play", help="Play it (ffplay, paplay, aplay or afplay)."),
-    cache: Cache = True, offline: Offline = False,
+    cache: Cache = True, offline: Offline = False, device: Device = None,
     engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine."),
 ) -> None:
     """Hear one paragraph, segment or section (or any text) as the conversion will speak it.
@@ -154,7 +156,7 @@ def preview(
         raise InputError(f"unknown --kind {kind!r}; choose one of: {', '.join(kinds)}")
     options = Options(
         **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
-        normalize=normalize, workers=1, use_cache=cache, offline=offline,
+        normalize=normalize, workers=1, use_cache=cache, offline=offline, device=device,
     )  # fmt: skip
     from .playback import play as play_file, stream_player
 

@@ -50,6 +50,11 @@ Engine = Annotated[
 Jobs = Annotated[
     int, typer.Option("--jobs", "-j", min=1, help="Cores to use, for speech and encoding.", show_default="all cores")
 ]
+Device = Annotated[
+    Optional[str],
+    typer.Option("--device", help="Where Piper voices run: cpu, cuda (needs onnxruntime-gpu) or auto (CUDA if there).",
+                 show_default="cpu"),
+]
 Cache = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse clips rendered before (and keep new ones).")]
 Format = Annotated[
     Optional[str],

@@ -165,6 +165,9 @@ def preview(
     player is returned in the result, still playing. The file is written as without it.
     """
     options = options or Options()
+    from .convert import use_device
+
+    use_device(options.runtime.device)
     if part is None and text is None:
         raise InputError("choose what to preview: --paragraph N, --segment N, --section N or --text '…'")
     if part is not None and text is not None:

@@ -73,6 +73,9 @@ def compare(name: str, text: Path, model: Path, folder: Path, rounds: int, env: 
     for round_number in range(max(1, rounds)):
         for measure in (run_bare, run_ours) if round_number % 2 == 0 else (run_ours, run_bare):
             measure()
+            done = (bare_runs if measure is run_bare else our_runs)[-1]
+            print(f"  natural {name}, round {round_number + 1}, {'bare' if measure is run_bare else 'ours'}: "
+                  f"{done.wall_s:.1f} s, CPU {done.cpu_s:.1f} s, {done.peak_rss_mb:.0f} MB", file=sys.stderr, flush=True)
     bare, run = median(bare_runs), median(our_runs)
     ratios = sorted(mine.wall_s / theirs.wall_s for mine, theirs in zip(our_runs, bare_runs))
     cpu_ratios = sorted(mine.cpu_s / theirs.cpu_s for mine, theirs in zip(our_runs, bare_runs))

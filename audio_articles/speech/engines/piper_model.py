@@ -60,6 +60,17 @@ def device_providers(device: str | None = None) -> list[str]:
     return ["CPUExecutionProvider"]
 
 
+def use_device(device: str | None) -> None:
+    """Make ``device`` the one every Piper voice of this process and its workers (started
+    after this) runs on; None leaves ``$AUDIO_ARTICLES_DEVICE`` (else the CPU). Checked
+    now: ``cuda`` without onnxruntime-gpu fails before any work starts."""
+    if device is None:
+        return
+    if device != "cpu":
+        device_providers(device)
+    os.environ[DEVICE_ENV] = device
+
+
 def model_cache_dir() -> Path:
     env = os.environ.get(MODEL_CACHE_ENV)
     if env:
