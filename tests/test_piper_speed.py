@@ -175,3 +175,21 @@ def test_the_device_is_the_cpu_unless_asked_and_cuda_needs_onnxruntime_gpu(monke
         device_providers("tpu")
     monkeypatch.setattr(ort, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
     assert device_providers("auto") == ["CUDAExecutionProvider", "CPUExecutionProvider"]
+
+
+def test_a_large_files_digest_is_kept_and_found_again_only_while_the_file_is_unchanged(tmp_path, monkeypatch):
+    import hashlib
+    import os
+
+    from audio_articles.speech.engines.piper_engine import _file_digest, file_digest
+
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    big = tmp_path / "voice.onnx"
+    big.write_bytes(b"a" * (2 << 20))
+    assert file_digest(big) == hashlib.sha256(big.read_bytes()).hexdigest()
+    assert len(list((tmp_path / "models" / "digests").iterdir())) == 1
+    _file_digest.cache_clear()
+    assert file_digest(big) == hashlib.sha256(big.read_bytes()).hexdigest()  # from the memo
+    big.write_bytes(b"b" * (2 << 20))
+    os.utime(big, ns=(1, 1))  # a new modification time: the memo no longer applies
+    assert file_digest(big) == hashlib.sha256(big.read_bytes()).hexdigest()
