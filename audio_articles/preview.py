@@ -180,6 +180,8 @@ def preview(
     check_production(output, options.production)  # before any speech is rendered
     production = options.production
     profile = speech_profile(Path(source) if source is not None else Path("text"), production)
+    if stream is not None:
+        warm_body_voice(profile, options)  # loads on the other core while the article is planned
     plan = plan_article(load_article(source, options.max_bytes, options.offline), profile, production) if source else None
     if text is None:
         wanted = part_segment_indexes(plan.article, part)
@@ -209,6 +211,22 @@ def preview(
         cached_clips=result.cached_clips - streamed,  # rendered just before, while playing
         player=player,
     )
+
+
+def warm_body_voice(profile: Profile, options: Options) -> None:
+    """Start loading the profile's body voice in a thread, when it is a Piper voice of the
+    profile's own (not replaced by ``--model``)."""
+    voice = profile.settings(SegmentKind.BODY).voice
+    if not voice.model or options.production.model is not None:
+        return
+    from .speech.render import engine_set
+
+    try:
+        engine = engine_set(options.production.engine).for_voice(voice)
+    except Exception:  # noqa: BLE001 - reported when the part is rendered
+        return
+    if hasattr(engine, "warm_voice"):
+        threading.Thread(target=_quietly, args=(engine.warm_voice, voice), daemon=True).start()
 
 
 def _quietly(function, *arguments) -> None:
