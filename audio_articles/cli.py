@@ -62,7 +62,6 @@ def convert(
 
     Give several files or a folder to convert them all in one run, on every core.
     """
-    from .convert import use_device
     from .files import is_batch, parse_size
     from .run.executors import parse_executor
     from .run.helpers import Helpers
@@ -70,7 +69,10 @@ def convert(
     choice, max_bytes = parse_executor(executor), parse_size(max_size)
     source, paths = one_source(sources)
     single = source is not None or not (is_batch(paths, output) or choice.uses_dask)
-    use_device(device)  # before the workers start: they inherit it
+    if device is not None:  # before the workers start: they inherit it
+        from .speech.engines.piper_model import use_device
+
+        use_device(device)
     # A long article's speech workers boot on the other core while the rest of the
     # program loads and the article is read.
     with Helpers.start(paths[0], engine, jobs) if single else Helpers() as helpers:
