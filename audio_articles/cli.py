@@ -16,7 +16,7 @@ from typing import Optional
 import typer
 
 from .cli_args import (
-    ALL_CORES, Bitrate, Cache, Engine, Executor, Format, Jobs, Lang, Lexicons, Loudness, Model, Offline, QuoteVoice,
+    ALL_CORES, Bitrate, Cache, Device, Engine, Executor, Format, Jobs, Lang, Lexicons, Loudness, Model, Offline, QuoteVoice,
     Rate, SampleRate, Speaker, Stereo, Voice, Voices, one_source, production_settings, sound_settings,
 )  # fmt: skip
 from .console import one_line, outcome_line, progress_bar, reported, result_line, say, setup_logging, staged_progress
@@ -57,7 +57,7 @@ def convert(
     quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None, lexicon: Lexicons = None,
     audio_format: Format = None, loudness: Loudness = None, sample_rate: SampleRate = 0, stereo: Stereo = False,
     cover: Optional[Path] = typer.Option(None, "--cover", help="Cover art, a JPEG or PNG, embedded in the file."),
-    executor: Executor = "local", offline: Offline = False,
+    executor: Executor = "local", offline: Offline = False, device: Device = None,
 ) -> None:
     """Convert articles into MP3s with a chapter per paragraph (or per section).
 
@@ -70,6 +70,10 @@ def convert(
     choice, max_bytes = parse_executor(executor), parse_size(max_size)
     source, paths = one_source(sources)
     single = source is not None or not (is_batch(paths, output) or choice.uses_dask)
+    if device is not None:  # before the workers start: they inherit it
+        from .speech.engines.piper_model import use_device
+
+        use_device(device)
     # A long article's speech workers boot on the other core while the rest of the
     # program loads and the article is read.
     with Helpers.start(paths[0], engine, jobs) if single else Helpers() as helpers:
@@ -78,7 +82,7 @@ def convert(
         options = Options(
             **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
             **sound_settings(audio_format, bitrate, loudness, sample_rate, stereo),
-            cover=cover, workers=jobs, use_cache=cache, max_bytes=max_bytes, offline=offline,
+            cover=cover, workers=jobs, use_cache=cache, max_bytes=max_bytes, offline=offline, device=device,
         )  # fmt: skip
         if not single:
             raise typer.Exit(_convert_batch(paths, output, options, choice))
@@ -138,7 +142,7 @@ def preview(
         help="Balance the voices and set the loudness as convert does (or keep the engine's level).",
     ),
     play: bool = typer.Option(True, "--play/--no-play", help="Play it (ffplay, paplay, aplay or afplay)."),
-    cache: Cache = True, offline: Offline = False,
+    cache: Cache = True, offline: Offline = False, device: Device = None,
     engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine."),
 ) -> None:
     """Hear one paragraph, segment or section (or any text) as the conversion will speak it.
@@ -155,18 +159,20 @@ def preview(
         raise InputError(f"unknown --kind {kind!r}; choose one of: {', '.join(kinds)}")
     options = Options(
         **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
-        normalize=normalize, workers=1, use_cache=cache, offline=offline,
+        normalize=normalize, workers=1, use_cache=cache, offline=offline, device=device,
     )  # fmt: skip
-    result = run(source, choose_part(paragraph, segment, section), text, output, options, kinds[kind])
+    from .playback import play as play_file, stream_player
+
+    # A Piper voice is played as it renders: the first sentence while the next is spoken.
+    result = run(source, choose_part(paragraph, segment, section), text, output, options, kinds[kind],
+                 stream_player if play else None)  # fmt: skip
     seconds = result.duration_ms / 1000
     say(f"{result.what}: {len(result.jobs)} segment{'s' * (len(result.jobs) != 1)}, {seconds:.1f} s"
         f" ({result.cached_clips} of {result.clips} clips from cache)")  # fmt: skip
     typer.echo(str(result.output))
     if play:
-        from .playback import play as play_file
-
         sys.stdout.flush()
-        playback = play_file(result.output)
+        playback = result.player.finish() if result.player else play_file(result.output)
         if not playback.played:
             say(f"audio-articles: {playback.problem}")
 

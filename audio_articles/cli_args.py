@@ -74,6 +74,11 @@ Jobs = Annotated[
         help="Cores to use, for speech and encoding; more than the cores (or the clips) would only slow it down, so it is capped there.",
     ),
 ]  # fmt: skip
+Device = Annotated[
+    Optional[str],
+    typer.Option("--device", help="Where Piper voices run: cpu, cuda (needs onnxruntime-gpu) or auto (CUDA if there).",
+                 show_default="cpu"),
+]
 Cache = Annotated[bool, typer.Option("--cache/--no-cache", help="Reuse clips rendered before (and keep new ones).")]
 Format = Annotated[
     Optional[str],

@@ -103,6 +103,13 @@ def article_description(article: Article, limit: int = DESCRIPTION_CHARS) -> str
     return words[:limit].rsplit(" ", 1)[0].rstrip(",;:—-") + "…"
 
 
+def use_device(device: str | None) -> None:
+    if device is not None:
+        from .speech.engines.piper_model import use_device as use
+
+        use(device)
+
+
 def convert(
     source: str | os.PathLike[str],
     output: str | os.PathLike[str] | None = None,
@@ -117,6 +124,7 @@ def convert(
     options = options or Options()
     source = source if isinstance(source, str) else Path(source)  # a URL is no Path ("//" would fold)
     output = Path(output) if output else default_output(source, output_suffix(options.production))
+    use_device(options.runtime.device)  # before any worker starts: they inherit it
     if helpers is None:
         helpers = Helpers.start(Path(source), options.engine, options.workers) if options.pool is None else Helpers()
     with helpers:

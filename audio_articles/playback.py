@@ -80,3 +80,111 @@ def play(path: Path) -> Playback:
         detail = failure or (stderr.strip().splitlines() or [f"exit code {finished.returncode}"])[-1]
         return Playback(False, name, f"{name} could not play it ({detail.strip()})")
     return Playback(True, name)
+
+
+STREAM_PLAYERS = (
+    Player("ffplay", ("-nodisp", "-autoexit", "-loglevel", "error", "-i", "-")),
+    Player("aplay", ("-q", "-")),
+)
+"""Players that read a WAV on standard input, in order of preference."""
+
+
+def stream_command() -> list[str] | None:
+    """The command that plays a WAV from standard input here: ``$AUDIO_ARTICLES_PLAYER``
+    with ``-`` for its file, else ffplay or aplay; None when there is none."""
+    custom = os.environ.get(PLAYER_ENV)
+    if custom:
+        return [*shlex.split(custom), "-"]
+    for player in STREAM_PLAYERS:
+        program = shutil.which(player.program)
+        if program:
+            return [program, *player.arguments]
+    return None
+
+
+def wav_header(rate: int) -> bytes:
+    """The header of a mono 16-bit WAV of unknown length (sizes at their maximum: players
+    read on until the stream ends)."""
+    import struct
+
+    return (
+        b"RIFF" + struct.pack("<I", 0xFFFFFFFF) + b"WAVE"
+        + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+        + b"data" + struct.pack("<I", 0xFFFFFFFF)
+    )  # fmt: skip
+
+
+class StreamPlayer:
+    """A player reading a WAV on its standard input, fed as the audio is rendered.
+
+    ``write`` never waits for the player (it plays in real time, far slower than the audio
+    is made): a thread hands the queued audio on.
+    """
+
+    def __init__(self, command: list[str], rate: int) -> None:
+        import queue
+        import threading
+
+        self.name = Path(command[0]).name
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._queue.put(wav_header(rate))
+        self._feeder = threading.Thread(target=self._feed, name="player-feed", daemon=True)
+        self._feeder.start()
+
+    def _feed(self) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        try:
+            while (data := self._queue.get()) is not None:
+                stdin.write(data)
+                stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the player ended early (Ctrl-C, no sound card): the file is still written
+        finally:
+            try:
+                stdin.close()
+            except OSError:
+                pass
+
+    def write(self, samples) -> None:
+        """Queue float samples (−1 to 1) to be played after the ones before."""
+        import numpy as np
+
+        self._queue.put((np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+
+    def silence(self, milliseconds: int, rate: int) -> None:
+        self._queue.put(bytes(2 * (rate * milliseconds // 1000)))
+
+    def finish(self) -> Playback:
+        """Let the player play what it was given to the end (Ctrl-C stops it)."""
+        self._queue.put(None)
+        self._feeder.join()
+        self.process.stdin = None  # closed by the feeder
+        stderr = self.process.communicate()[1].decode("utf-8", "replace")
+        failure = next((line for line in stderr.splitlines() if "failed" in line.lower()), "")
+        if self.process.returncode != 0 or failure:
+            detail = failure or (stderr.strip().splitlines() or [f"exit code {self.process.returncode}"])[-1]
+            return Playback(False, self.name, f"{self.name} could not play it ({detail.strip()})")
+        return Playback(True, self.name)
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._feeder.join(timeout=1)
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.stdin = None
+        self.process.communicate()
+
+
+def stream_player(rate: int) -> StreamPlayer | None:
+    """A started ``StreamPlayer`` at ``rate``, or None when no player can read a stream here."""
+    command = stream_command()
+    if command is None:
+        return None
+    try:
+        return StreamPlayer(command, rate)
+    except OSError:
+        return None

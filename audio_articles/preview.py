@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -54,6 +55,8 @@ class PreviewResult:
     """Where each segment lies in the preview."""
     clips: int
     cached_clips: int
+    player: object | None = None
+    """The ``playback.StreamPlayer`` already playing it, when it was streamed."""
 
     @property
     def duration_ms(self) -> int:
@@ -147,6 +150,7 @@ def preview(
     output: str | os.PathLike[str] | None = None,
     options: Options | None = None,
     kind: SegmentKind = SegmentKind.BODY,
+    stream=None,
 ) -> PreviewResult:
     """Render ``part`` of the article at ``source`` (or ``text``, in its language) to ``output``.
 
@@ -154,8 +158,16 @@ def preview(
     cache, loudness); the plan is the conversion's own (``plan.plan_article``), of which
     only the chosen part is rendered, in this process. The output's format follows its
     extension (WAV by default).
+
+    ``stream`` (``playback.stream_player``), when given, is asked for a player at the clips'
+    rate if an engine of the part speaks sentence by sentence (Piper voices): the part is
+    then played as it is rendered, the first sentence while the next is spoken, and the
+    player is returned in the result, still playing. The file is written as without it.
     """
     options = options or Options()
+    from .convert import use_device
+
+    use_device(options.runtime.device)
     if part is None and text is None:
         raise InputError("choose what to preview: --paragraph N, --segment N, --section N or --text '…'")
     if part is not None and text is not None:
@@ -168,6 +180,8 @@ def preview(
     check_production(output, options.production)  # before any speech is rendered
     production = options.production
     profile = speech_profile(Path(source) if source is not None else Path("text"), production)
+    if stream is not None:
+        warm_body_voice(profile, options)  # loads on the other core while the article is planned
     plan = plan_article(load_article(source, options.max_bytes, options.offline), profile, production) if source else None
     if text is None:
         wanted = part_segment_indexes(plan.article, part)
@@ -180,15 +194,89 @@ def preview(
     # One process, no jingles: only the chosen part is heard.
     runtime = replace(options.runtime, workers=1, pool=None)
     profile = replace(profile, intro_jingle=None, outro_jingle=None)
-    result = render_plan(part_plan(plan, wanted, profile), output, profile, Options(production, runtime))
+    chosen = part_plan(plan, wanted, profile)
+    player, streamed = stream_part(chosen, Options(production, runtime), stream) if stream is not None else (None, 0)
+    try:
+        result = render_plan(chosen, output, profile, Options(production, runtime))
+    except BaseException:
+        if player is not None:
+            player.stop()
+        raise
     return PreviewResult(
         output=output,
         what=what,
         jobs=tuple(job for job in plan.jobs if job.index in set(wanted)),
         timeline=result.timeline,
         clips=result.clips,
-        cached_clips=result.cached_clips,
+        cached_clips=result.cached_clips - streamed,  # rendered just before, while playing
+        player=player,
     )
+
+
+def warm_body_voice(profile: Profile, options: Options) -> None:
+    """Start loading the profile's body voice in a thread, when it is a Piper voice of the
+    profile's own (not replaced by ``--model``)."""
+    voice = profile.settings(SegmentKind.BODY).voice
+    if not voice.model or options.production.model is not None:
+        return
+    from .speech.render import engine_set
+
+    try:
+        engine = engine_set(options.production.engine).for_voice(voice)
+    except Exception:  # noqa: BLE001 - reported when the part is rendered
+        return
+    if hasattr(engine, "warm_voice"):
+        threading.Thread(target=_quietly, args=(engine.warm_voice, voice), daemon=True).start()
+
+
+def _quietly(function, *arguments) -> None:
+    try:
+        function(*arguments)
+    except Exception:  # noqa: BLE001 - the same error is raised, and reported, when the voice is used
+        pass
+
+
+def stream_part(plan: Plan, options: Options, start_player):
+    """Play ``plan``'s clips as they are rendered, when an engine of the part speaks
+    sentence by sentence (and clips are cached, for the file to reuse); the player, or
+    None when nothing was streamed; and how many clips it rendered. Heard at the clips'
+    own level (the file's loudness is set afterwards), with their pauses."""
+    from .convert import clip_cache
+    from .speech.cache import clip_key
+    from .audio.assemble import read_samples
+    from .speech.render import engine_set
+
+    production, runtime = options.production, options.runtime
+    engines = engine_set(production.engine)
+    rendered = 0
+    streaming = [engine for engine in map(engines.for_voice, (job.voice for job in plan.jobs)) if hasattr(engine, "stream")]
+    if not streaming or not runtime.use_cache:
+        return None, 0
+    rate = getattr(streaming[0], "output_rate", 22050)
+    player = start_player(rate)
+    if player is None:
+        return None, 0
+    # The first voice loads while the clips are looked up (its model's hash, the cache).
+    first = next(job.voice for job in plan.jobs if hasattr(engines.for_voice(job.voice), "stream"))
+    threading.Thread(target=_quietly, args=(engines.for_voice(first).warm_voice, first), daemon=True).start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch, clip_cache(runtime, scratch).in_use() as cache:
+            for job, gap in zip(plan.jobs, plan.gaps_ms):
+                engine = engines.for_voice(job.voice)
+                key = clip_key(engines.identity(job.voice), job.spoken, job.voice)
+                clip = cache.get(key)
+                rendered += clip is None
+                if clip is None and hasattr(engine, "stream") and getattr(engine, "output_rate", rate) == rate:
+                    cache.publish(engine.stream(job.spoken, job.voice, cache.prepare(key), player.write), key)
+                else:
+                    if clip is None:
+                        clip = cache.publish(engine.synthesize(job.spoken, job.voice, cache.prepare(key)), key)
+                    player.write(read_samples(clip) / 32768.0)
+                player.silence(gap, rate)
+    except BaseException:
+        player.stop()
+        raise
+    return player, rendered
 
 
 def part_plan(plan: Plan, indexes: list[int], profile: Profile) -> Plan:

@@ -118,6 +118,10 @@ class Runtime:
     """Never fetch a URL; read it from the page cache or fail (``--offline``)."""
     pool: SpeechPool | None = field(default=None, compare=False)
     """Open worker processes to render clips with (a batch or a feed shares one)."""
+    device: str | None = None
+    """Where Piper voices run: "cpu", "cuda" or "auto" (``--device``); None: as
+    ``$AUDIO_ARTICLES_DEVICE`` says, else the CPU. A run setting, not part of the clip
+    key: a GPU computes the same voice, to within float rounding."""
 
 
 _OWNER = {spec.name: "production" for spec in fields(Production)} | {spec.name: "runtime" for spec in fields(Runtime)}

@@ -25,6 +25,8 @@ def isolated_cache(tmp_path_factory, monkeypatch) -> Path:
     root = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("AUDIO_ARTICLES_CACHE", str(root))
     monkeypatch.setenv("AUDIO_ARTICLES_CONFIG", str(tmp_path_factory.mktemp("config")))
+    # Prepared Piper models: one folder for the session (the natural voice is prepared once).
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path_factory.getbasetemp() / "models"))
     return root
 
 

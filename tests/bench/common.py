@@ -87,7 +87,9 @@ def measure_tree(
     ``timeout`` seconds the whole tree is stopped and RuntimeError raised."""
     start = time.perf_counter()
     process = subprocess.Popen(
-        command, shell=shell, env={**os.environ, **(env or {})},
+        # PYTHONPATH: the console script of an editable install imports the checkout it was
+        # installed from; the bench measures this one.
+        command, shell=shell, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     peak = 0

@@ -30,6 +30,8 @@ import logging
 import math
 import multiprocessing
 import os
+import sys
+import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,7 @@ from ..voice_packages import (
     resolve_voice_name,
 )
 from .base import Engine, VoiceInfo, read_clip
+from .piper_model import cpu_session, device_providers, remembered_digest
 
 log = logging.getLogger(__name__)
 
@@ -261,11 +264,16 @@ def piper_voices_json() -> list[dict]:
 
 @functools.lru_cache(maxsize=64)
 def _file_digest(path: str, inode: int, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    def compute() -> str:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+    if size < 1 << 20:
+        return compute()
+    return remembered_digest(path, (inode, size, mtime_ns), compute)
 
 
 def file_signature(path: Path) -> tuple[int, int, int]:
@@ -276,8 +284,16 @@ def file_signature(path: Path) -> tuple[int, int, int]:
 
 def file_digest(path: Path) -> str:
     """SHA-256 of a file, remembered while its signature stays the same: a voice model is
-    tens of MB, hashed once per process rather than once per clip."""
+    tens of MB, hashed once (0.08 CPU-s), not once per process or per clip."""
     return _file_digest(str(path), *file_signature(path))
+
+
+def _installed(module: str) -> bool:
+    if module in sys.modules:
+        return sys.modules[module] is not None  # None: hidden, as ``import`` would fail
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 class PiperEngine(Engine):
@@ -286,10 +302,9 @@ class PiperEngine(Engine):
     name = "piper"
 
     def __init__(self, output_rate: int = OUTPUT_RATE) -> None:
-        try:
-            import onnxruntime  # noqa: F401
-            import piper  # noqa: F401
-        except ImportError:
+        # Found, not imported: a process that only computes cache keys (the main process
+        # of a pooled conversion) is spared their ≈ 22 MB.
+        if not (_installed("onnxruntime") and _installed("piper")):
             raise MissingToolError(
                 f"Piper voices need the optional piper-tts package; install it with {NATURAL_HINT}, or {INSTALL_HINT}"
             ) from None
@@ -298,6 +313,7 @@ class PiperEngine(Engine):
         """Loaded voices by model path, with the files' signatures they were loaded from."""
         self._warned: set[tuple[Path, str]] = set()
         """(model, phoneme) pairs already reported."""
+        self._loading = threading.Lock()
 
     def identity(self) -> str:
         from importlib.metadata import version
@@ -344,9 +360,17 @@ class PiperEngine(Engine):
                 raise
             raise broken_voice_error(package, str(err).removeprefix(f"{path}: ")) from None
 
+    def warm_voice(self, voice: Voice) -> None:
+        """Load ``voice`` now (a preview does it in a thread while it looks up the clips)."""
+        self._load(voice)
+
     def _load_file(self, path: Path):
         """The loaded PiperVoice for a model file: loaded once per process, and again when
         its files are replaced."""
+        with self._loading:
+            return self._load_file_unlocked(path)
+
+    def _load_file_unlocked(self, path: Path):
         model, config_path = voice_paths(path)
         signature = (file_signature(model), file_signature(config_path))
         if path in self._loaded and self._loaded[path][0] == signature:
@@ -364,8 +388,14 @@ class PiperEngine(Engine):
         if multiprocessing.parent_process() is not None:
             # A worker of the speech pool: the pool already uses every core, one thread each.
             options.intra_op_num_threads = 1
+        # Idle threads sleep instead of spinning: on a shared machine a spinning thread
+        # takes a core from the other worker.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
-            session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+            if device_providers() == ["CPUExecutionProvider"]:
+                session = cpu_session(path, options, ["CPUExecutionProvider"])
+            else:
+                session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=device_providers())
         except Exception as err:  # onnxruntime raises its own untyped errors for bad files
             raise InputError(f"{path}: not a usable Piper voice model ({str(err).splitlines()[0][:200]})") from None
         loaded = PiperVoice(config=config, session=session)
@@ -399,8 +429,9 @@ class PiperEngine(Engine):
             model.name, " ".join(repr(p) for p in new), text[:40],
         )  # fmt: skip
 
-    def render(self, text: str, voice: Voice) -> np.ndarray:
-        """The utterance as float samples at ``output_rate``, peak-scaled once as a whole."""
+    def _spoken(self, text: str, voice: Voice):
+        """The loaded voice, and each sentence's samples at the voice's own rate, unscaled,
+        as the model speaks them."""
         from piper import SynthesisConfig
 
         piper_voice = self._load(voice)
@@ -411,39 +442,76 @@ class PiperEngine(Engine):
             normalize_audio=False,
         )
         known = config.phoneme_id_map
-        pieces = []
-        try:
-            sentences = piper_voice.phonemize(defuse_phoneme_blocks(text))
-            missing = {p for phonemes in sentences for p in phonemes if p not in known}
-            if missing:
-                self._warn_missing(voice, missing, text)
-            for phonemes in sentences:
-                phonemes = [p for p in phonemes if p in known]
-                if not phonemes:
-                    continue
-                ids = piper_voice.phonemes_to_ids(phonemes)
-                audio = piper_voice.phoneme_ids_to_audio(ids, synthesis)
-                pieces.append(np.asarray(audio, dtype=np.float64).reshape(-1))
-        except AudioArticlesError:
-            raise  # ours (a bad speaker, a missing file) already say what to do
-        except Exception as err:  # the model or onnxruntime failed on this text
-            raise EngineError(
-                f"Piper voice {Path(voice.model).name} failed on {text[:40]!r} ({type(err).__name__}: {err})"
-            ) from None
+
+        def sentences():
+            try:
+                spoken = piper_voice.phonemize(defuse_phoneme_blocks(text))
+                missing = {p for phonemes in spoken for p in phonemes if p not in known}
+                if missing:
+                    self._warn_missing(voice, missing, text)
+                for phonemes in spoken:
+                    phonemes = [p for p in phonemes if p in known]
+                    if not phonemes:
+                        continue
+                    ids = piper_voice.phonemes_to_ids(phonemes)
+                    audio = piper_voice.phoneme_ids_to_audio(ids, synthesis)
+                    yield np.nan_to_num(np.asarray(audio, dtype=np.float64).reshape(-1))
+            except AudioArticlesError:
+                raise  # ours (a bad speaker, a missing file) already say what to do
+            except Exception as err:  # the model or onnxruntime failed on this text
+                raise EngineError(
+                    f"Piper voice {Path(voice.model).name} failed on {text[:40]!r} ({type(err).__name__}: {err})"
+                ) from None
+
+        return config, sentences()
+
+    def _finish(self, pieces: list[np.ndarray], rate: int, text: str, voice: Voice) -> np.ndarray:
+        """The utterance from its sentences: pitch-shifted, resampled, peak-scaled once."""
         samples = np.concatenate(pieces) if pieces else np.zeros(0)
-        samples = np.nan_to_num(samples)
         if not np.any(np.abs(samples) > 1e-6):
             log.info("nothing speakable in %r; writing %d ms of silence", text[:40], EMPTY_MS)
             return np.zeros(self.output_rate * EMPTY_MS // 1000)
-        samples = shift_pitch(samples, config.sample_rate, voice.pitch_shift)
-        samples = resample(samples, config.sample_rate, self.output_rate)
+        samples = shift_pitch(samples, rate, voice.pitch_shift)
+        samples = resample(samples, rate, self.output_rate)
         return samples * (PEAK * voice.volume / max(np.max(np.abs(samples)), 1e-9))
 
+    def render(self, text: str, voice: Voice) -> np.ndarray:
+        """The utterance as float samples at ``output_rate``, peak-scaled once as a whole."""
+        config, sentences = self._spoken(text, voice)
+        return self._finish(list(sentences), config.sample_rate, text, voice)
+
+    def stream(self, text: str, voice: Voice, path: Path, emit) -> Clip:
+        """``synthesize``, telling ``emit`` each sentence's samples (float, at
+        ``output_rate``) as soon as the model has spoken it: a preview plays the first
+        sentence while the next is rendered. The sentences heard are scaled by the first
+        one's peak (the whole utterance's is not known yet); the clip written is exactly
+        ``render``'s."""
+        self._check_folder(Path(path))
+        config, sentences = self._spoken(text, voice)
+        pieces: list[np.ndarray] = []
+        gain = None
+        for raw in sentences:
+            pieces.append(raw)
+            heard = resample(shift_pitch(raw, config.sample_rate, voice.pitch_shift), config.sample_rate, self.output_rate)
+            if gain is None:
+                gain = PEAK * voice.volume / max(float(np.max(np.abs(heard), initial=0.0)), 1e-9)
+            emit(np.clip(heard * gain, -1.0, 1.0))
+        samples = self._finish(pieces, config.sample_rate, text, voice)
+        if gain is None:
+            emit(samples)
+        return self._write(samples, Path(path))
+
     def synthesize(self, text: str, voice: Voice, path: Path) -> Clip:
-        path = Path(path)
+        self._check_folder(Path(path))
+        return self._write(self.render(text, voice), Path(path))
+
+    @staticmethod
+    def _check_folder(path: Path) -> None:
         if not path.parent.is_dir():
             raise EngineError(f"cannot write clips to {path.parent}: no such folder")
-        pcm = (np.clip(self.render(text, voice), -1.0, 1.0) * 32767).astype("<i2")
+
+    def _write(self, samples: np.ndarray, path: Path) -> Clip:
+        pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
         temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             with wave.open(str(temp), "wb") as wav:

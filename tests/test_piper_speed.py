@@ -1,0 +1,195 @@
+"""Speed work on Piper voices that must not change what is heard: the prepared model
+(2-D convolutions, serialised optimised graph), streaming a preview while it renders, and
+the device choice. No wall-clock assertions: figures are in docs/speed.md."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audio_articles.errors import InputError, MissingToolError
+from audio_articles.model import Voice
+from audio_articles.playback import StreamPlayer, wav_header
+from audio_articles.speech.engines import create_engine
+from audio_articles.speech.engines.piper_model import (
+    device_providers,
+    model_cache_dir,
+    prepared_name,
+    rewrite,
+)
+
+from .piper_voice import build_voice
+
+pytestmark = pytest.mark.piper
+pytest.importorskip("piper", reason="the piper extra is not installed")
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+
+def conv_model(path: Path) -> Path:
+    """A small model shaped like a Piper voice where it matters: a 1-D convolution outside
+    the decoder, and a "/dec/" chain (convolution, transposed convolution with a stride,
+    leaky ReLU, a residual add, tanh) with one way in and one way out."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(3)
+
+    def weight(name: str, *shape: int):
+        return numpy_helper.from_array(rng.normal(0, 0.3, shape).astype(np.float32), name)
+
+    nodes = [
+        helper.make_node("Conv", ["x", "w_in", "b_in"], ["h"], name="/enc_p/Conv", pads=[1, 1], kernel_shape=[3]),
+        helper.make_node("Mul", ["h", "half"], ["z"], name="/Mul_7"),
+        helper.make_node("Conv", ["z", "w_pre", "b_pre"], ["a"], name="/dec/conv_pre/Conv", pads=[3, 3],
+                         kernel_shape=[7], dilations=[1]),
+        helper.make_node("LeakyRelu", ["a"], ["a1"], name="/dec/LeakyRelu", alpha=0.1),
+        helper.make_node("ConvTranspose", ["a1", "w_up", "b_up"], ["u"], name="/dec/ups.0/ConvTranspose",
+                         strides=[4], pads=[2, 2], kernel_shape=[8]),
+        helper.make_node("Conv", ["u", "w_res", "b_res"], ["r"], name="/dec/resblocks.0/Conv", pads=[3, 3],
+                         kernel_shape=[3], dilations=[3]),
+        helper.make_node("Add", ["u", "r"], ["s"], name="/dec/Add"),
+        helper.make_node("Conv", ["s", "w_post"], ["p"], name="/dec/conv_post/Conv", pads=[3, 3], kernel_shape=[7]),
+        helper.make_node("Tanh", ["p"], ["y"], name="/dec/Tanh"),
+    ]  # fmt: skip
+    inits = [
+        weight("w_in", 8, 4, 3), weight("b_in", 8), numpy_helper.from_array(np.array(0.5, np.float32), "half"),
+        weight("w_pre", 16, 8, 7), weight("b_pre", 16), weight("w_up", 16, 8, 8), weight("b_up", 8),
+        weight("w_res", 8, 8, 3), weight("b_res", 8), weight("w_post", 1, 8, 7),
+    ]  # fmt: skip
+    graph = helper.make_graph(
+        nodes, "voice-like", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, None])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, None])], inits,
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return path
+
+
+def run(model: Path, x: np.ndarray) -> np.ndarray:
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": x})[0]
+
+
+def test_the_rewritten_model_computes_the_same_samples(tmp_path):
+    source = conv_model(tmp_path / "voice.onnx")
+    target = tmp_path / "rewritten.onnx"
+    assert rewrite(source, target) == 5  # every 1-D convolution, in the decoder and outside it
+    kinds = {node.op_type for node in onnx.load(str(target)).graph.node}
+    assert {"Unsqueeze", "Squeeze"} <= kinds
+    x = np.random.default_rng(1).normal(size=(1, 4, 50)).astype(np.float32)
+    before, after = run(source, x), run(target, x)
+    assert before.shape == after.shape == (1, 1, 200)
+    assert np.max(np.abs(before - after)) < 1e-5
+
+
+def test_a_voice_is_prepared_once_and_then_loaded_from_the_model_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    model = build_voice(tmp_path / "voices", "test-voice")
+    voice = Voice(voice="test-voice", engine="piper", model=str(model))
+    first = create_engine("piper").render("A sentence to say.", voice)
+    prepared = model_cache_dir() / prepared_name(model)
+    assert prepared.is_file()
+    stamp = prepared.stat().st_mtime_ns
+    again = create_engine("piper").render("A sentence to say.", voice)
+    assert prepared.stat().st_mtime_ns == stamp  # loaded, not made again
+    assert np.allclose(first, again, atol=1e-4)
+    build_voice(tmp_path / "voices", "test-voice", length_scale=1.2)  # the voice replaced
+    create_engine("piper").render("A sentence to say.", voice)
+    assert [p.name for p in model_cache_dir().glob("test-voice-*.onnx")] == [prepared_name(model)]
+
+
+def test_without_the_onnx_package_the_voice_is_used_as_it_is(tmp_path, monkeypatch):
+    import audio_articles.speech.engines.piper_model as piper_model
+
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+
+    def no_onnx(source, target):
+        raise ImportError("No module named 'onnx'")
+
+    monkeypatch.setattr(piper_model, "rewrite", no_onnx)
+    model = build_voice(tmp_path / "voices", "test-voice")
+    samples = create_engine("piper").render("Still spoken.", Voice(voice="v", engine="piper", model=str(model)))
+    assert samples.size > 0
+    assert not list((tmp_path / "models").glob("*.onnx"))
+
+
+def test_streaming_hears_every_sentence_and_writes_the_same_clip_as_synthesize(tmp_path):
+    model = build_voice(tmp_path / "voices", "test-voice")
+    voice = Voice(voice="test-voice", engine="piper", model=str(model))
+    engine = create_engine("piper")
+    heard: list[np.ndarray] = []
+    text = "First sentence here. And a second one. A third."
+    clip = engine.stream(text, voice, tmp_path / "streamed.wav", heard.append)
+    assert len(heard) == 3  # one piece per sentence, as soon as each is spoken
+    assert abs(sum(piece.size for piece in heard) - clip.frames) <= 3 * 2  # resampled piece by piece
+    whole = engine.synthesize(text, voice, tmp_path / "whole.wav")
+    assert clip.frames == whole.frames  # the synthetic voice is deterministic
+    with wave.open(str(clip.path)) as a, wave.open(str(whole.path)) as b:
+        assert a.readframes(a.getnframes()) == b.readframes(b.getnframes())
+
+
+def test_a_stream_player_gets_a_wav_header_then_the_audio(tmp_path):
+    out = tmp_path / "played.wav"
+    player = StreamPlayer(["sh", "-c", f"cat > {out}"], 22050)
+    player.write(np.full(100, 0.5))
+    player.silence(10, 22050)
+    assert player.finish().played
+    data = out.read_bytes()
+    assert data[:44] == wav_header(22050)
+    assert len(data) == 44 + 2 * 100 + 2 * 220
+    assert np.frombuffer(data[44:244], "<i2")[0] == int(0.5 * 32767)
+
+
+def test_preview_streams_a_piper_voice_to_the_player_and_writes_the_same_file(tmp_path, monkeypatch):
+    from audio_articles.preview import Part, preview
+    from audio_articles.settings import Options
+
+    model = build_voice(tmp_path / "voices", "test-voice")
+    article = tmp_path / "a.txt"
+    article.write_text("Title\n\nOne sentence. Another sentence here.\n\nMore.\n", encoding="utf-8")
+    played = tmp_path / "played.wav"
+    monkeypatch.setenv("AUDIO_ARTICLES_PLAYER", f"sh -c 'cat > {played}'")
+    from audio_articles.playback import stream_player
+
+    result = preview(article, Part("paragraph", 2), output=tmp_path / "p.wav",
+                     options=Options(model=model, engine="piper"), stream=stream_player)  # fmt: skip
+    assert result.player is not None
+    assert result.player.finish().played
+    assert played.stat().st_size > 44 + 2 * 22050 // 10
+    with wave.open(str(tmp_path / "p.wav")) as wav:
+        assert wav.getnframes() > 0
+
+
+def test_the_device_is_the_cpu_unless_asked_and_cuda_needs_onnxruntime_gpu(monkeypatch):
+    monkeypatch.delenv("AUDIO_ARTICLES_DEVICE", raising=False)
+    assert device_providers() == ["CPUExecutionProvider"]
+    monkeypatch.setattr(ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
+    assert device_providers("auto") == ["CPUExecutionProvider"]
+    with pytest.raises(MissingToolError, match="onnxruntime-gpu"):
+        device_providers("cuda")
+    with pytest.raises(InputError, match="unknown device"):
+        device_providers("tpu")
+    monkeypatch.setattr(ort, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    assert device_providers("auto") == ["CUDAExecutionProvider", "CPUExecutionProvider"]
+
+
+def test_a_large_files_digest_is_kept_and_found_again_only_while_the_file_is_unchanged(tmp_path, monkeypatch):
+    import hashlib
+    import os
+
+    from audio_articles.speech.engines.piper_engine import _file_digest, file_digest
+
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    big = tmp_path / "voice.onnx"
+    big.write_bytes(b"a" * (2 << 20))
+    assert file_digest(big) == hashlib.sha256(big.read_bytes()).hexdigest()
+    assert len(list((tmp_path / "models" / "digests").iterdir())) == 1
+    _file_digest.cache_clear()
+    assert file_digest(big) == hashlib.sha256(big.read_bytes()).hexdigest()  # from the memo
+    big.write_bytes(b"b" * (2 << 20))
+    os.utime(big, ns=(1, 1))  # a new modification time: the memo no longer applies
+    assert file_digest(big) == hashlib.sha256(big.read_bytes()).hexdigest()
