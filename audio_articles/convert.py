@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .audio.encode import cover_kind, encode_audio
+from .audio.encode import cover_kind, encode_audio, finish_id3
 from .audio.formats import AudioFormat, check_sample_rate, format_for, format_named
 from .audio.jingles import with_jingles
 from .files import atomic_output, check_output_folder
@@ -80,9 +80,15 @@ class _ArrivalMeasurer:
         return self._loaded().finish(clips)
 
 
-def article_tags(article: Article) -> Tags:
-    """ID3 tags for an article's MP3."""
-    return Tags(title=article.title, artist=article.author, date=article.date, language=article.language)
+def article_tags(article: Article, genre: str | None = None) -> Tags:
+    """Tags for an article's file: its date as ISO 8601 (ID3 TDRC), its address if any."""
+    from .feed.dates import parse_date
+
+    moment = parse_date(article.date)
+    date = moment.date().isoformat() if moment else None
+    return Tags(
+        title=article.title, artist=article.author, date=date, language=article.language, genre=genre, url=article.url
+    )
 
 
 DESCRIPTION_CHARS = 300
@@ -242,7 +248,7 @@ def render_plan(
             else no_change(production.loudness_lufs)
         )
         tags = replace(
-            article_tags(article),
+            article_tags(article, production.genre),
             album=production.album,
             cover=production.cover,
             length_ms=timeline.duration_ms,
@@ -264,6 +270,8 @@ def render_plan(
                 )
             else:
                 encode_whole(placements, levels, rate, temp, tags, timeline.chapters, production, output_format, progress)
+            if output_format.muxer == "mp3":
+                finish_id3(temp, tags)
     return ConvertResult(
         output=output,
         article=article,

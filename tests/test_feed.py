@@ -15,7 +15,7 @@ import feedparser
 import podcastparser
 import pytest
 import webvtt
-from .feed_helpers import BASE_URL, FIRST_SEEN, build, write_articles
+from .feed_helpers import BASE_URL, FIRST_SEEN, build, dated_file, write_articles
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
@@ -131,7 +131,7 @@ def test_dates_descriptions_and_order(built):
     by_key = {episode.key: episode for episode in built.episodes}
     tram = by_key["tram.md"]
     assert tram.published_at.isoformat() == "2024-02-09T00:00:00+00:00"  # the article's own date
-    assert by_key["ferry.txt"].published_at == FIRST_SEEN  # no date of its own: first seen
+    assert by_key["ferry.txt"].published_at == FIRST_SEEN  # no date of its own: the file's
     assert built.episodes[-1] is tram  # newest first
     assert by_key["ferry.txt"].description.startswith("The harbour ferry will run a last crossing")
     podcast = podcastparser.parse(BASE_URL, (built.folder / "feed.xml").open("rb"))
@@ -242,6 +242,7 @@ def test_new_article_renders_only_that_episode(tmp_path):
     first = build([articles], feed_dir)
     (articles / "extra.txt").write_text("Bridge Repairs Finish Early\n\nThe bridge reopens on Monday.\n", "utf-8")
     later = FIRST_SEEN.replace(day=20)
+    dated_file(articles / "extra.txt", later)
     engine = FakeEngine()
     result = build([articles], feed_dir, engine, now=later)
     assert result.rendered == ("bridge-repairs-finish-early",)

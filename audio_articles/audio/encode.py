@@ -68,14 +68,39 @@ def _escape(value: str) -> str:
     return value
 
 
+ISO_639_2 = {
+    "ar": "ara", "bg": "bul", "ca": "cat", "cs": "ces", "cy": "cym", "da": "dan", "de": "deu", "el": "ell",
+    "en": "eng", "eo": "epo", "es": "spa", "et": "est", "eu": "eus", "fa": "fas", "fi": "fin", "fr": "fra",
+    "ga": "gle", "gl": "glg", "he": "heb", "hi": "hin", "hr": "hrv", "hu": "hun", "id": "ind", "is": "isl",
+    "it": "ita", "ja": "jpn", "ko": "kor", "la": "lat", "lt": "lit", "lv": "lav", "nb": "nob", "nl": "nld",
+    "nn": "nno", "no": "nor", "pl": "pol", "pt": "por", "ro": "ron", "ru": "rus", "sk": "slk", "sl": "slv",
+    "sr": "srp", "sv": "swe", "sw": "swa", "th": "tha", "tr": "tur", "uk": "ukr", "vi": "vie", "zh": "zho",
+}  # fmt: skip
+"""ISO 639-1 → ISO 639-2 (what ID3's TLAN and COMM hold) for the languages voices exist for."""
+
+
+def iso639_2(language: str | None) -> str | None:
+    """A language tag as ID3 wants it: three letters ("und" when unknown).
+
+    >>> iso639_2("en-GB"), iso639_2("fr"), iso639_2("ger"), iso639_2("xx"), iso639_2(None)
+    ('eng', 'fra', 'ger', 'und', None)
+    """
+    if not language:
+        return None
+    base = language.split("-")[0].split("_")[0].lower()
+    return base if len(base) == 3 and base.isalpha() else ISO_639_2.get(base, "und")
+
+
 def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
     """Tag names and values as ffmpeg's muxer for ``fmt`` maps them to its own frames.
 
-    >>> tag_fields(Tags("T", artist="A", description="D", length_ms=1500))
-    {'title': 'T', 'artist': 'A', 'comment': 'D', 'TLEN': '1500'}
+    >>> tag_fields(Tags("T", artist="A", description="D", length_ms=1500, language="en", genre="Podcast"))
+    {'title': 'T', 'artist': 'A', 'comment': 'D', 'language': 'eng', 'genre': 'Podcast', 'TLEN': '1500'}
     >>> from audio_articles.audio.formats import M4B
     >>> tag_fields(Tags("T", description="D"), M4B)
     {'title': 'T', 'comment': 'D', 'description': 'D'}
+
+    The MP3's comment becomes a COMM frame, and its URL a WOAS frame, in ``finish_id3``.
     """
     fields: dict[str, str | None] = {
         "title": tags.title,
@@ -84,7 +109,8 @@ def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
         "album": tags.album,
         "date": tags.date,
         "comment": tags.comment or tags.description,
-        "language": tags.language,
+        "language": iso639_2(tags.language),
+        "genre": tags.genre,
     }
     if fmt.muxer == "mp3":
         # ID3 has no description frame that players show; the comment carries it.
@@ -94,6 +120,23 @@ def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
         fields["description"] = tags.description
     fields.update(tags.extra)
     return {key: value for key, value in fields.items() if value}
+
+
+def finish_id3(path: Path, tags: Tags) -> None:
+    """The frames ffmpeg's ID3 writer cannot make: the comment as COMM (ffmpeg writes
+    TXXX:comment, which players do not show) and the article's address as WOAS."""
+    from mutagen.id3 import COMM, ID3, WOAS
+
+    comment = tags.comment or tags.description
+    if not (comment or tags.url):
+        return
+    frames = ID3(path)
+    frames.delall("TXXX:comment")
+    if comment:
+        frames.add(COMM(encoding=3, lang=iso639_2(tags.language) or "und", desc="", text=[comment]))
+    if tags.url:
+        frames.add(WOAS(url=tags.url))
+    frames.save(path, v2_version=frames.version[1])
 
 
 def ffmetadata(tags: Tags, chapters: Iterable[Chapter], fmt: AudioFormat = MP3) -> str:
