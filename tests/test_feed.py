@@ -50,7 +50,7 @@ def episode_files(result, episode):
 
 def test_feed_folder_has_every_file(built):
     names = {p.relative_to(built.folder).as_posix() for p in built.folder.rglob("*") if not p.name.startswith(".")}
-    assert {"feed.xml", "index.html", "feed.toml", "cover.png", "episodes"} <= names
+    assert {"feed.xml", "index.html", "feed.toml", "title-cover.png", "episodes"} <= names
     assert len(built.episodes) == 3
     for episode in built.episodes:
         for path in episode_files(built, episode):
@@ -68,14 +68,14 @@ def test_channel_fields_through_feedparser_and_podcastparser(built):
     assert channel.summary == "News read aloud & more."
     assert channel.language == "en"
     assert channel.author == "Harbour Desk"
-    assert channel.image.href == BASE_URL + "/cover.png"
+    assert channel.image.href == BASE_URL + "/title-cover.png"
     assert [tag.term for tag in channel.tags] == ["News", "Daily News"]
     assert any(link.rel == "self" and link.href == BASE_URL + "/feed.xml" for link in channel.links)
 
     podcast = podcastparser.parse(BASE_URL + "/feed.xml", (built.folder / "feed.xml").open("rb"))
     assert podcast["title"] == "Local & <Harbour> News"
     assert podcast["description"] == "News read aloud & more."
-    assert podcast["cover_url"] == BASE_URL + "/cover.png"
+    assert podcast["cover_url"] == BASE_URL + "/title-cover.png"
     assert podcast["itunes_author"] == "Harbour Desk"
     assert podcast["itunes_categories"] == [["News", "Daily News"]]
     assert podcast["explicit"] is False
@@ -468,7 +468,7 @@ def test_episode_tags_carry_the_podcast_title_and_cover(built):
         tags = ID3(built.folder / "episodes" / episode.audio_name)
         assert tags["TALB"].text[0] == "Local & <Harbour> News"
         (picture,) = tags.getall("APIC")
-        assert picture.data == (built.folder / "cover.png").read_bytes()
+        assert picture.data == (built.folder / "title-cover.png").read_bytes()
 
 
 def test_new_cover_rerenders_the_episodes_with_it(tmp_path):
@@ -616,3 +616,27 @@ def test_each_episode_is_voiced_with_the_lexicon_beside_its_article(tmp_path):
     assert any("ferri boat" in text for text in spoken)
     assert not any("ferry" in text.lower() for text in spoken)
     assert build([articles, other], feed_dir).rendered == ()
+
+
+def test_owner_genre_and_the_title_cover(tmp_path):
+    from PIL import Image
+
+    articles = write_articles(tmp_path / "articles")
+    result = build([articles], tmp_path / "feed", owner_email="editor@example.org", owner_name="The Editor")
+    xml = (result.folder / "feed.xml").read_text(encoding="utf-8")
+    assert "<itunes:owner>" in xml and "<itunes:email>editor@example.org</itunes:email>" in xml
+    assert "<itunes:name>The Editor</itunes:name>" in xml
+    assert 'owner_email = "editor@example.org"' in (result.folder / "feed.toml").read_text(encoding="utf-8")
+    cover = Image.open(result.folder / "title-cover.png")
+    assert cover.size[0] == cover.size[1] and 1400 <= cover.size[0] <= 3000
+    assert len(cover.convert("L").getcolors(1400 * 1400)) > 10  # letters drawn, not a plain square
+    tags = ID3(result.folder / "episodes" / result.episodes[0].audio_name)
+    assert str(tags["TCON"]) == "Podcast"
+    page = (result.folder / "index.html").read_text(encoding="utf-8")
+    for episode in result.episodes:  # the page and the feed round durations the same way
+        from audio_articles.feed.dates import duration_clock
+
+        assert duration_clock(episode.duration_ms) in xml
+        assert f"· {duration_clock(episode.duration_ms, short=True)}" in page
+    with pytest.raises(InputError, match="--owner-email"):
+        build([articles], tmp_path / "feed", owner_email="not an address")

@@ -9,6 +9,7 @@ one place tags and chapters are written, for every encode path.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -95,7 +96,7 @@ def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
     """Tag names and values as ffmpeg's muxer for ``fmt`` maps them to its own frames.
 
     >>> tag_fields(Tags("T", artist="A", description="D", length_ms=1500, language="en", genre="Podcast"))
-    {'title': 'T', 'artist': 'A', 'comment': 'D', 'language': 'eng', 'genre': 'Podcast', 'TLEN': '1500'}
+    {'title': 'T', 'artist': 'A', 'language': 'eng', 'genre': 'Podcast', 'TLEN': '1500'}
     >>> from audio_articles.audio.formats import M4B
     >>> tag_fields(Tags("T", description="D"), M4B)
     {'title': 'T', 'comment': 'D', 'description': 'D'}
@@ -113,8 +114,10 @@ def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
         "genre": tags.genre,
     }
     if fmt.muxer == "mp3":
-        # ID3 has no description frame that players show; the comment carries it.
+        # ID3 has no description frame that players show; the comment (a COMM frame,
+        # which ffmpeg cannot write: ``id3_frames``) carries it.
         # TLEN is written as its own frame because the name is a valid ID3 frame id.
+        fields["comment"] = None
         fields["TLEN"] = str(tags.length_ms) if tags.length_ms else None
     else:
         fields["description"] = tags.description
@@ -122,21 +125,52 @@ def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
     return {key: value for key, value in fields.items() if value}
 
 
-def finish_id3(path: Path, tags: Tags) -> None:
-    """The frames ffmpeg's ID3 writer cannot make: the comment as COMM (ffmpeg writes
-    TXXX:comment, which players do not show) and the article's address as WOAS."""
-    from mutagen.id3 import COMM, ID3, WOAS
+def _syncsafe(size: int) -> bytes:
+    return bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0))
 
+
+def _id3_text(text: str, version: int) -> tuple[bytes, bytes, bytes]:
+    """(encoding byte, encoded text, terminator): UTF-8 in ID3v2.4, UTF-16 in v2.3."""
+    return (b"\x03", text.encode("utf-8"), b"\0") if version == 4 else (b"\x01", text.encode("utf-16"), b"\0\0")
+
+
+def id3_frames(tags: Tags, version: int = 3) -> bytes:
+    """The frames ffmpeg's ID3 writer cannot make: the comment as COMM (ffmpeg writes
+    TXXX:comment, which players do not show) and the article's address as WOAS.
+
+    >>> id3_frames(Tags("T", url="https://example.org/a"), 4)
+    b'WOAS\\x00\\x00\\x00\\x15\\x00\\x00https://example.org/a'
+    """
+    frames = []
     comment = tags.comment or tags.description
-    if not (comment or tags.url):
-        return
-    frames = ID3(path)
-    frames.delall("TXXX:comment")
     if comment:
-        frames.add(COMM(encoding=3, lang=iso639_2(tags.language) or "und", desc="", text=[comment]))
+        encoding, text, end = _id3_text(comment, version)
+        empty = _id3_text("", version)[1]
+        lang = (iso639_2(tags.language) or "und").encode("latin-1")
+        frames.append((b"COMM", encoding + lang + empty + end + text))
     if tags.url:
-        frames.add(WOAS(url=tags.url))
-    frames.save(path, v2_version=frames.version[1])
+        frames.append((b"WOAS", tags.url.encode("latin-1", "replace")))
+    size = _syncsafe if version == 4 else (lambda n: n.to_bytes(4, "big"))
+    return b"".join(name + size(len(data)) + b"\0\0" + data for name, data in frames)
+
+
+def finish_id3(path: Path, tags: Tags) -> None:
+    """Add ``id3_frames`` to the ID3v2 tag ffmpeg wrote at the start of ``path`` (a
+    temporary file): the frames go first, ffmpeg's (its ordered chapters) stay as written."""
+    with open(path, "rb") as source:
+        header = source.read(10)
+        if header[:3] != b"ID3" or header[3] not in (3, 4) or header[5] & 0x80:
+            log.warning("%s has no ID3v2.3/2.4 tag ffmpeg would write; comment and URL left out", path.name)
+            return
+        extra = id3_frames(tags, header[3])
+        if not extra:
+            return
+        size = sum((byte & 0x7F) << shift for byte, shift in zip(header[6:10], (21, 14, 7, 0)))
+        rewritten = path.with_name(path.name + ".id3")
+        with open(rewritten, "wb") as target:
+            target.write(header[:6] + _syncsafe(size + len(extra)) + extra)
+            shutil.copyfileobj(source, target, 1 << 20)
+    os.replace(rewritten, path)
 
 
 def ffmetadata(tags: Tags, chapters: Iterable[Chapter], fmt: AudioFormat = MP3) -> str:
