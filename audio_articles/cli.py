@@ -16,10 +16,13 @@ from typing import Optional
 import typer
 
 from .cli_args import (
-    ALL_CORES, Bitrate, Cache, Engine, Executor, Format, Jobs, Lang, Lexicons, Loudness, Model, Offline, QuoteVoice,
-    Rate, SampleRate, Speaker, Stereo, Voice, Voices, one_source, production_settings, sound_settings,
+    ALL_CORES, Bitrate, Cache, Chapters, Engine, Executor, Format, Genre, Jobs, Lang, Lexicons, Loudness, Model, Offline,
+    OwnerEmail, OwnerName, QuoteVoice, Rate, SampleRate, Speaker, Stereo, VerboseAnywhere, Version, Voice, Voices,
+    one_source, production_settings, sound_settings,
 )  # fmt: skip
-from .console import outcome_line, progress_bar, reported, result_line, say, setup_logging, staged_progress
+from .cli_tools import cache_app, config_command, serve_command, use_config
+from .console import episode_progress, outcome_line, plural, progress_bar, reported, result_line, say
+from .console import setup_logging, staged_progress
 
 app = typer.Typer(
     name="audio-articles",
@@ -28,14 +31,19 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=VerboseAnywhere,
 )
 
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does, on stderr."),
+    version: Version = False,
 ) -> None:
+    """Options read from config.toml (see 'audio-articles config') are the defaults; those given here win."""
     setup_logging(verbose)
+    use_config(ctx)
 
 
 @app.command()
@@ -56,7 +64,7 @@ def convert(
     quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None, lexicon: Lexicons = None,
     audio_format: Format = None, loudness: Loudness = None, sample_rate: SampleRate = 0, stereo: Stereo = False,
     cover: Optional[Path] = typer.Option(None, "--cover", help="Cover art, a JPEG or PNG, embedded in the file."),
-    executor: Executor = "local", offline: Offline = False,
+    executor: Executor = "local", offline: Offline = False, chapters: Chapters = "auto", genre: Genre = None,
 ) -> None:
     """Convert articles into MP3s with a chapter per paragraph (or per section).
 
@@ -75,9 +83,9 @@ def convert(
         from .settings import Options
 
         options = Options(
-            **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
+            **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine, chapters),
             **sound_settings(audio_format, bitrate, loudness, sample_rate, stereo),
-            cover=cover, workers=jobs, use_cache=cache, max_bytes=max_bytes, offline=offline,
+            cover=cover, genre=genre, workers=jobs, use_cache=cache, max_bytes=max_bytes, offline=offline,
         )  # fmt: skip
         if not single:
             raise typer.Exit(_convert_batch(paths, output, options, choice))
@@ -109,7 +117,7 @@ def _convert_batch(sources: list[Path], out_dir: Optional[Path], options, choice
 
         result = convert_many(items, options, progress, lambda outcome: say(outcome_line(outcome)), executor=running)
     failed = f", {len(result.failed)} failed" if result.failed else ""
-    say(f"{len(result.converted)} of {len(items)} articles converted{failed}")
+    say(f"{len(result.converted)} of {plural(len(items), 'article')} converted{failed}")
     return result.exit_code
 
 
@@ -180,16 +188,17 @@ def inspect_command(
     json_output: bool = typer.Option(False, "--json", help="Print JSON (schema in the README) instead of tables."),
     voices: Voices = None, voice: Voice = None, quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None,
     lexicon: Lexicons = None, model: Model = None, speaker: Speaker = None, offline: Offline = False,
+    chapters: Chapters = "auto",
     engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine."),
 ) -> None:
-    """Show how an article will be voiced: sections, segments, voices, and what was removed.
+    """Show how an article will be voiced: sections, segments, voices, chapters, and what was removed.
 
     Takes the options of convert that change what is spoken, and plans with the same
     planner, so the two always agree."""
     from .inspect import inspect_file, print_report
     from .settings import Options
 
-    settings = production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine)
+    settings = production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine, chapters)
     report = inspect_file(source, Options(**settings, offline=offline))
     if json_output:
         import json
@@ -197,35 +206,6 @@ def inspect_command(
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
         print_report(report)
-
-
-cache_app = typer.Typer(
-    help="The clip cache: every rendered clip is kept, so converting again re-renders only what changed.",
-    no_args_is_help=True,
-)
-app.add_typer(cache_app, name="cache")
-
-
-@cache_app.command("info")
-@reported
-def cache_info() -> None:
-    """Where the clip cache is, how many clips it holds, and its size limit."""
-    from .speech.cache import ClipCache, default_cache_dir, format_size
-
-    stats = ClipCache(default_cache_dir()).stats()
-    typer.echo(f"location  {stats.root}")
-    typer.echo(f"holds     {stats.clips} clips, {format_size(stats.bytes)}")
-    typer.echo(f"limit     {format_size(stats.max_bytes)} (AUDIO_ARTICLES_CACHE_SIZE; least recently used go first)")
-
-
-@cache_app.command("clear")
-@reported
-def cache_clear() -> None:
-    """Delete every cached clip (waits for running conversions to finish)."""
-    from .speech.cache import ClipCache, default_cache_dir, format_size
-
-    removed = ClipCache(default_cache_dir()).clear()
-    typer.echo(f"removed {removed.clips} clips ({format_size(removed.bytes)}) from {removed.root}")
 
 
 @app.command()
@@ -253,6 +233,7 @@ def feed(
     explicit: Optional[bool] = typer.Option(
         None, "--explicit/--no-explicit", help="Mark the podcast explicit. [default: no]", show_default=False
     ),
+    owner_name: OwnerName = None, owner_email: OwnerEmail = None, chapters: Chapters = "auto", genre: Genre = None,
     voices: Voices = None, voice: Voice = None, quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None,
     lexicon: Lexicons = None, model: Model = None, speaker: Speaker = None,
     audio_format: Format = None, bitrate: Bitrate = 64, loudness: Loudness = None,
@@ -276,31 +257,28 @@ def feed(
     change = SettingsChange(
         title=title, base_url=base_url, author=author, description=description,
         image=str(image) if image else None, language=language, category=category,
-        explicit=explicit, voices=voices,
+        explicit=explicit, voices=voices, owner_name=owner_name, owner_email=owner_email,
     )  # fmt: skip
 
     def waiting() -> None:
         say(f"waiting for another run to finish updating {output} …")
-
-    def progress(done: int, total: int, episode_title: str) -> None:
-        say(f"rendering {done + 1}/{total}: {episode_title}")
 
     from .run.executors import parse_executor, running_executor
 
     if not sources and urls is None:
         raise InputError("give article files or folders, or a list of URLs with --urls FILE")
     options = Options(
-        **production_settings(None, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
-        **sound_settings(audio_format, bitrate, loudness), workers=jobs, offline=offline,
+        **production_settings(None, voice, quote_voice, rate, lang, lexicon, model, speaker, engine, chapters),
+        **sound_settings(audio_format, bitrate, loudness), genre=genre, workers=jobs, offline=offline,
     )  # fmt: skip
-    with running_executor(parse_executor(executor), options.workers, options.engine, say) as running:
+    with running_executor(parse_executor(executor), options.workers, options.engine, say) as running, progress_bar() as bar:
         result = build_feed(
-            sources or [], output, change, options, prune=prune, progress=progress, on_wait=waiting,
+            sources or [], output, change, options, prune=prune, progress=episode_progress(bar), on_wait=waiting,
             executor=running, urls=read_url_list(urls) if urls is not None else [], url_list=urls,
         )  # fmt: skip
     kept = f", {len(result.orphaned)} kept without their article (--prune removes them)" if result.orphaned else ""
     pruned = f", {len(result.pruned)} removed" if result.pruned else ""
-    say(f"{result.folder / 'feed.xml'}  {len(result.episodes)} episodes ({len(result.rendered)} rendered{pruned}{kept})")
+    say(f"{result.folder / 'feed.xml'}  {plural(len(result.episodes), 'episode')} ({len(result.rendered)} rendered{pruned}{kept})")
     typer.echo(result.settings.feed_url)
 
 
@@ -326,6 +304,11 @@ def voices_command(
         return
     for line in [*overview_lines(overview), "", *voice_listing()]:
         typer.echo(line)
+
+
+app.command("config")(config_command)
+app.command("serve")(serve_command)
+app.add_typer(cache_app, name="cache")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -54,7 +54,15 @@ class ConvertResult:
 
 
 Progress = Callable[[str, int, int], None]
-"""Called as progress(stage, done, total) while clips render."""
+"""Called as progress(stage, done, total): ("speech", clips, clips) while clips render,
+then ("encode", ms of audio, ms of audio) while the programme is encoded."""
+
+
+def _encode_in_ms(progress: Progress | None, rate: int) -> Progress | None:
+    """``progress`` hearing the encoder's frames as milliseconds of audio."""
+    if progress is None:
+        return None
+    return lambda stage, done, total: progress(stage, done * 1000 // rate, total * 1000 // rate)
 
 
 class _ArrivalMeasurer:
@@ -241,6 +249,7 @@ def render_plan(
             clips = measurer.finish(clips)
         placements, timeline = place_clips(jobs, clips, gaps, list(plan.chapters))
         rate = clips[0].sample_rate
+        encoding = _encode_in_ms(progress, rate)
         in_parts = parallel.worth_it(output_format, placements, runtime.workers)
         levels = (
             loudness_plan(placements, production.mp3.channels, production.loudness_lufs)
@@ -265,11 +274,11 @@ def render_plan(
                     production.mp3,
                     levels.filters(rate, output_format.limiter_ceiling_dbtp),
                     runtime.workers,
-                    (lambda done, total: progress("encode", done, total)) if progress else None,
+                    (lambda done, total: encoding("encode", done, total)) if encoding else None,
                     output_format,
                 )
             else:
-                encode_whole(placements, levels, rate, temp, tags, timeline.chapters, production, output_format, progress)
+                encode_whole(placements, levels, rate, temp, tags, timeline.chapters, production, output_format, encoding)
             if output_format.muxer == "mp3":
                 finish_id3(temp, tags)
     return ConvertResult(
