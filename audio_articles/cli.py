@@ -66,7 +66,7 @@ def convert(
     cover: Optional[Path] = typer.Option(None, "--cover", help="Cover art, a JPEG or PNG, embedded in the file."),
     executor: Executor = "local", offline: Offline = False, chapters: Chapters = "auto", genre: Genre = None,
 ) -> None:
-    """Convert articles into MP3s with a chapter per paragraph (or per section).
+    """Convert articles into MP3s with chapters (sections, or paragraphs gathered to 30 s or more).
 
     Give several files or a folder to convert them all in one run, on every core.
     """

@@ -67,7 +67,7 @@ def progress_bar(counts: bool = True):
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        *([_CountColumn()] if counts else []),
+        *([_count_column()] if counts else []),
         TimeRemainingColumn(),
         console=console,
         transient=True,
@@ -75,7 +75,7 @@ def progress_bar(counts: bool = True):
     )
 
 
-def _CountColumn():
+def _count_column():
     from rich.progress import ProgressColumn
     from rich.text import Text
 
