@@ -89,7 +89,7 @@ bench: setup
 	$(BIN)/python tests/bench/run.py
 
 # Web pages (issue 21): spoken words against the true text of real pages, beside the bare
-# extractor; needs the pages staged once (tests/data/web/stage_pages.py, see SOURCES.md).
+# extractor, on the pages committed in tests/data/web/pages (see SOURCES.md).
 quality: setup
 	$(BIN)/python tests/bench/bench_web.py
 

@@ -21,8 +21,9 @@ from .cli_args import (
     one_source, production_settings, sound_settings,
 )  # fmt: skip
 from .cli_tools import cache_app, config_command, serve_command, use_config
-from .console import episode_progress, outcome_line, plural, progress_bar, reported, result_line, say
+from .console import episode_progress, one_line, outcome_line, plural, progress_bar, reported, result_line, say
 from .console import setup_logging, staged_progress
+from .process import run_app
 
 app = typer.Typer(
     name="audio-articles",
@@ -275,11 +276,18 @@ def feed(
         result = build_feed(
             sources or [], output, change, options, prune=prune, progress=episode_progress(bar), on_wait=waiting,
             executor=running, urls=read_url_list(urls) if urls is not None else [], url_list=urls,
+            on_skip=lambda error: say(f"audio-articles: error: {one_line(error)} (skipped)"),
         )  # fmt: skip
     kept = f", {len(result.orphaned)} kept without their article (--prune removes them)" if result.orphaned else ""
     pruned = f", {len(result.pruned)} removed" if result.pruned else ""
-    say(f"{result.folder / 'feed.xml'}  {plural(len(result.episodes), 'episode')} ({len(result.rendered)} rendered{pruned}{kept})")
+    skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
+    say(
+        f"{result.folder / 'feed.xml'}  {plural(len(result.episodes), 'episode')}"
+        f" ({len(result.rendered)} rendered{pruned}{kept}{skipped})"
+    )
     typer.echo(result.settings.feed_url)
+    if result.skipped:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command("voices")
@@ -312,13 +320,9 @@ app.add_typer(cache_app, name="cache")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point (exit codes, usage errors and signals: ``process.run_app``)."""
     # NumPy works on one clip at a time here, far too little for BLAS threads; OpenBLAS's
     # idle threads spin after start-up and after calls, taking ≈ 0.3 s of CPU an hour
     # from the speech workers and encoders. Set before NumPy is first imported.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    try:
-        app(args=argv, prog_name="audio-articles")
-    except KeyboardInterrupt:
-        say("audio-articles: interrupted")
-        raise SystemExit(130) from None
+    run_app(app, argv)

@@ -78,6 +78,11 @@ def cache_info() -> None:
     stats = ClipCache(default_cache_dir()).stats()
     typer.echo(f"location  {stats.root}")
     typer.echo(f"holds     {stats.clips} clips, {format_size(stats.bytes)}")
+    if stats.temporaries:
+        typer.echo(
+            f"temporary {stats.temporaries} files, {format_size(stats.temporary_bytes)}"
+            " (being written, or left by a killed run: removed once stale)"
+        )
     typer.echo(f"limit     {format_size(stats.max_bytes)} (AUDIO_ARTICLES_CACHE_SIZE; least recently used go first)")
 
 

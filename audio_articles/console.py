@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import sys
 
 import typer
@@ -14,9 +15,22 @@ import typer
 from .errors import AudioArticlesError
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: object) -> str:
+    """``text`` fit for one terminal line: line breaks and control characters (a title's
+    ESC or BEL, which a terminal would act on) become single spaces.
+
+    >>> one_line("Breaking\\nnews\\x1b[31m \\x07now")
+    'Breaking news [31m now'
+    """
+    return " ".join(_CONTROL.sub(" ", str(text)).split())
+
+
 def fail(error: AudioArticlesError) -> typer.Exit:
     """Print an error as one line on stderr; return the Exit to raise."""
-    typer.echo(f"audio-articles: error: {error}", err=True)
+    typer.echo(f"audio-articles: error: {one_line(error)}", err=True)
     return typer.Exit(error.exit_code)
 
 
@@ -54,7 +68,7 @@ class OneLineFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         prefix = self.prefix % record.__dict__ if self.prefix else ""
-        return f"audio-articles: {record.levelname.lower()}: {prefix}{record.getMessage()}"
+        return f"audio-articles: {record.levelname.lower()}: {prefix}{one_line(record.getMessage())}"
 
 
 def progress_bar(counts: bool = True):
@@ -124,6 +138,7 @@ def episode_progress(bar):
     task = bar.add_task("Rendering", total=None)
 
     def progress(done: int, total: int, title: str) -> None:
+        title = one_line(title)
         short = title if len(title) <= 40 else title[:39] + "…"
         bar.update(task, description=f"Rendering {short}", completed=done, total=total)
         if bar.disable:
@@ -156,7 +171,7 @@ def outcome_line(outcome) -> str:
     if not isinstance(outcome, Failure):
         return result_line(outcome)
     where = "" if str(outcome.source) in outcome.message else f"{outcome.source}: "
-    return f"audio-articles: error: {where}{outcome.message}"
+    return f"audio-articles: error: {one_line(where + outcome.message)}"
 
 
 def overview_lines(overview) -> list[str]:

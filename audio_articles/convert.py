@@ -7,17 +7,21 @@ and chapters. Only this module strings the stages together and touches files.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import logging
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .audio.encode import cover_kind, encode_audio, finish_id3
-from .audio.formats import AudioFormat, check_sample_rate, format_for, format_named
+from .audio.formats import AudioFormat, TagStyle, check_bitrate, check_sample_rate, format_for, format_named
 from .audio.jingles import with_jingles
-from .files import atomic_output, check_output_folder
+from .errors import AudioArticlesError, OutputError
+from .files import atomic_output, check_output_file, check_output_folder, output_lock
 from .run.helpers import Helpers
 from .model import Article, Chapter, Clip, Plan, SegmentKind, Tags, Timeline
 from .plan import gaps_ms, plan_article, speech_profile, with_piper_model
@@ -52,6 +56,8 @@ class ConvertResult:
     loudness: LoudnessPlan | None = None
     """What was done to the level (None when nothing was measured)."""
 
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total): ("speech", clips, clips) while clips render,
@@ -128,6 +134,8 @@ def convert(
     if helpers is None:
         helpers = Helpers.start(Path(source), options.engine, options.workers) if options.pool is None else Helpers()
     with helpers:
+        if not (isinstance(source, str) and (source == "-" or "://" in source)):
+            check_output_file(output, [source])  # before reading: an article is never written over
         article = load_article(source, options.max_bytes, options.offline)
         return render_article(article, output, speech_profile(source, options.production), options, progress, helpers)
 
@@ -140,6 +148,41 @@ def output_suffix(production: Production) -> str:
 def clip_cache(runtime: Runtime, scratch: str | os.PathLike[str]) -> ClipCache:
     """The clip cache a run uses: the shared one, or ``scratch`` with ``--no-cache``."""
     return ClipCache((runtime.cache_dir or default_cache_dir()) if runtime.use_cache else Path(scratch))
+
+
+def _no_space(error: BaseException) -> bool:
+    """Whether ``error`` (raised here, or sent back by a speech worker) is a full disk."""
+    if isinstance(error, OSError):
+        return error.errno == errno.ENOSPC
+    return "No space left" in str(error) or "disk full" in str(error)
+
+
+@contextlib.contextmanager
+def _usable_cache(runtime: Runtime, scratch: str) -> Iterator[ClipCache]:
+    """The run's clip cache, in use (``ClipCache.in_use``); the scratch folder instead,
+    with a warning, when the cache's disk is too full even to hold its lock file."""
+    stack = contextlib.ExitStack()
+    try:
+        cache = stack.enter_context(clip_cache(runtime, scratch).in_use())
+    except OutputError as error:
+        if not (runtime.use_cache and _cache_disk_full(runtime)):
+            raise
+        log.warning("no space left for the clip cache (%s); going on without caching", error)
+        yield ClipCache(Path(scratch))
+        return
+    with stack:
+        yield cache
+
+
+def _cache_disk_full(runtime: Runtime) -> bool:
+    root = runtime.cache_dir or default_cache_dir()
+    while not root.exists() and root != root.parent:
+        root = root.parent
+    try:
+        info = os.statvfs(root)
+    except (OSError, AttributeError):
+        return False
+    return info.f_bavail * info.f_frsize < 64 * 1024
 
 
 def encode_whole(
@@ -200,6 +243,7 @@ def check_production(output: Path, production: Production) -> AudioFormat:
     output_format = format_for(output, production.format)
     check_output_folder(output)
     check_sample_rate(production.mp3.sample_rate)
+    check_bitrate(output_format, production.mp3.bitrate_kbps)
     if production.cover is not None:
         cover_kind(production.cover)
     return output_format
@@ -228,15 +272,33 @@ def render_plan(
             progress("speech", done, len(jobs))
 
     # in_use: other processes may share the cache, but none evicts a clip until we are done.
+    # The output's lock: a second run writing the same file stops now, not after rendering.
     with (
+        output_lock(output),
         tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch,
-        clip_cache(runtime, scratch).in_use() as cache,
+        _usable_cache(runtime, scratch) as cache,
     ):
         helpers = helpers or Helpers()
         pool = runtime.pool or helpers.pool
         measurer = _ArrivalMeasurer() if production.normalize else None
-        ready = measurer.start if measurer else None
-        clips = render_clips(jobs, cache, production.engine, runtime.workers, tick, pool, ready)
+        try:
+            clips = render_clips(
+                jobs, cache, production.engine, runtime.workers, tick, pool, measurer.start if measurer else None
+            )
+        except (OSError, AudioArticlesError) as error:
+            if not _no_space(error) or cache.root == Path(scratch):
+                raise
+            # The clip cache's disk is full: once more, each clip in this run's scratch
+            # folder (freed at its end), as --no-cache would.
+            log.warning(
+                "no space left for the clip cache in %s; going on without caching (free some space, or set"
+                " AUDIO_ARTICLES_CACHE to another disk)", cache.root,
+            )  # fmt: skip
+            done, cache = 0, ClipCache(Path(scratch))
+            measurer = _ArrivalMeasurer() if production.normalize else None
+            clips = render_clips(
+                jobs, cache, production.engine, runtime.workers, tick, pool, measurer.start if measurer else None
+            )
         helpers.close_pool()
         from .audio import parallel
         from .audio.assemble import place_clips
@@ -279,7 +341,7 @@ def render_plan(
                 )
             else:
                 encode_whole(placements, levels, rate, temp, tags, timeline.chapters, production, output_format, encoding)
-            if output_format.muxer == "mp3":
+            if output_format.tags == TagStyle.ID3:
                 finish_id3(temp, tags)
     return ConvertResult(
         output=output,

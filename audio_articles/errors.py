@@ -92,5 +92,6 @@ EXIT_CODES = {
     OutputError.exit_code: "the output could not be written (unwritable folder, disk full)",
     FetchError.exit_code: "a URL could not be fetched (host not found, HTTP error, timeout, not a web page)",
     130: "interrupted (Ctrl-C)",
+    143: "terminated (SIGTERM)",
 }
 """What each exit code of the command line means (the README's table says the same)."""

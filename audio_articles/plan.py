@@ -20,7 +20,7 @@ from .speech.lexicon import Lexicon, project_lexicon
 from .speech.normalize import pipeline_for, speech_ready
 from .speech.resolve import VoiceCatalog, engine_catalog, resolve_profile
 from .speech.voice_packages import is_voice_name
-from .speech.voices import Profile, load_profile, piper_voice_name
+from .speech.voices import Profile, fill_template, load_profile, piper_voice_name
 
 CHAPTER_TITLE_WORDS = 8
 CHAPTER_MODES = ("auto", "section", "paragraph", "none")
@@ -139,7 +139,7 @@ def framing_text(template: str, article: Article) -> str:
         "by_author": f", by {article.author}" if article.author else "",
         "date": article.date or "",
     }
-    return " ".join(template.format_map(fields).split())
+    return " ".join(fill_template(template, fields).split())
 
 
 def with_intro_outro(

@@ -117,11 +117,11 @@ def test_real_engine_feed_on_a_cluster_matches_the_local_run(cluster, worker_cac
     remote = build_feed([articles], tmp_path / "remote", feed_settings(), options, now=FIRST_SEEN, executor=cluster)
     assert len(remote.rendered) == 3 and remote.episodes[0].duration_ms > 3000
 
-    # A local run with fresh clips: espeak-ng may differ by a few samples between runs, so
-    # chapter times and durations agree within a tolerance (an MP3 frame is 26 ms).
+    # A local run with fresh clips: every clip is espeak-ng's fresh-start render, so the
+    # files (named by the hash of their audio) and the feed are the same bytes.
     copy_identity(tmp_path / "remote", tmp_path / "fresh")
     build_feed([articles], tmp_path / "fresh", feed_settings(), options, now=FIRST_SEEN)
-    assert_same_feed(tmp_path / "fresh", tmp_path / "remote", tolerance_ms=60, same_bytes=False)
+    assert_same_feed(tmp_path / "fresh", tmp_path / "remote", tolerance_ms=0)
 
     # A local run reading the workers' clip cache: the same clips make the same bytes.
     monkeypatch.setenv("AUDIO_ARTICLES_CACHE", str(worker_cache))

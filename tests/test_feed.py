@@ -3,6 +3,8 @@ mutagen and webvtt-py; incremental runs, pruning, escaping, locking and bad inpu
 
 from __future__ import annotations
 
+import re
+
 import calendar
 import html
 import json
@@ -486,8 +488,20 @@ def test_new_cover_rerenders_the_episodes_with_it(tmp_path):
         assert picture.data == cover.read_bytes()
 
 
-def test_an_article_with_nothing_to_say_is_named_before_any_rendering(tmp_path):
+def test_an_article_with_nothing_to_say_is_named_and_skipped(tmp_path):
+    # Issue #26: one bad article no longer aborts the whole feed; it is named, left out,
+    # and the run's exit code says not everything was done.
     articles = write_articles(tmp_path / "articles")
+    (articles / "zz-ads.txt").write_text("Advertisement\n\nShare this article\n", encoding="utf-8")
+    result = build([articles], tmp_path / "feed")
+    assert [str(error) for error in result.skipped] == [f"{articles / 'zz-ads.txt'} has nothing left to say once clutter is removed; fix it or leave it out"]
+    assert result.exit_code == InputError.exit_code
+    assert sorted(e.key for e in result.episodes) == ["escapes.txt", "ferry.txt", "tram.md"]
+
+
+def test_only_bad_articles_fail_before_anything_is_written(tmp_path):
+    articles = tmp_path / "articles"
+    articles.mkdir()
     (articles / "zz-ads.txt").write_text("Advertisement\n\nShare this article\n", encoding="utf-8")
     engine = FakeEngine()
     with pytest.raises(InputError, match="zz-ads.txt"):
@@ -508,9 +522,9 @@ def test_a_render_failure_names_the_article_and_keeps_the_feed(tmp_path):
         def synthesize(self, text, voice, path):
             raise EngineError("the engine wrote no audio")
 
-    with pytest.raises(AudioArticlesError, match=r"storm\.txt: .*wrote no audio") as caught:
-        build([articles], feed_dir, Broken())
-    assert caught.value.exit_code == EngineError.exit_code
+    result = build([articles], feed_dir, Broken())  # skipped: the feed goes on without it
+    assert len(result.skipped) == 1 and re.search(r"storm\.txt: .*wrote no audio", str(result.skipped[0]))
+    assert result.exit_code == EngineError.exit_code
     assert (feed_dir / "feed.xml").read_bytes() == before
 
 

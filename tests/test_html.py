@@ -9,7 +9,7 @@ from audio_articles.errors import InputError
 from audio_articles.model import SegmentKind
 from audio_articles.parsing.html import NoArticleError, page_title, parse_html
 from audio_articles.sources import decode_page, load_source, sniff_format
-from .web_corpus import corpus, pages_folder
+from .web_corpus import corpus
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Moon Rocks Tell a Story | Example Science Blog</title>
@@ -143,14 +143,20 @@ def test_html_file_through_load_source(tmp_path):
 # -- the real pages --------------------------------------------------------------------
 
 PAGES = corpus()
-needs_pages = pytest.mark.skipif(pages_folder() is None, reason="real pages not staged (tests/data/web/stage_pages.py)")
 
 
 def test_corpus_has_at_least_30_pages():
     assert len(PAGES) >= 30
 
 
-@needs_pages
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_real_page_is_committed(page):
+    """A page of expected.toml without its files is a failure, never a skip."""
+    assert page.html.is_file(), f"missing {page.html}"
+    assert page.truth.is_file(), f"missing {page.truth}"
+    assert page.truth.read_text(encoding="utf-8").strip()
+
+
 @pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
 def test_real_page(page, request):
     if page.xfail:

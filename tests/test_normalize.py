@@ -100,7 +100,14 @@ def test_urls_can_be_dropped_in_any_language():
 
 def test_pipeline_for_lists_steps():
     assert n.pipeline_for("en") == n.ENGLISH
-    assert n.pipeline_for("de") == n.NEUTRAL
+    assert n.pipeline_for("ja") == n.NEUTRAL
+    assert [fn.__name__ for fn in n.pipeline_for("de")][2] == "read_addresses_de"
+
+
+def test_addresses_and_handles_are_read_in_french_german_spanish():
+    assert n.speech_ready("Contact : presse@ville.fr, @Mairie", language="fr") == "Contact: presse arobase ville point fr, Mairie"
+    assert n.speech_ready("Kontakt: info [at] amt [dot] de", language="de") == "Kontakt: info at amt Punkt de"
+    assert n.speech_ready("Escriba a prensa@gob.es", language="es") == "Escriba a prensa arroba gob punto es"
     assert n.speak_urls not in n.pipeline_for("en", urls="drop")
 
 

@@ -111,7 +111,7 @@ def test_liquid_highlight_block_is_code():
 def test_clutter_lines_in_markdown_paragraphs():
     article = md("# T\n\nA paragraph.\n\nRead more: [Another story](https://x.example)\n\nAdvertisement\n")
     assert said(article)[1:] == [("body", "A paragraph.")]
-    assert reasons(article) == ["read-more link", "page furniture"]
+    assert reasons(article) == ["link address", "read-more link", "page furniture"]
 
 
 def test_markdown_transcript_with_bold_speaker_labels():

@@ -148,7 +148,7 @@ def markdown_article(draw) -> tuple[str, list[str]]:
         elif kind == "link":
             other = draw(phrase)
             parts.append(f"{text} [{other}](https://example.com/x) `{other}`.")
-            text = f"{text} {other} {other}"
+            text = f"{text} {other} {other} https://example.com/x"  # the address is listed as removed
         seen.extend(words(text))
     if title and not parts[1].startswith("# "):
         seen.extend(words(title))  # announced as the headline
@@ -179,3 +179,37 @@ def test_fuzz_markdown_parses_and_speaks_no_markup(text, options):
     for segment in article.segments():
         assert segment.text.strip()
         assert not any(mark in segment.text for mark in ("<script", "<div", "{%", "{{", "](", "![", "&amp;", "[^1]"))
+
+
+NESTING_MARKERS = st.sampled_from(["> ", "- ", "* "])
+"""(Not "1. ": an ordered item's number is spoken once, not per level; not "+ ": "+ + +" opens a
+MyST block break, a separate question.)"""
+
+
+def _nest(markers: list[str], text: str) -> str:
+    """One line of text inside ``markers``, outermost first (lists indented so each
+    nested list belongs to the item above)."""
+    line = ""
+    for marker in markers:
+        line += marker
+    return line + text
+
+
+@given(st.lists(NESTING_MARKERS, min_size=1, max_size=40), phrase)
+def test_no_word_is_lost_in_deeply_nested_markdown(markers, text):
+    """Issue #26: from 20 levels of '>' or the 10th nested list, markdown-it dropped the
+    words silently. Markers on one line nest each inside the previous one."""
+    text = text.replace(",", "").replace(".", "")
+    source = f"# Nested Title\n\n{_nest(markers, text)}\n\nThe end is here\n"
+    article = parse_article(source, markdown=True)
+    assert_nothing_lost(words(source), article)  # markers are no words; list numbers are spoken
+
+
+@given(st.integers(1, 30), st.integers(1, 30), phrase)
+def test_no_word_is_lost_in_deep_lists_and_quotes(list_depth, quote_depth, text):
+    text = text.replace(",", "").replace(".", "")
+    items = "".join("  " * level + f"- level{level} {text}\n" for level in range(list_depth))
+    quotes = "> " * quote_depth + text
+    source = f"# Deep Lists\n\n{items}\n{quotes}\n\nThe end\n"
+    expected = "Deep Lists " + " ".join(f"level{level} {text}" for level in range(list_depth)) + f" {text} The end"
+    assert_nothing_lost(words(expected), parse_article(source, markdown=True))

@@ -169,13 +169,10 @@ def test_real_engine_resumes_after_kill_9(tmp_path, jobs, paragraphs):
     assert total == paragraphs + 1 and cached >= kept
     reference = tmp_path / "reference.mp3"
     finish(source, reference, tmp_path / "fresh-cache", "--jobs", jobs)
-    resumed, fresh = ffprobe_chapters(output), ffprobe_chapters(reference)
-    assert [c["title"] for c in resumed] == [c["title"] for c in fresh]
-    # espeak-ng's output depends a little on what it spoke before (a few ms per clip), so
-    # the real engine cannot give byte-equal files; the fake engine's test above checks
-    # exact equality. Here: the whole programme is there, with speech in every chapter.
-    assert resumed[-1]["end"] == pytest.approx(fresh[-1]["end"], rel=0.01)
+    # Every clip is what espeak-ng -w writes from a fresh start, whatever the process spoke
+    # before and whichever worker spoke it: the resumed file is the uninterrupted one.
+    assert output.read_bytes() == reference.read_bytes()
     samples = decode(output)
-    for number, chapter in enumerate(resumed):
+    for number, chapter in enumerate(ffprobe_chapters(output)):
         part = samples[int(chapter["start"] * 22050) : int(chapter["end"] * 22050)]
         assert rms_db(part) > -40, f"chapter {number} is silent"

@@ -1,9 +1,8 @@
-"""The real-page corpus (tests/data/web): where its pages are, what each should give,
+"""The real-page corpus (tests/data/web): its committed pages, what each should give,
 and the token measures the quality bench reports."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -15,7 +14,9 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 WEB_DATA = Path(__file__).parent / "data" / "web"
-REPO = Path(__file__).parent.parent
+PAGES = WEB_DATA / "pages"
+"""The one place the pages are read from: committed with the repository (never a folder
+beside it, never an environment variable)."""
 _WORD = re.compile(r"\w+")
 
 
@@ -33,20 +34,9 @@ class Page:
     """A known miss, and why."""
 
 
-def pages_folder() -> Path | None:
-    """Where the staged pages are: $AUDIO_ARTICLES_WEB_PAGES, tests/data/web/pages, or
-    shared/web-pages beside the repository (where CI finds shared data); None if nowhere."""
-    candidates = [os.environ.get("AUDIO_ARTICLES_WEB_PAGES"), WEB_DATA / "pages", REPO.parent / "shared" / "web-pages"]
-    for candidate in candidates:
-        if candidate and any(Path(candidate).glob("*.html")):
-            return Path(candidate)
-    return None
-
-
 def corpus() -> list[Page]:
-    """Every page of expected.toml (its files may be missing: see pages_folder)."""
+    """Every page of expected.toml, its HTML and true text in tests/data/web/pages."""
     data = tomllib.loads((WEB_DATA / "expected.toml").read_text(encoding="utf-8"))
-    folder = pages_folder() or WEB_DATA / "pages"
     common = tuple(data["corpus"]["must_not"])
     return [
         Page(
@@ -56,8 +46,8 @@ def corpus() -> list[Page]:
             date_line=entry.get("date_line", ""),
             must=tuple(entry.get("must", ())),
             must_not=common + tuple(entry.get("must_not", ())),
-            html=folder / f"{entry['name']}.html",
-            truth=folder / f"{entry['name']}.txt",
+            html=PAGES / f"{entry['name']}.html",
+            truth=PAGES / f"{entry['name']}.txt",
             xfail=entry.get("xfail"),
         )
         for entry in data["page"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -20,7 +21,7 @@ from pathlib import Path
 from ..errors import AudioError, InputError, OutputError, missing_tool
 from ..model import Chapter, Tags
 from ..units import clock
-from .formats import MP3, NATIVE_RATE, AudioFormat
+from .formats import MP3, NATIVE_RATE, AudioFormat, TagStyle
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
         "language": iso639_2(tags.language),
         "genre": tags.genre,
     }
-    if fmt.muxer == "mp3":
+    if fmt.tags == TagStyle.ID3:
         # ID3 has no description frame that players show; the comment (a COMM frame,
         # which ffmpeg cannot write: ``id3_frames``) carries it.
         # TLEN is written as its own frame because the name is a valid ID3 frame id.
@@ -177,7 +178,7 @@ def ffmetadata(tags: Tags, chapters: Iterable[Chapter], fmt: AudioFormat = MP3) 
     """Tags and chapters in ffmpeg's FFMETADATA1 format."""
     lines = [";FFMETADATA1"]
     lines += [f"{key}={_escape(value)}" for key, value in tag_fields(tags, fmt).items()]
-    if fmt.muxer == "ogg":
+    if fmt.tags == TagStyle.VORBIS:
         # Ogg chapters are CHAPTERxxx comments; written here because ffmpeg 5's own
         # writer rounds the seconds (1.691 s comes out as 00:00:02.691).
         for n, chapter in enumerate(chapters):
@@ -195,27 +196,22 @@ def ffmetadata(tags: Tags, chapters: Iterable[Chapter], fmt: AudioFormat = MP3) 
 
 
 def cover_kind(path: Path) -> str:
-    """"jpeg" or "png" by the file's first bytes; a clear error for anything else."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-    except OSError as err:
-        raise InputError(f"cover {path}: cannot read it ({err.strerror})") from None
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    raise InputError(f"cover {path} is not a JPEG or PNG image; give a .jpg or .png file")
+    """"jpeg" or "png" once the whole image is checked (``feed.cover.check_image``): a
+    clear error for anything else, before any speech is rendered."""
+    from ..feed.cover import COVER_MAX_BYTES, check_image
+    from ..files import read_bounded
+
+    data = read_bounded(path, COVER_MAX_BYTES, what=f"cover {path}", hint="give a smaller image")
+    kind = check_image(data, f"cover {path}")
+    return "jpeg" if kind == "jpg" else kind
 
 
 def _codec_args(fmt: AudioFormat, settings: EncodeSettings) -> list[str]:
-    args = ["-c:a", fmt.codec]
+    args = ["-c:a", fmt.codec, *fmt.codec_args]
     if fmt.lossy:
-        args += ["-b:a", f"{settings.bitrate_kbps * (settings.channels if fmt.codec != 'libmp3lame' else 1)}k"]
-    if fmt.codec == "libmp3lame":
-        args += ["-compression_level", str(settings.quality)]
-    if fmt.codec == "libopus":
-        args += ["-application", "voip"]  # tuned for speech
+        args += ["-b:a", f"{settings.bitrate_kbps * (settings.channels if fmt.bitrate_per_channel else 1)}k"]
+    if fmt.quality_option:
+        args += [fmt.quality_option, str(settings.quality)]
     return args
 
 
@@ -228,7 +224,7 @@ def _cover_args(tags: Tags, fmt: AudioFormat, input_index: int) -> tuple[list[st
         log.warning("%s files cannot hold cover art; %s is not embedded", fmt.name, tags.cover.name)
         return [], []
     outputs = ["-map", f"{input_index}:v", "-c:v", "copy", "-disposition:v:0", "attached_pic"]
-    if fmt.muxer == "mp3":
+    if fmt.tags == TagStyle.ID3:
         outputs += ["-metadata:s:v", "title=Cover", "-metadata:s:v", "comment=Cover (front)"]
     return ["-i", str(tags.cover)], outputs
 
@@ -258,7 +254,7 @@ def encode_command(
     if filters:
         command += ["-af", ",".join(filters)]
     command += ["-ac", str(settings.channels), "-ar", str(out_rate), *_codec_args(fmt, settings)]
-    if fmt.muxer == "mp3":
+    if fmt.tags == TagStyle.ID3:
         command += ["-id3v2_version", str(settings.id3v2_version)]
     return [*command, "-f", fmt.muxer, str(output)]
 
@@ -286,6 +282,14 @@ def encode_audio(
         Path(meta.name).unlink(missing_ok=True)
 
 
+def child_session() -> dict:
+    """``Popen`` options for a helper program (ffmpeg): where this process ignores SIGINT
+    (a script's background job), the helper runs in a session of its own, so a SIGINT sent
+    to our process group does not stop it either (ffmpeg sets its own SIGINT handler,
+    whatever it inherits). Otherwise it shares our group and stops with us on Ctrl-C."""
+    return {"start_new_session": True} if signal.getsignal(signal.SIGINT) is signal.SIG_IGN else {}
+
+
 def run_ffmpeg(
     command: list[str], chunks: Iterable[bytes], what: str, on_chunk: Callable[[int], None] | None = None
 ) -> None:
@@ -294,7 +298,7 @@ def run_ffmpeg(
     ``what`` names the output for people ("the MP3"), never by its temporary file name;
     ``on_chunk`` hears how many samples each chunk held, for progress.
     """
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, **child_session()) as process:
         try:
             for chunk in chunks:
                 process.stdin.write(chunk)
@@ -305,8 +309,27 @@ def run_ffmpeg(
             pass  # ffmpeg stopped early; its stderr says why
         stderr = process.stderr.read().decode("utf-8", "replace")
         code = process.wait()
-    if code != 0:
-        if "No space left" in stderr:
+    # ffmpeg may exit 0 after failing to write a container's trailer (MP4's index, on a
+    # full disk), leaving a file no player opens: its messages are checked too.
+    failed = code != 0 or any(mark in stderr for mark in WRITE_FAILURES)
+    if failed:
+        if "No space left" in stderr or _disk_full(command[-1]):
             raise OutputError(f"disk full while writing {what}; free some space and run again")
         last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {code}"
         raise AudioError(f"ffmpeg failed to encode {what}: {last}")
+
+
+WRITE_FAILURES = ("No space left", "Error writing trailer", "Error closing file")
+"""ffmpeg messages that mean the output is incomplete, whatever its exit code."""
+
+
+def _disk_full(output: str) -> bool:
+    """Whether the folder of ffmpeg's output has (almost) no room left: ffmpeg may report
+    a full disk only as a broken pipe between its stages."""
+    if output.startswith("pipe:") or output == "-":
+        return False
+    try:
+        info = os.statvfs(Path(output).parent)
+    except (OSError, AttributeError):
+        return False
+    return info.f_bavail * info.f_frsize < 64 * 1024

@@ -7,27 +7,35 @@ is left out of the transcript and chapter titles.
 
 from __future__ import annotations
 
-import subprocess
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import InputError
 from ..model import Clip, SegmentKind, SpeechJob, Voice
 from ..speech.engines.base import read_clip
-from .encode import ffmpeg
 
 def jingle_clip(source: Path, rate: int, folder: Path, name: str) -> Clip:
-    """``source`` decoded to a mono 16-bit WAV at ``rate`` in ``folder``."""
+    """``source`` (any audio ffmpeg reads) as a mono 16-bit WAV at ``rate`` in ``folder``.
+
+    pydub decodes it (through ffmpeg, but for WAV) and writes it through ffmpeg, which mixes
+    it down and resamples it (ffmpeg's resampler, not pydub's linear one); a jingle is
+    short, so holding it whole is fine."""
+    # pydub warns on import when ffmpeg is missing, which the encoder reports as one line:
+    # imported only here, once a jingle is wanted, with its warning silenced.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from pydub import AudioSegment
+        from pydub.exceptions import CouldntDecodeError
+
     target = folder / f"{name}.wav"
-    run = subprocess.run(
-        [ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(source),
-         "-map", "0:a:0", "-map_metadata", "-1", "-ac", "1", "-ar", str(rate), "-c:a", "pcm_s16le",
-         "-fflags", "+bitexact", "-f", "wav", str(target)],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    if run.returncode != 0:
-        last = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else f"exit code {run.returncode}"
-        raise InputError(f"jingle {source}: ffmpeg cannot read it as audio ({last}); give a WAV, MP3, FLAC or Ogg file")
+    try:
+        sound = AudioSegment.from_file(source)
+    except (CouldntDecodeError, IndexError, OSError) as err:
+        last = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+        raise InputError(f"jingle {source}: ffmpeg cannot read it as audio ({last[:200]}); give a WAV, MP3, FLAC or Ogg file") from None
+    resampled = ["-ac", "1", "-ar", str(rate), "-c:a", "pcm_s16le", "-map_metadata", "-1", "-fflags", "+bitexact"]
+    sound.export(target, format="wav", parameters=resampled)
     return read_clip(target)
 
 

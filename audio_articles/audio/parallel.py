@@ -15,15 +15,21 @@ chapters on stdin once they are known.
 
 The joined file is constant bit rate and has no Xing/LAME header, so players take its
 length from its size, and decoders play the encoder's priming delay (50 ms of silence)
-rather than skip it. Each part begins with that delay and ends padded to a whole frame,
-so the audio of a later part lands a little later than in one long encode. The chapter
-times are therefore computed from the frames actually written (each part's frame count
-times the samples per frame), not from the programme plan; the leading silence of each
-part is shortened by the priming delay, so pauses keep their length.
+rather than skip it. Each part begins with that delay and ends padded to a whole frame.
+The joins are exact all the same: LAME turns N samples into ``ceil(N / 576) + 2`` frames
+at 22 050 Hz (``ceil(N / 1152) + 1`` at 44 100 Hz), so a part whose input fills whole
+frames decodes to exactly its input plus 1152 samples (``Framing.overhead``); every part
+but the last is given such a length, by moving under a frame of silence from the end of
+its last pause to the start of the next part (``PartQueue``), and every part's leading
+silence is shortened by the overhead. The file is then as long, to the sample, whatever
+the number of parts (before, each join added ≈ 20 ms: -j 32 made an hour 0.58 s longer).
+The chapter times are still computed from the frames actually written (each part's frame
+count times the samples per frame), not from the programme plan.
 
 AAC works the same way: each part is encoded to an ADTS stream (1024 samples a frame, 1024
-of priming, which ADTS cannot flag, so it is played as well), and the parts' frames,
-one after another, are copied into the MP4 container with the tags, chapters and cover.
+of priming, which ADTS cannot flag, so it is played as well; N samples make
+``ceil(N / 1024) + 1`` frames), and the parts' frames, one after another, are copied into
+the MP4 container with the tags, chapters and cover.
 """
 
 from __future__ import annotations
@@ -35,15 +41,16 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 from queue import SimpleQueue
 
 from ..errors import AudioError
 from ..model import ChapterMark, Tags, Timeline
-from .assemble import Placement, pcm_chunks, timeline_of
 from ..units import clock
+from .assemble import Placement, pcm_chunks, timeline_of
 from .encode import PIPE_QUEUE_PACKETS, EncodeSettings, _codec_args, _cover_args, ffmetadata, ffmpeg, run_ffmpeg
-from .formats import MP3, AudioFormat
+from .formats import AAC_PRIMING, LAME_PRIMING, MP3, AudioFormat, PartEncoding  # noqa: F401  (AAC_PRIMING: the tests)
 
 SPLIT_SECONDS = 40
 """A part is split for an idle encoder only if each half keeps at least this much audio:
@@ -51,18 +58,47 @@ the new encoder takes ≈ 0.06 s to start, in which LAME encodes ≈ 40 s of spe
 split finishes sooner only when what is left is more than twice that."""
 MIN_PART_SECONDS = 20
 """Programmes shorter than two parts of this are encoded in one piece (no gain)."""
-LAME_PRIMING = 1105
-"""Samples of silence before the first input sample when a LAME frame stream is decoded
-from its very first sample: 576 of encoder delay plus 529 of decoder delay."""
 DECODER_SKIP = 0
 """Samples decoders drop at the start of the joined file: none, as it has no LAME header
 to say how many to drop (ffmpeg plays all 1105 samples of priming, measured)."""
-AAC_PRIMING = 1024
-"""Samples of priming ffmpeg's AAC encoder puts before the first input sample. ADTS has no
-field for it, so the joined stream keeps it and decoders play it (measured: two parts of
-1,102,500 samples decode to exactly their 2 × 1078 frames of 1024 samples)."""
-PRIMING = {"libmp3lame": LAME_PRIMING, "aac": AAC_PRIMING}
-"""Encoder priming by ffmpeg codec, for the formats encoded in parts."""
+@dataclass(frozen=True)
+class Framing:
+    """How an encoder frames a part, in output samples."""
+
+    frame: int
+    """Samples a frame."""
+    priming: int
+    """Samples decoded before the part's first input sample."""
+    overhead: int
+    """Samples the part decodes to beyond its input, when the input fills whole frames."""
+
+
+def framing(parts: PartEncoding, out_rate: int) -> Framing:
+    """How the format's encoder frames a part at ``out_rate`` (its record says)."""
+    small = parts.low_rate_frame if parts.low_rate_frame and out_rate < 32000 else None
+    return Framing(small or parts.frame, parts.priming, parts.overhead)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Part lengths that join exactly, in programme frames (at ``rate``; the encoder
+    resamples to ``out_rate``)."""
+
+    framing: Framing
+    rate: int
+    out_rate: int
+
+    @property
+    def compensation(self) -> int:
+        """Frames of a part's leading silence that the encoder's overhead replaces."""
+        return round(self.framing.overhead * self.rate / self.out_rate)
+
+    def excess(self, frames: int) -> int:
+        """Frames to take off an input of ``frames`` so it fills whole encoder frames
+        (exact when a frame is a whole number of programme frames, as at 22 050 and
+        44 100 Hz; within a frame otherwise)."""
+        out = Fraction(frames * self.out_rate, self.rate)
+        return round((out % self.framing.frame) * self.rate / self.out_rate)
 
 EncodeProgress = Callable[[int, int], None]
 """Called as progress(frames_done, frames_total) while PCM is encoded."""
@@ -222,7 +258,7 @@ def part_count(placements: Sequence[Placement], workers: int) -> int:
 def worth_it(fmt: AudioFormat, placements: Sequence[Placement], workers: int) -> bool:
     """Whether to encode in parts: MP3 or AAC (M4B, M4A) output, several workers, a
     programme long enough."""
-    return fmt.codec in PRIMING and bool(placements) and part_count(placements, workers) > 1
+    return fmt.parts is not None and bool(placements) and part_count(placements, workers) > 1
 
 
 @dataclass
@@ -251,10 +287,15 @@ class PartQueue:
     ``clips``, which sees such a cut before each clip.
     """
 
-    def __init__(self, placements: Sequence[Placement], count: int, split_frames: int) -> None:
+    def __init__(
+        self, placements: Sequence[Placement], count: int, split_frames: int, alignment: Alignment | None = None
+    ) -> None:
         self.placements = placements
         self.split_frames = split_frames
+        self.alignment = alignment
         self.runs = [Run(p.first, p.stop, p.lead, p.tail, p.first) for p in plan_parts(placements, count)]
+        for run, following in zip(self.runs, self.runs[1:]):
+            self._align(run, following)
         self._waiting = list(self.runs)
         self._stopped = False
         self._lock = threading.Lock()
@@ -299,8 +340,29 @@ class PartQueue:
             return None
         rest = Run(cut + 1, run.stop, gap - gap // 2, run.tail, cut + 1)
         run.stop, run.tail = cut + 1, gap // 2
+        # ``run`` filled whole frames (unless last), so once it fills them again the rest does.
+        self._align(run, rest)
         self.runs.insert(self.runs.index(run) + 1, rest)
         return rest
+
+    def fed_frames(self, lead: int, first: int, stop: int, tail: int) -> int:
+        """Frames of PCM an encoder is fed for a part (its lead less the compensation)."""
+        compensation = self.alignment.compensation if self.alignment else 0
+        frames = max(0, lead - compensation) + tail
+        for n in range(first, stop):
+            p = self.placements[n]
+            frames += p.keep_end - p.keep_start + (p.gap_after if n < stop - 1 else 0)
+        return frames
+
+    def _align(self, run: Run, following: Run) -> None:
+        """Move up to a frame of silence from the end of ``run`` to the start of
+        ``following`` (neither fed yet), so that ``run`` fills whole encoder frames."""
+        if self.alignment is None:
+            return
+        excess = self.alignment.excess(self.fed_frames(run.lead, run.first, run.stop, run.tail))
+        if excess <= run.tail:
+            run.tail -= excess
+            following.lead += excess
 
     def clips(self, run: Run) -> Iterator[Placement]:
         """``run``'s placements, the last with the part's share of the pause after it."""
@@ -342,21 +404,25 @@ def part_command(
     if filters:
         command += ["-af", ",".join(filters)]
     command += ["-ac", str(settings.channels), "-ar", str(out_rate), *_codec_args(fmt, settings)]
-    if fmt.codec == "aac":
-        return [*command, "-f", "adts", str(output)]
-    return [*command, "-write_xing", "0", "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", str(output)]
+    return [*command, *fmt.parts.stream_args, "-f", fmt.parts.stream, str(output)]
 
 
 def retimed(
-    placements: Sequence[Placement], parts: Sequence[Part], streams: Sequence[MpegStream], priming: int = LAME_PRIMING
+    placements: Sequence[Placement],
+    parts: Sequence[Part],
+    streams: Sequence[MpegStream],
+    priming: int = LAME_PRIMING,
+    compensation: int | None = None,
 ) -> list[Placement]:
     """The placements where the joined file really has them (in programme frames, from
-    the frames each part holds, each starting with ``priming`` samples); the last gap of
+    the frames each part holds, each starting with ``priming`` samples, its lead having
+    been shortened by ``compensation`` frames, by default the priming); the last gap of
     each part reaches the next part."""
     rate = placements[0].clip.sample_rate
     out_rate = streams[0].sample_rate
     to_frames = rate / out_rate
-    compensation = round(priming * to_frames)
+    if compensation is None:
+        compensation = round(priming * to_frames)
     moved: list[Placement] = []
     written = 0  # output samples in the parts before this one
     part_starts = []
@@ -393,7 +459,8 @@ def encode_parallel(
     of the file as written (its chapters are the ones stored in it). ``filters`` are the
     loudness plan's ffmpeg filters."""
     rate = placements[0].clip.sample_rate
-    queue = PartQueue(placements, part_count(placements, workers), SPLIT_SECONDS * rate)
+    alignment = Alignment(framing(fmt.parts, settings.sample_rate or rate), rate, settings.sample_rate or rate)
+    queue = PartQueue(placements, part_count(placements, workers), SPLIT_SECONDS * rate, alignment)
     total = placements[-1].end_frame + placements[-1].gap_after
     done = 0
     lock = threading.Lock()
@@ -405,15 +472,15 @@ def encode_parallel(
             if progress:
                 progress(min(done, total), total)
 
-    priming = PRIMING[fmt.codec]
-    aac = fmt.codec == "aac"
-    compensation = round(priming * rate / (settings.sample_rate or rate))
+    priming = fmt.parts.priming
+    aac = fmt.parts.stream == "adts"
+    compensation = alignment.compensation
     with tempfile.TemporaryDirectory(prefix="audio-articles-parts-") as scratch:
         streams: dict[int, MpegStream] = {}  # by the part's first placement
         what = f"the {fmt.name.upper()}"
 
         def part_path(first: int) -> Path:
-            return Path(scratch) / f"part-{first:06d}.{'aac' if aac else 'mp3'}"
+            return Path(scratch) / f"part-{first:06d}{fmt.parts.suffix}"
 
         # The MP3's tag needs the chapter times, known once every part is written; its
         # ffmpeg is started as soon as one encoder has no part left (a core is then
@@ -444,7 +511,7 @@ def encode_parallel(
             if progress:
                 progress(total, total)  # the priming compensation fed a little less than planned
             frames = [streams[part.first] for part in parts]
-            timeline = timeline_of(retimed(placements, parts, frames, priming), marks, rate)
+            timeline = timeline_of(retimed(placements, parts, frames, priming, compensation), marks, rate)
             metadata = ffmetadata(tags, timeline.chapters, fmt)
             if tagger:
                 tagger.finish(metadata.encode("utf-8"))

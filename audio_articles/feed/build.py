@@ -1,9 +1,18 @@
 """Build or update a feed folder from article files, rendering only what changed.
 
 One run, under the folder's lock: read the settings and the state, parse every article,
-render the new and edited ones (each episode's files replaced atomically, the state saved
-after each), drop removed ones only with ``prune``, then write feed.xml and index.html.
-An interrupted run leaves the previous feed valid and the next run picks up where it stopped.
+render the new and edited ones, drop removed ones only with ``prune``, then write feed.xml
+and index.html, then delete the files they no longer name.
+
+The feed and its files change together, as a set: an episode's new render is published
+under new names (``slug.<hash of the audio>.mp3``, with its ``.chapters.json`` and
+``.vtt``), never over the files the current feed.xml names, and the state is saved after
+each episode; feed.xml (then index.html) is replaced in one rename once every episode is
+written; only then are the files it no longer names deleted. So at every instant the
+feed's enclosure lengths and durations are those of the files on disk, whenever the run
+is killed; the next run publishes what the killed one finished and removes its leftovers.
+The guid and slug of an episode never change; its enclosure URL does when it is rendered
+anew, which podcast apps expect (they know an episode by its guid).
 """
 
 from __future__ import annotations
@@ -11,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
+import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -19,7 +30,7 @@ from pathlib import Path
 
 from ..audio.chapters import ChapterInfo, chapters_json, webvtt
 from ..convert import Options, output_suffix, render_article, speech_profile
-from ..errors import AudioArticlesError, InputError, OutputError
+from ..errors import AudioArticlesError, InputError, MissingToolError, OutputError
 from ..files import atomic_output, is_article_file
 from ..sources import parse_source, read_source
 from ..model import Article, SegmentKind
@@ -42,6 +53,11 @@ RENDER_VERSION = "1"
 
 EpisodeProgress = Callable[[int, int, str], None]
 """Called as progress(done, total, title) before each episode is rendered."""
+SkipCallback = Callable[[AudioArticlesError], None]
+"""Called with the error of each article left out of the run."""
+FATAL = (OutputError, MissingToolError)
+"""Errors that stop a whole feed run (a full disk, no ffmpeg); any other error of one
+article skips that article, and the run goes on with the others."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,14 @@ class FeedResult:
     """Slugs whose article was not given this run but which stay in the feed."""
     feed_changed: bool
     """False when feed.xml was already exactly what this run would write."""
+    skipped: tuple[AudioArticlesError, ...] = ()
+    """Articles left out of this run (unreadable, or failed to render), each error naming
+    its article; an episode rendered before stays as it was."""
+
+    @property
+    def exit_code(self) -> int:
+        """0, or the first skipped article's error's code: the run did not do everything."""
+        return self.skipped[0].exit_code if self.skipped else 0
 
 
 @dataclass(frozen=True)
@@ -101,27 +125,62 @@ def find_article_files(sources: Sequence[Path]) -> list[Path]:
     return found
 
 
-def read_sources(paths: Sequence[Path], max_bytes: int) -> list[Source]:
-    """Read and parse every article before rendering any, so bad input fails early."""
+def read_sources(
+    paths: Sequence[Path], max_bytes: int, skip: Callable[[AudioArticlesError, str], None] | None = None
+) -> list[Source]:
+    """Read and parse every article before rendering any, so bad input fails early.
+
+    One file reached twice (by its own path and by a symbolic link, or through two
+    folders) is one article, under the first name it was found by. With ``skip``, an
+    unreadable article is handed to it and left out; without, its error is raised.
+    """
     sources: dict[str, Source] = {}
+    real_paths: dict[Path, Path] = {}
     for path in paths:
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):  # a symbolic-link loop: reading it names it
+            real = path.absolute()
+        if real in real_paths:
+            if real_paths[real] != path:
+                log.info("%s is %s (a link to it, or the same file again): one episode", path, real_paths[real])
+            continue
         key = path.name
         if key in sources:
-            if sources[key].path.resolve() == path.resolve():
-                continue
             raise InputError(
                 f"two articles are named {key} ({sources[key].path} and {path}); "
                 "episodes are identified by file name, so rename one"
             )
-        read = read_source(path, max_bytes=max_bytes)
-        sources[key] = _parsed(read, path, key)
+        real_paths[real] = path
+        try:
+            read = read_source(path, max_bytes=max_bytes)
+            sources[key] = _parsed(read, path, key)
+        except AudioArticlesError as error:
+            if skip is None or isinstance(error, FATAL):
+                raise
+            skip(error if str(path) in str(error) else error.about(path), key)
     return list(sources.values())
 
 
-def read_url_sources(urls: Sequence[str], url_list: Path, max_bytes: int, offline: bool = False) -> list[Source]:
+def read_url_sources(
+    urls: Sequence[str],
+    url_list: Path,
+    max_bytes: int,
+    offline: bool = False,
+    skip: Callable[[AudioArticlesError, str], None] | None = None,
+) -> list[Source]:
     """Fetch (or take from the page cache) and parse every URL of ``--urls``; each URL is
-    its episode's key, so an edited page is rendered again and a moved one is a new episode."""
-    return [_parsed(read_source(url, max_bytes=max_bytes, offline=offline), url_list, url, url) for url in urls]
+    its episode's key, so an edited page is rendered again and a moved one is a new episode.
+    With ``skip``, a URL that fails is handed to it and left out."""
+    found = []
+    for url in urls:
+        try:
+            found.append(_parsed(read_source(url, max_bytes=max_bytes, offline=offline), url_list, url, url))
+        except AudioArticlesError as error:
+            if skip is None or isinstance(error, FATAL):
+                raise
+            skip(error if url in str(error) else error.about(url), url)
+    return found
 
 
 def _parsed(read, path: Path, key: str, label: str | None = None) -> Source:
@@ -178,8 +237,25 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 def remove_leftovers(folder: Path) -> None:
     """Temporary files of an interrupted run (safe: we hold the lock)."""
-    for pattern in (".*.part*", f"{EPISODES_FOLDER}/.*.part*"):
+    for pattern in (".*.part*", f"{EPISODES_FOLDER}/.*.part*", f"{EPISODES_FOLDER}/.*.staged.*"):
         for path in folder.glob(pattern):
+            path.unlink(missing_ok=True)
+
+
+VERSION_CHARS = 10
+"""Hex digits of the audio's hash in an episode's file names."""
+EPISODE_FILE = re.compile(r"^([a-z0-9][a-z0-9-]*)(?:\.[0-9a-f]{%d})?(?:\.chapters\.json|\.vtt|\.[a-z0-9]+)$" % VERSION_CHARS)
+"""An episode's file: slug, version (optional), then what it is. (Slugs have no dots.)"""
+
+
+def remove_unlisted(folder: Path, slugs: set[str], episodes: Sequence[Episode]) -> None:
+    """Delete the files of the episodes ``slugs`` that no episode names any more: earlier
+    renders, pruned episodes, renders a killed run finished but never published. Runs only
+    once feed.xml and index.html name the current files."""
+    named = {name for episode in episodes for name in episode.file_names}
+    for path in (folder / EPISODES_FOLDER).iterdir():
+        match = EPISODE_FILE.match(path.name)
+        if match and match.group(1) in slugs and path.name not in named:
             path.unlink(missing_ok=True)
 
 
@@ -197,6 +273,7 @@ def build_feed(
     executor=None,
     urls: Sequence[str] = (),
     url_list: Path | None = None,
+    on_skip: SkipCallback | None = None,
 ) -> FeedResult:
     """Create or update the feed folder ``folder`` from article files and folders.
 
@@ -204,13 +281,30 @@ def build_feed(
     the first-seen date for new articles without a date of their own (default: now).
     With an open ``executors.RenderExecutor`` (``--executor dask…``), every new or edited
     episode is rendered on its workers at once and written here, in the same order.
+
+    An article that cannot be read or rendered is skipped (``on_skip`` hears its error,
+    else it is logged) and the others go on; ``FeedResult.skipped`` lists them. Only a
+    full disk or a missing program stops the run, and bad input when nothing is left.
     """
     options = options or Options()
     folder = Path(folder)
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)  # one first-seen time per run
-    # Bad input fails before the folder is created or anything is written.
-    found = read_sources(find_article_files([Path(source) for source in sources]), options.max_bytes) if sources or not urls else []
-    found += read_url_sources(urls, url_list or Path("urls.txt"), options.max_bytes, options.offline)
+    skipped: list[AudioArticlesError] = []
+    skipped_keys: set[str] = set()
+
+    def skip(error: AudioArticlesError, key: str) -> None:
+        skipped.append(error)
+        skipped_keys.add(key)
+        if on_skip is not None:
+            on_skip(error)
+        else:
+            log.warning("skipped: %s", error)
+
+    # Bad input is found before the folder is created or anything is written.
+    found = read_sources(find_article_files([Path(source) for source in sources]), options.max_bytes, skip) if sources or not urls else []
+    found += read_url_sources(urls, url_list or Path("urls.txt"), options.max_bytes, options.offline, skip)
+    if skipped and not found:
+        raise skipped[0]  # nothing left to build
     settings = merge_settings(load_settings(folder) if folder.is_dir() else None, replace(change, image=None))
     base_profile = options.profile or load_profile(settings.voices or options.voices)
     # Each article is voiced with the lexicon beside it (lexicon.txt), as convert does.
@@ -242,7 +336,7 @@ def build_feed(
             or not all((folder / EPISODES_FOLDER / name).exists() for name in old.file_names)
         ]
         rendered = []
-        superseded = []  # audio files of an earlier format, removed once the feed no longer names them
+        slugs = {episode.slug for episode in episodes.values()}  # whose leftovers may be removed
         renderers = {}
         if executor is not None and stale:
             from ..run.remote import episode_renderers
@@ -253,30 +347,29 @@ def build_feed(
             if progress:
                 progress(done, len(stale), source.article.title)
             render = renderers.get(source.key, render_article)
-            episode = _render_episode(
-                source, episodes, folder, settings, profiles[source.key], options, signatures[source.key], now, render
-            )
-            old = episodes.get(source.key)
-            if old is not None and old.audio_name != episode.audio_name:
-                superseded.append(old.audio_name)
+            try:
+                episode = _render_episode(
+                    source, episodes, folder, settings, profiles[source.key], options, signatures[source.key], now, render
+                )
+            except AudioArticlesError as error:
+                if isinstance(error, FATAL):
+                    raise
+                skip(error, source.key)  # its earlier episode, if any, stays as it was
+                continue
+            slugs.add(episode.slug)
             episodes[source.key] = episode
             save_state(folder, episodes)
             rendered.append(episode.slug)
 
-        given = {source.key for source in found}
+        given = {source.key for source in found} | skipped_keys  # a skipped article is not gone
         gone = [episode for key, episode in sorted(episodes.items()) if key not in given]
         if prune:
             for episode in gone:
                 del episodes[episode.key]
         save_state(folder, episodes)
-        if prune:
-            for episode in gone:
-                for name in episode.file_names:
-                    (folder / EPISODES_FOLDER / name).unlink(missing_ok=True)
-
         published, feed_changed = publish(folder, settings, list(episodes.values()))
-        for name in superseded:
-            (folder / EPISODES_FOLDER / name).unlink(missing_ok=True)
+        # Only now that feed.xml names the new files: the old ones, and pruned episodes'.
+        remove_unlisted(folder, slugs, list(episodes.values()))
     return FeedResult(
         folder=folder,
         settings=settings,
@@ -285,6 +378,7 @@ def build_feed(
         pruned=tuple(episode.slug for episode in gone) if prune else (),
         orphaned=() if prune else tuple(episode.slug for episode in gone),
         feed_changed=feed_changed,
+        skipped=tuple(skipped),
     )
 
 
@@ -336,20 +430,25 @@ def _render_episode(
         published = moment.replace(microsecond=0).isoformat()
     episode_dir = folder / EPISODES_FOLDER
     suffix = output_suffix(options.production)
+    staged = episode_dir / f".{slug}.staged{suffix}"  # a leftover of a killed run is removed
     try:
-        result = render(article, episode_dir / f"{slug}{suffix}", profile, options)
+        result = render(article, staged, profile, options)
     except AudioArticlesError as error:
         raise error.about(source.name) from None  # say which article failed
+    # Published under a name of its own, never over a file the current feed.xml names.
+    version = _file_hash(staged)[:VERSION_CHARS]
+    names = replace(_NAMES, slug=slug, version=version, audio_suffix=suffix)
+    os.replace(staged, episode_dir / names.audio_name)
     author = article.author or settings.author
     info = ChapterInfo(
         title=article.title,
         podcast_name=settings.title,
         author=author,
-        file_name=episode_url(settings, f"{slug}{suffix}"),
+        file_name=episode_url(settings, names.audio_name),
     )
-    with atomic_output(episode_dir / f"{slug}.chapters.json") as temp:
+    with atomic_output(episode_dir / names.chapters_name) as temp:
         temp.write_text(chapters_json(result.timeline, info), encoding="utf-8")
-    with atomic_output(episode_dir / f"{slug}.vtt") as temp:
+    with atomic_output(episode_dir / names.transcript_name) as temp:
         temp.write_text(webvtt(result.timeline), encoding="utf-8")
     log.info("rendered %s (%s)", slug, source.name)
     return Episode(
@@ -365,4 +464,17 @@ def _render_episode(
         author=author,
         language=article.language,
         audio_suffix=suffix,
+        version=version,
     )
+
+
+_NAMES = Episode(key="", guid="", slug="", published="", source_hash="", title="", description="", duration_ms=0, chapters=())
+"""A blank episode, whose file names ``replace`` fills in."""
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

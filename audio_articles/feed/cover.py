@@ -17,6 +17,11 @@ log = logging.getLogger(__name__)
 
 MIN_SIDE, MAX_SIDE = 1400, 3000
 """Apple Podcasts accepts square covers from 1400 to 3000 pixels a side."""
+LIMIT_SIDE = 10_000
+"""Largest side read at all: a "PNG bomb" declares 100,000 px a side in a few kilobytes,
+and ffmpeg (or a podcast app) would decode gigabytes from it."""
+COVER_MAX_BYTES = 20 * 1024 * 1024
+"""Largest cover file read (Apple asks for under 512 KB)."""
 DEFAULT_COVER = "cover.png"
 DEFAULT_COLOUR = (29, 78, 137)
 
@@ -56,6 +61,68 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def check_image(data: bytes, name: str) -> str:
+    """"png" or "jpg" when ``data`` is a whole PNG or JPEG of a sane size; else an
+    InputError naming what is wrong (checked before any rendering, so a bad cover never
+    fails a run at its end).
+
+    A PNG must have its IHDR first, image data and its IEND, every chunk whole; a JPEG
+    its start marker, a frame header (size) and image data. Either is refused above
+    ``LIMIT_SIDE`` pixels a side (a decompression bomb), or at zero.
+
+    >>> check_image(solid_png(4, (0, 0, 0)), "x")
+    'png'
+    >>> check_image(b"\\x89PNG\\r\\n\\x1a\\n", "cover.png")
+    Traceback (most recent call last):
+    ...
+    audio_articles.errors.InputError: cover.png is not a whole PNG image (it ends before its IHDR header); give a .jpg or .png file that opens
+    """
+    kind = image_kind(data)
+    if kind is None:
+        raise InputError(f"{name} is not a JPEG or PNG image; give a .jpg or .png file")
+    problem = _png_problem(data) if kind == "png" else _jpeg_problem(data)
+    label = kind.upper().replace("JPG", "JPEG")
+    if problem:
+        raise InputError(f"{name} is not a whole {label} image ({problem}); give a .jpg or .png file that opens")
+    width, height = image_size(data) or (0, 0)
+    if not (0 < width <= LIMIT_SIDE and 0 < height <= LIMIT_SIDE):
+        raise InputError(
+            f"{name} is {width}×{height} px; covers over {LIMIT_SIDE} px a side (or empty) are refused"
+            f" — Apple Podcasts wants a square of {MIN_SIDE} to {MAX_SIDE} px"
+        )
+    return kind
+
+
+def _png_problem(data: bytes) -> str | None:
+    position, seen = 8, []
+    while position + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        end = position + 12 + length
+        if end > len(data):
+            return f"its {kind.decode('latin-1')!r} chunk is cut short"
+        if not seen and kind != b"IHDR":
+            return "it does not start with its IHDR header"
+        seen.append(kind)
+        if kind == b"IEND":
+            break
+        position = end
+    if not seen:
+        return "it ends before its IHDR header"
+    if b"IDAT" not in seen:
+        return "it holds no image data"
+    if seen[-1] != b"IEND":
+        return "it is cut short before its end"
+    return None
+
+
+def _jpeg_problem(data: bytes) -> str | None:
+    if image_size(data) is None:
+        return "no frame header"
+    if b"\xff\xda" not in data:
+        return "no image data"
+    return None
+
+
 @dataclass(frozen=True)
 class CoverImage:
     """A checked cover image, ready to copy into the feed folder."""
@@ -71,13 +138,12 @@ class CoverImage:
 
 def read_cover(image: Path) -> CoverImage:
     """The cover's bytes; an InputError unless it is a PNG or JPEG, a warning if its size is off."""
-    try:
-        data = image.read_bytes()
-    except OSError as err:
-        raise InputError(f"--image {image}: cannot read it ({err.strerror})") from None
-    kind = image_kind(data)
-    if kind is None:
+    from ..files import read_bounded
+
+    data = read_bounded(image, COVER_MAX_BYTES, what=f"--image {image}", hint="give a smaller image")
+    if image_kind(data) is None:
         raise InputError(f"--image {image} is not a PNG or JPEG; podcast apps accept only those")
+    kind = check_image(data, f"--image {image}")
     size = image_size(data)
     if size is None or size[0] != size[1] or not MIN_SIDE <= size[0] <= MAX_SIDE:
         shown = f"{size[0]}×{size[1]} px" if size else "of unknown size"

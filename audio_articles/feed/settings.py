@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import sys
 import uuid
@@ -75,17 +76,55 @@ def url_in(base_url: str, *parts: str) -> str:
     return "/".join([base_url.rstrip("/"), *parts])
 
 
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?")
+_PATH = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")
+
+
 def check_base_url(url: str) -> str:
-    """The base URL, or an InputError when it is not an absolute http(s) URL.
+    """The base URL, or an InputError when it is not an absolute http(s) URL with a host
+    name (or IP address), an optional port and a plain path: no query, fragment, user
+    name, spaces, quotes or control characters, which would break every episode's URL.
 
     >>> check_base_url("https://example.org/pod")
     'https://example.org/pod'
+    >>> for bad in ("example.org", "https://", "https://[::1", "https://a b", "https://x.org:99999",
+    ...             "https://u:p@x.org", "https://x.org/?q=1", "https://x.org/#top", 'https://"x".org', "https://x.org/<a>"):
+    ...     try:
+    ...         check_base_url(bad)
+    ...     except InputError:
+    ...         pass
+    ...     else:
+    ...         print("accepted", bad)
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname or ""
+    except ValueError:
+        parts, port, host = None, None, ""
+    ip = False
+    if host:
+        try:
+            ipaddress.ip_address(host)
+            ip = True
+        except ValueError:
+            pass
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not host
+        or not (ip or _HOST.fullmatch(host))
+        or port == 0
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+        or "?" in url
+        or "#" in url
+        or not _PATH.fullmatch(parts.path)
+    ):
         raise InputError(
-            f"--base-url {url!r} is not an http(s) URL; give where the feed folder will be served, "
-            "e.g. https://example.org/podcast"
+            f"--base-url {url[:200]!r} is not an http(s) URL of a plain form; give where the feed folder will be served, "
+            "e.g. https://example.org/podcast (no query, fragment, user name or spaces)"
         )
     return url
 
@@ -99,6 +138,8 @@ def load_settings(folder: Path) -> FeedSettings | None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise InputError(f"{path} is not readable TOML ({err}); fix or delete it") from None
+    except RecursionError:
+        raise InputError(f"{path} is not readable TOML (nested too deeply); fix or delete it") from None
     known = {f.name for f in fields(FeedSettings)}
     unknown = sorted(set(data) - known)
     if unknown:

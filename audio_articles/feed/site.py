@@ -9,8 +9,9 @@ and served over HTTP.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from html import escape
+from html import escape as _html_escape
 
 from ..audio.chapters import seconds
 from .dates import duration_clock
@@ -53,6 +54,19 @@ audio { width: 100%; margin: .5rem 0; }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 1rem; top: 1rem; background: Canvas; padding: .5rem; }
 """
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """``html.escape`` after dropping control characters (an ESC or BEL from a YAML
+    "\\e" in a title), which HTML cannot show and a terminal viewing the page would act on.
+
+    >>> escape("Red \\x1b[31m<b>\\x07")
+    'Red [31m&lt;b&gt;'
+    """
+    return _html_escape(_CONTROL.sub("", text), quote)
 
 
 def _time_label(ms: int) -> str:

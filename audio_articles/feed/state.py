@@ -42,14 +42,23 @@ class Episode:
     language: str | None = None
     audio_suffix: str = ".mp3"
     """The audio file's extension, which names its format (``audio.formats``)."""
+    version: str = ""
+    """Short hash of the audio file's bytes, part of its files' names (``slug.version.mp3``):
+    a new render is published under new names and the old files stay until the feed no
+    longer names them. Empty for episodes rendered before (``slug.mp3``)."""
 
     @property
     def published_at(self) -> datetime:
         return datetime.fromisoformat(self.published)
 
     @property
+    def stem(self) -> str:
+        """The name its files share: the slug, and the version when there is one."""
+        return f"{self.slug}.{self.version}" if self.version else self.slug
+
+    @property
     def audio_name(self) -> str:
-        return f"{self.slug}{self.audio_suffix}"
+        return f"{self.stem}{self.audio_suffix}"
 
     @property
     def audio_format(self) -> AudioFormat:
@@ -58,11 +67,11 @@ class Episode:
 
     @property
     def chapters_name(self) -> str:
-        return f"{self.slug}.chapters.json"
+        return f"{self.stem}.chapters.json"
 
     @property
     def transcript_name(self) -> str:
-        return f"{self.slug}.vtt"
+        return f"{self.stem}.vtt"
 
     @property
     def file_names(self) -> tuple[str, str, str]:

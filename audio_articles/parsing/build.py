@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import Article, Removed, Section, Segment, SegmentKind
-from .quotes import ends_open, split_quotes
-from .text import fold, has_words
+from .quotes import ends_open, split_quotes, whole_quotation
+from .text import fold, has_words, reference_marks, without_site_name
 
 SECTION_LEVELS = 3
 """Headings down to this level (##, ###) open a section and a chapter; deeper ones do not."""
@@ -52,9 +52,16 @@ class ArticleBuilder:
             self._last_removed_at = at
             self.removed.append((at, len(self.removed), Removed(text, reason)))
 
+    def _heading(self, text: str, start: int) -> str:
+        """A heading's words: a wiki's "[edit]" and citation markers after it are not read."""
+        text, marks = reference_marks(fold(text))
+        for mark, reason in marks:
+            self.remove(mark, reason, start)
+        return text.strip()
+
     def add_headline(self, text: str, start: int = 0, end: int = 0) -> None:
         """An article's headline; a second headline (a digest) opens a new section."""
-        text = fold(text)
+        text = self._heading(text, start)
         if self.headline is None:
             self.headline = text
         if self._has_segments():
@@ -63,7 +70,7 @@ class ArticleBuilder:
 
     def add_subheading(self, text: str, level: int = 2, start: int = 0, end: int = 0) -> None:
         """A subheading; levels up to SECTION_LEVELS open a new section."""
-        text = fold(text)
+        text = self._heading(text, start)
         if level <= SECTION_LEVELS:
             self.sections.append(_OpenSection(text))
         self._add(SegmentKind.SUBHEADING, text, start, end)
@@ -90,7 +97,14 @@ class ArticleBuilder:
         self.in_quotation = ends_open(spans)
 
     def add_list_item(self, text: str, start: int = 0, end: int = 0) -> None:
-        self._add(SegmentKind.LIST_ITEM, fold(text), start, end)
+        """A list item; one that is wholly a quoted sentence (a testimonial) is a quotation,
+        while quoted fragments and labels in lists stay list items."""
+        text = fold(text)
+        quoted = whole_quotation(text, self.min_quote_words)
+        if quoted:
+            self._add(SegmentKind.QUOTE, quoted, start, end)
+            return
+        self._add(SegmentKind.LIST_ITEM, text, start, end)
 
     def add_notice(self, text: str, start: int = 0, end: int = 0, speaker: str | None = None) -> None:
         """A short announcement, e.g. where a code block is skipped or a speaker changes."""
@@ -106,7 +120,7 @@ class ArticleBuilder:
         language: str = "en",
     ) -> Article:
         """The finished Article; ``title`` (e.g. from front matter) wins over the headline."""
-        title = title or self.headline or fallback_title
+        title = without_site_name(title or self.headline or fallback_title)
         # The untitled first section (text before any subheading) is titled by the article.
         frozen = tuple(Section(s.title or title, tuple(s.segments)) for s in self.sections if s.segments)
         return Article(

@@ -35,6 +35,16 @@ CLUTTER_MAX_CHARS = 300
 
 
 
+_COOKIES = re.compile(
+    r"(?i).{0,200}\b(?:we use cookies|(?:site|website) uses cookies|accept (?:all )?cookies|cookie (?:settings|preferences|policy))\b.{0,200}"
+)
+
+
+def cookie_banner(line: str) -> str | None:
+    """The cookie banner copied with the page."""
+    return "cookie banner" if len(line.split()) <= 60 and _COOKIES.fullmatch(line) else None
+
+
 def read_more_link(line: str) -> str | None:
     """ "Read More: …" teasers that link to another story."""
     if _READ_MORE.match(line):
@@ -71,7 +81,9 @@ _FURNITURE = re.compile(
     r"story continues below(?: advertisement)?|sponsored(?: content)?|"
     r"share|like|restack|subscribe(?: now| for free)?|read in app|open in app|get the app|upgrade to paid|"
     r"print|save(?: article)?|gift this article|copy link|sign in|log in|follow(?: us)?|"
-    r"reuse this content|most (?:viewed|popular|read))[\s.!:]*"
+    r"reuse this content|most (?:viewed|popular|read)|trending(?: now)?|discussion about this post|"
+    r"comments? \(\d+\)|show comments|load more|click here for more.{0,60}|"
+    r"menu|main menu|toggle navigation|open menu|\[edit\])[\s.!:]*"
 )
 
 
@@ -117,7 +129,100 @@ def transcript_time(line: str) -> str | None:
     return None
 
 
+_SKIP_LINK = re.compile(r"(?i)\W*(?:skip|jump|go) to (?:the )?(?:main |page )?(?:content|navigation|search|menu|footer)\W*")
+_GALLERY = re.compile(r"(?i)\W*(?:image|photo|picture|slide|video)\s+\d{1,3}\s*(?:of|/)\s*\d{1,3}\W*")
+# The credit closes the line: "(Image credit: NASA)", or "Credits: NASA/JPL" after a sentence.
+# Case matters: "Tax credit: $2,000" is not a caption.
+_CAPTION_END = re.compile(
+    r".{0,600}(?:\((?i:image|photo|picture)(?i: credit)?s?:[^()]{1,120}\)"
+    r"|(?:^|[.!?)]\s+)(?:Image |Photo |Photograph )?[Cc]redits?:\s*[A-Z][^.]{0,120})\s*"
+)
+_RELATIVE_TIME = re.compile(
+    r"(?i).{0,80}?\b(?:(?:about|over|almost|nearly|around)\s+)?(?:\d{1,3}|an?|one)\s+"
+    r"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b.{0,40}"
+)
+_COUNT_LABEL = r"(?:likes?|comments?|restacks?|shares?|reposts?|views?|replies|reactions?|claps?)"
+# A number with its label, or numbers in a row between separators ("12 · 3 · 2").
+_COUNTER = re.compile(
+    r"(?i)\s*(?:[\d.,]+[km]?\s*" + _COUNT_LABEL + r"[\s·•|,]*){1,6}|\s*[\d.,]+[km]?(?:\s*[·•|]\s*[\d.,]+[km]?){1,5}\s*"
+)
+# "© 2026 Site", or a row of footer links: "Privacy ∙ Terms", "Privacy Policy | Terms of Use".
+_COPYRIGHT = re.compile(
+    r"\s*(?:©|\([cC]\)|Copyright\b).{0,200}"
+    r"|(?:[^·∙•|]{0,40}[·∙•|]\s*)*Privacy(?: Policy| Notice)?\s*[·∙•|]\s*Terms\b[^.]{0,80}"
+)
+# An imperative at the start of the line: prose that mentions a newsletter is not a sign-up box.
+_SIGN_UP = re.compile(
+    r"(?i)\W*(?:sign up|subscribe|get (?:our|the)|join (?:our|the))\b.{0,60}\bnewsletter\b[^.]{0,80}|\s*enter your e-?mail(?: address)?\W*.{0,40}"
+)
+_WIKI = re.compile(
+    r"(?i)\s*(?:retrieved from\b.{0,300}|categor(?:y|ies)\s*:.{0,400}|hidden categor.{0,300}|from \w+, the free encyclopedia\W*|"
+    r"jump to (?:navigation|search)\W*|this page was last edited.{0,200}|\^\s.{0,600}|\^?\s*jump up to\b.{0,600})"
+)
+# A reference entry: numbered, bulleted or marked with "^", carrying an identifier.
+_CITATION_DATA = re.compile(r"(?i)\s*(?:\^|\[\d{1,3}\]|\d{1,3}\.|[-*•])\s.{0,400}\b(?:ISSN|ISBN|doi:|PMID|Bibcode)\b.{0,400}")
+
+
+def skip_link(line: str) -> str | None:
+    """ "Skip to main content" and other accessibility links copied from a page."""
+    return "page furniture" if _SKIP_LINK.fullmatch(line) else None
+
+
+def gallery_counter(line: str) -> str | None:
+    """ "Image 1 of 3": a slideshow's counter."""
+    return "page furniture" if _GALLERY.fullmatch(line) else None
+
+
+def caption_with_credit(line: str) -> str | None:
+    """A photo caption ending with its credit: "… (Image credit: NASA)", "… Credits: NASA/JPL"."""
+    return "photo caption" if len(line.split()) <= 80 and _CAPTION_END.fullmatch(line) else None
+
+
+def relative_time_byline(line: str) -> str | None:
+    """A byline or time stamp relative to when the page was copied ("about 20 hours ago").
+    A sentence ("He left 3 days ago.") is not one: bylines do not end with a full stop.
+
+    >>> relative_time_byline("Jane Doe · about 20 hours ago"), relative_time_byline("He left 3 days ago.")
+    ('byline', None)
+    """
+    if len(line.split()) > 14 or line.rstrip().endswith((".", "!", "?", '"', "”")):
+        return None
+    return "byline" if _RELATIVE_TIME.fullmatch(line) else None
+
+
+def engagement_counter(line: str) -> str | None:
+    """Like, comment and restack counters: numbers with or without their labels."""
+    return "like/comment counter" if any(ch.isdigit() for ch in line) and _COUNTER.fullmatch(line) else None
+
+
+def copyright_footer(line: str) -> str | None:
+    """The page footer: "© 2026 Site · Privacy ∙ Terms"."""
+    return "page footer" if len(line.split()) <= 30 and _COPYRIGHT.fullmatch(line) else None
+
+
+def newsletter_sign_up(line: str) -> str | None:
+    """A newsletter sign-up box: "Sign up for our newsletter", "Enter your email"."""
+    return "newsletter sign-up" if len(line.split()) <= 30 and _SIGN_UP.fullmatch(line) else None
+
+
+def wiki_furniture(line: str) -> str | None:
+    """A wiki page's furniture and references: "Retrieved from …", "Categories: …",
+    "^ Jump up to: a b …", and reference entries with ISSN/DOI/ISBN."""
+    if _WIKI.fullmatch(line) or _CITATION_DATA.fullmatch(line):
+        return "references"
+    return None
+
+
 LINE_RULES: tuple[Rule, ...] = (
+    skip_link,
+    gallery_counter,
+    caption_with_credit,
+    relative_time_byline,
+    engagement_counter,
+    copyright_footer,
+    newsletter_sign_up,
+    wiki_furniture,
+    cookie_banner,
     read_more_link,
     embed_artifact,
     bare_url,
@@ -145,7 +250,14 @@ def clutter_reason(line: str) -> str | None:
 
 _SEPARATOR = re.compile(r"\s*(?:[*\-_=~#•·]\s*){3,}|\s*[›»>↑^]*\s*back to top\s*", re.IGNORECASE)
 _END_MARK = re.compile(r"\s*(?:-+\s*end\s*-+|#{3}|-\s*30\s*-|-?\s*ends?\s*-?|\[?\s*end\s*\]?)\s*", re.IGNORECASE)
-_CONTACT = re.compile(r"\s*(?:(?:media|press|investor|news)\s+)?(?:contacts?|enquiries|inquiries)\s*:", re.IGNORECASE)
+_CONTACT = re.compile(
+    r"\s*(?:(?:media|press|investor|news)\s+)?(?:contacts?|enquiries|inquiries)\s*:"
+    # the same heading in the languages we have voices for
+    r"|\s*(?:presse|medien)?kontakt(?:e)?\s*(?:für (?:medien|die presse))?\s*:?\s*$"
+    r"|\s*contacts?\s+(?:presse|médias?)\s*:?\s*$|\s*contacto(?:s)?(?:\s+(?:de|para)\s+(?:prensa|medios))?\s*:?\s*$"
+    r"|\s*(?:media|press)\s+contacts?\s*$",
+    re.IGNORECASE,
+)
 
 
 def is_separator(line: str) -> bool:
@@ -167,9 +279,27 @@ def is_end_mark(line: str) -> bool:
 
 
 _RELATED = re.compile(
-    r"\s*(?:explore more on these topics|more on this story|related topics|more like this|filed under|topics|tags)\s*:?\s*",
+    r"\s*(?:explore more on these topics|more on this story|related topics|more like this|filed under|topics|tags|"
+    r"related(?: articles| stories| links| coverage| content| posts| reading)?|most (?:popular|read|viewed|shared)|"
+    r"trending(?: now)?|recommended(?: for you)?|more stories|more from [\w .&'-]{1,40}|you may also like|up next|"
+    r"read next|lo más leído|más leídas|les plus lus|à lire aussi|meistgelesen|das könnte sie auch interessieren)\s*:?\s*",
     re.IGNORECASE,
 )
+_COMMENTS = re.compile(
+    r"\s*(?:\d+\s+)?(?:comments?|responses?|replies|reader comments|discussion about this post|join the discussion|"
+    r"kommentare|comentarios|commentaires)\s*(?:\(\d+\))?\s*:?\s*",
+    re.IGNORECASE,
+)
+
+
+def is_comments_heading(line: str) -> bool:
+    """The line that opens readers' comments under an article ("Comments (12)",
+    "Discussion about this post", "Kommentare"): what follows is not the article.
+
+    >>> [is_comments_heading(s) for s in ["12 Comments", "Discussion about this post", "Comments are closed."]]
+    [True, True, False]
+    """
+    return bool(_COMMENTS.fullmatch(line))
 
 
 def is_related_links(first_line: str) -> bool:
@@ -178,5 +308,31 @@ def is_related_links(first_line: str) -> bool:
 
 
 def is_contact_block(first_line: str) -> bool:
-    """A block that starts "Media contact:" and lists names, phones and e-mail addresses."""
+    """A block that starts "Media contact:" (or "Kontakt", "Contacto", "Contact presse")
+    and lists names, phones and e-mail addresses.
+
+    >>> [is_contact_block(s) for s in ["Media contact: Ann", "Pressekontakt", "Contacto de prensa:", "Contact the team"]]
+    [True, True, True, False]
+    """
     return bool(_CONTACT.match(first_line))
+
+
+_MENU_WORDS = 3
+_DIGIT = re.compile(r"\d")
+
+
+def is_menu(lines: list[str]) -> bool:
+    """Three or more lines of at most three words, none ending like a sentence: a menu,
+    a "Trending" list or a row of buttons copied from the page, not prose.
+
+    >>> is_menu(["News", "Sport", "Weather", "Business"]), is_menu(["Lanham, Maryland", "2:34 P.M. EST"])
+    (True, False)
+    """
+    # Menu items are capitalised labels: a list of ingredients ("2 eggs") is not a menu.
+    return len(lines) >= 3 and all(
+        0 < len(line.split()) <= _MENU_WORDS
+        and line.strip()[:1].isupper()
+        and not _DIGIT.search(line)
+        and not line.rstrip().endswith((".", "!", "?", ":", ";", ","))
+        for line in lines
+    )

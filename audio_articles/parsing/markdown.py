@@ -17,8 +17,9 @@ from html.parser import HTMLParser
 
 from ..model import Article
 from .build import ArticleBuilder
+from . import clutter
 from .clutter import clutter_reason
-from .frontmatter import FrontMatter, read_front_matter
+from .frontmatter import read_front_matter, split_toml_front_matter
 from .options import ParseOptions
 from .prose import add_prose
 from .text import fold, literal_links
@@ -35,12 +36,28 @@ SILENT_TAGS = {"script", "style", "iframe", "noscript", "svg", "object", "embed"
 # A block quotation that itself opens with a quotation mark is split like any paragraph,
 # so its attribution ("…,” Knuth wrote.) stays in the body voice.
 QUOTE_MARKS = ("\u201c", '"', "\u00ab", "\u201e")
+CLOSING_MARKS = ("\u201d", '"', "\u00bb", "\u201c")
 _LITERAL_TAG = re.compile(r"(<!--.{0,2000}?-->|</?[A-Za-z][\w-]*(?:\s[^<>\n]{0,300})?/?>)", re.S)
 _INLINE_TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,40}\]")
 _EMPHASIS = re.compile(r"\*\*|__")
 _SPACE_BEFORE_STOP = re.compile(r" +(?=[.,](?:\s|$))")
-_TEMPLATE_TAG = re.compile(r"\{%-?[^%\n]{0,200}?-?%\}|\{\{-?[^}\n]{0,200}?-?\}\}")
+_TEMPLATE_TAG = re.compile(
+    r"\{%-?[^%\n]{0,200}?-?%\}|\{\{-?[^}\n]{0,200}?-?\}\}"
+    # Hugo shortcodes ({{< img src="…" >}}, {{% note %}}) may span lines and quote prose.
+    r"|\{\{<[^<>]{0,3000}?>\}\}|\{\{%[^%]{0,3000}?%\}\}"
+)
+# A pull-quote shortcode: its text is a quotation, its credit not body text.
+_PULL_QUOTE = re.compile(r"\{\{[<%]\s*([\w-]*quote[\w-]*)\s+([^<>%]{0,3000}?)\s*[>%]\}\}", re.S)
+_SHORTCODE_PARAM = re.compile(r"([\w-]+)\s*=\s*\"([^\"]*)\"")
+QUOTE_PARAMS = ("text", "quote", "content", "body")
+CREDIT_PARAMS = ("cite", "author", "by", "credit", "source", "name", "title")
+# Go's blog wraps code in {{raw `…`}}: a code block whose lines are not Markdown.
+_GO_RAW = re.compile(r"^\{\{-?\s*raw\s+`[ \t]*$|^`\s*-?\}\}[ \t]*$", re.M)
+# Kramdown/Pandoc heading attributes: "## A heading {#an-id .class}".
+HEADING_ATTRIBUTES = re.compile(r"\s*\{\s*[#.][^{}\n]{0,200}\}\s*$")
+# A struck-out word replaced by an editor: only the replacement is said.
+STRUCK_TAGS = {"s", "del", "strike"}
 _LIQUID_HIGHLIGHT = re.compile(r"^\{%-?\s*highlight\s+([\w+-]+)[^%\n]*%\}[ \t]*$|^\{%-?\s*endhighlight\s*-?%\}[ \t]*$", re.M)
 _ROLE_TITLE = re.compile(r"(.*?)\s*<[^<>]*>\s*$", re.S)
 
@@ -61,7 +78,48 @@ def _markdown_it():
     from mdit_py_plugins.myst_role import myst_role_plugin
 
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    return md.use(front_matter_plugin).use(footnote_plugin).use(myst_role_plugin).use(myst_block_plugin)
+    md = md.use(front_matter_plugin).use(footnote_plugin).use(myst_role_plugin).use(myst_block_plugin)
+    md.block.ruler.before(md.block.ruler.__rules__[0].name, "too_deep", _too_deep)
+    return md
+
+
+FLATTEN_LEVEL = 16
+"""Token nesting from which block structure is no longer followed. markdown-it drops
+everything past its ``maxNesting`` (20: ten nested lists, or twenty ``>``) without a
+word; from this level the rest of the block is kept as plain paragraphs instead (still
+in the quote voice or list item it is nested in)."""
+_DEEP_MARKERS = re.compile(r"^(?:[ \t]*(?:>|[-*+](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)))+[ \t]*")
+
+
+def _too_deep(state, start: int, end: int, silent: bool) -> bool:
+    """A block rule tried first: past ``FLATTEN_LEVEL``, the lines up to the end of the
+    enclosing block become paragraphs, with their quote and list markers dropped."""
+    if silent or state.level < FLATTEN_LEVEL:
+        return False
+    paragraph: list[str] = []
+    first = start
+
+    def flush(last: int) -> None:
+        if not paragraph:
+            return
+        opening = state.push("paragraph_open", "p", 1)
+        opening.map = [first, last]
+        inline = state.push("inline", "", 0)
+        inline.content, inline.map, inline.children = "\n".join(paragraph), [first, last], []
+        state.push("paragraph_close", "p", -1)
+        paragraph.clear()
+
+    for line in range(start, end):
+        text = _DEEP_MARKERS.sub("", state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]).strip()
+        if text:
+            if not paragraph:
+                first = line
+            paragraph.append(text)
+        else:
+            flush(line)
+    flush(end)
+    state.line = end
+    return True
 
 
 class _HtmlText(HTMLParser):
@@ -72,19 +130,46 @@ class _HtmlText(HTMLParser):
         self.spoken: list[str] = []
         self.silent: list[str] = []
         self.comments: list[str] = []
+        self.dropped: list[tuple[str, str]] = []
+        """(text, reason) of what the page shows but a listener is not told: link
+        addresses, images (alt text or address)."""
         self._silent_depth = 0
+        self._struck_depth = 0
+        self._in_link = 0
+        self.link_chars = 0
+        """Visible characters inside links: a block that is all links is navigation."""
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in SILENT_TAGS:
+        values = dict(attrs)
+        if tag == "a":
+            self._in_link += 1
+            self.spoken.append(" ")  # two links side by side are two phrases, not one word
+        if tag == "img" and not self._silent_depth:
+            self.dropped.append((values.get("alt") or values.get("src") or "", "image"))
+        elif tag == "a" and values.get("href") and not self._silent_depth:
+            self.dropped.append((values["href"], "link address"))
+        if tag in STRUCK_TAGS:
+            self._struck_depth += 1
+        elif tag in SILENT_TAGS:
             self._silent_depth += 1
         elif tag in {"br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "figcaption", "blockquote"}:
             self.spoken.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in SILENT_TAGS and self._silent_depth:
+        if tag == "a" and self._in_link:
+            self._in_link -= 1
+            self.spoken.append(" ")
+        if tag in STRUCK_TAGS and self._struck_depth:
+            self._struck_depth -= 1
+        elif tag in SILENT_TAGS and self._silent_depth:
             self._silent_depth -= 1
 
     def handle_data(self, data: str) -> None:
+        if self._struck_depth and not self._silent_depth:
+            self.dropped.append((data, "struck-out text"))
+            return
+        if self._in_link and not self._silent_depth:
+            self.link_chars += len(data.strip())
         (self.silent if self._silent_depth else self.spoken).append(data)
 
     def handle_comment(self, data: str) -> None:
@@ -121,6 +206,10 @@ class _Walk:
     """"bullet" or "ordered" per open list."""
     item_numbers: list[str] = field(default_factory=list)
     started: bool = False
+    skipping: str | None = None
+    """Why the blocks now read are not spoken: under a contact or related-links heading
+    (until the next heading), or after a release's end mark (to the end)."""
+    ended: bool = False
 
     def offsets(self, token) -> tuple[int, int]:
         if not token.map:
@@ -135,12 +224,24 @@ def inline_lines(token, walk: _Walk) -> list[str]:
     lines = [""]
     options, builder = walk.options, walk.builder
     in_autolink = False
+    struck = 0
+    """Open <s>/<del> or ~~: an editor's struck-out words, replaced by what follows."""
+    quoted_link = ""
+    """"open" inside a link whose text sits in quotation marks (the title of a linked work,
+    not speech; its opening mark was dropped), "closing" right after it."""
     silent: list[str] = []
     """Open inline elements whose content is never spoken (<script>…</script>)."""
     for child in token.children or []:
         kind = child.type
         if silent and kind != "html_inline":
             builder.remove(child.content, "HTML embed or script")
+        elif struck and kind in ("text", "code_inline"):
+            builder.remove(child.content, "struck-out text")
+        elif kind in ("s_open", "s_close"):
+            struck = max(0, struck + (1 if kind == "s_open" else -1))
+        elif kind == "text" and quoted_link == "closing":
+            quoted_link = ""
+            lines[-1] += _drop_orphan_footnote_refs(_literal_tags(_without_closing_mark(child.content), silent, builder), builder)
         elif kind == "text":
             if in_autolink:
                 builder.remove(child.content, "bare URL")
@@ -152,8 +253,14 @@ def inline_lines(token, walk: _Walk) -> list[str]:
             lines[-1] += _literal_tags(child.content, [], builder, keep_names=True)
         elif kind == "link_open":
             in_autolink = child.markup == "autolink"
+            if not in_autolink and child.attrs.get("href"):
+                builder.remove(str(child.attrs["href"]), "link address")
+            if lines[-1][-1:] in QUOTE_MARKS and (len(lines[-1]) == 1 or not lines[-1][-2].isalnum()):
+                lines[-1] = lines[-1][:-1]
+                quoted_link = "open"
         elif kind == "link_close":
             in_autolink = False
+            quoted_link = "closing" if quoted_link else ""
         elif kind == "image":
             alt = child.content or child.attrs.get("alt", "")
             if options.image_alt and alt.strip():
@@ -162,6 +269,9 @@ def inline_lines(token, walk: _Walk) -> list[str]:
                 builder.remove(alt or str(child.attrs.get("src", "")), "image")
         elif kind == "html_inline":
             tag = _INLINE_TAG.match(child.content)
+            if tag and tag.group(2).lower() in STRUCK_TAGS:
+                struck = max(0, struck + (-1 if tag.group(1) else 1))
+                continue
             if tag and tag.group(2).lower() in SILENT_TAGS:
                 if not tag.group(1) and not child.content.endswith("/>"):
                     silent.append(tag.group(2).lower())
@@ -173,18 +283,32 @@ def inline_lines(token, walk: _Walk) -> list[str]:
             parsed = html_text(child.content)
             for comment in parsed.comments:
                 builder.remove(comment, "HTML comment")
+            for text, reason in parsed.dropped:
+                builder.remove(text, reason)
             lines[-1] += "".join(parsed.spoken)
         elif kind == "myst_role":
             lines[-1] += _role_text(child.meta.get("name", ""), child.content, builder)
         # footnote_ref, emphasis, strikethrough: markup only, nothing to say.
+    # Template tags and shortcodes may span lines: drop them from the whole text at once.
+    lines = _drop_templates("\n".join(lines), builder).split("\n")
+    # Literal link syntax ("[a title]( )" where a template was its target) may span lines too.
+    joined, dropped = literal_links("\n".join(lines))
+    for text, reason in dropped:
+        builder.remove(text, reason)
     cleaned = []
-    for line in lines:
-        line, dropped = literal_links(_drop_templates(line, builder))
-        for text, reason in dropped:
-            builder.remove(text, reason)
+    for line in joined.split("\n"):
+        if "**" in line or "__" in line:
+            line = _EMPHASIS.sub("", line)  # emphasis marks CommonMark left as text ("**Note: **Text")
         # Dropped images and references may leave "see the chart ." behind.
         cleaned.append(_SPACE_BEFORE_STOP.sub("", line))
     return cleaned
+
+
+def _without_closing_mark(text: str) -> str:
+    """Text after a quoted link without the link's closing mark, which may follow the
+    sentence's punctuation (“[A title](…),”)."""
+    stop = len(text) - len(text.lstrip(".,;:!?"))
+    return text[:stop] + text[stop + 1 :] if text[stop : stop + 1] in CLOSING_MARKS else text
 
 
 def _literal_tags(text: str, silent: list[str], builder: ArticleBuilder, keep_names: bool = False) -> str:
@@ -230,15 +354,53 @@ def _drop_orphan_footnote_refs(text: str, builder: ArticleBuilder) -> str:
     return _drop_matches(text, _FOOTNOTE_REF, "[^", "footnote marker", builder)
 
 
+LITERAL_ROLES = {"code", "math", "kbd", "samp", "command", "file", "envvar", "regexp"}
+"""Roles whose content is said as written, even with angle brackets in it."""
+
+
 def _role_text(name: str, content: str, builder: ArticleBuilder) -> str:
-    """What a MyST role says: a reference's title if it has one; nothing for a bare key."""
+    """What a MyST role says: a reference's title if it has one; nothing for a bare key.
+    Any other role with a target ({term}`Word <target>`) says its words, not the target."""
+    titled = _ROLE_TITLE.fullmatch(content)
     if name in REFERENCE_ROLES:
-        titled = _ROLE_TITLE.fullmatch(content)
         if titled and titled.group(1).strip():
             return titled.group(1)
         builder.remove(f"{{{name}}}`{content}`", "MyST reference")
         return ""
+    if titled and titled.group(1).strip() and name not in LITERAL_ROLES:
+        builder.remove(content[len(titled.group(1)) :].strip(), "MyST reference")
+        return titled.group(1)
     return content
+
+
+LINK_LIST_ITEMS = 3
+LINK_LIST_WORDS = 6
+
+
+def _link_list_end(tokens: list, i: int) -> int | None:
+    """Index of the close of the bullet list opened at ``i`` when it is a list of links
+    only (every item one short link, at least three): a menu, "Most popular", "Related" —
+    where to go, not what to say. None for any other list."""
+    depth, items, position = 0, 0, i
+    while position < len(tokens):
+        token = tokens[position]
+        if token.type == "bullet_list_open":
+            depth += 1
+        elif token.type == "bullet_list_close":
+            depth -= 1
+            if depth == 0:
+                return position if items >= LINK_LIST_ITEMS else None
+        elif token.type == "inline":
+            children = [child for child in token.children or [] if not (child.type == "text" and not child.content.strip())]
+            if not children or children[0].type != "link_open" or children[-1].type != "link_close":
+                return None
+            if sum(child.type == "link_open" for child in children) != 1:
+                return None
+            if len(" ".join(child.content for child in children if child.type == "text").split()) > LINK_LIST_WORDS:
+                return None
+            items += 1
+        position += 1
+    return None
 
 
 def _drop_templates(text: str, builder: ArticleBuilder) -> str:
@@ -262,13 +424,16 @@ def parse_markdown(text: str, *, options: ParseOptions = ParseOptions(), fallbac
     """Parse a Markdown article (front matter, headings, quotes, lists, code, HTML, MyST)."""
     # {% highlight python %} … {% endhighlight %} is a code block in Jekyll; make it a fence.
     source = _LIQUID_HIGHLIGHT.sub(lambda m: "```" + (m.group(1) or ""), text)
+    source = _GO_RAW.sub("```", source) if "raw" in source else source
+    front, source, toml = split_toml_front_matter(source)
     tokens = _markdown_it().parse(source)
-    front = FrontMatter()
     if tokens and tokens[0].type == "front_matter":
         front = read_front_matter(tokens[0].content)
     language = front.language or "en"
     line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
     walk = _Walk(ArticleBuilder(min_quote_words=options.min_quote_words), options, language, line_starts, front.title)
+    if toml:
+        walk.builder.remove(toml, "front matter", 0)
     walk.transcript = looks_like_transcript(_EMPHASIS.sub("", source).split("\n"))
     _walk_tokens(tokens, walk)
     return walk.builder.build(
@@ -284,6 +449,27 @@ def _start_article(walk: _Walk, token) -> None:
     is_h1 = token.type == "heading_open" and token.tag == "h1"
     if walk.front_title and not is_h1:
         walk.builder.add_headline(walk.front_title)
+
+
+def _block_rule(text: str, walk: _Walk) -> str | None:
+    """The same block rules as plain text: a contact block, a related-links list, the end
+    mark of a release and what follows it. Returns why ``text`` is not spoken."""
+    if walk.skipping:
+        return walk.skipping
+    first = text.split("\n")[0].strip()
+    if clutter.is_end_mark(first):
+        walk.ended = True
+        walk.skipping = "after the end of the release"
+        return "end of the release"
+    if clutter.is_contact_block(first):
+        return "press contact"
+    if clutter.is_related_links(first):
+        return "related links"
+    if walk.builder.paragraphs and clutter.is_comments_heading(first):
+        walk.ended = True
+        walk.skipping = "readers' comments"
+        return "readers' comments"
+    return None
 
 
 def _walk_tokens(tokens: list, walk: _Walk) -> None:
@@ -303,9 +489,25 @@ def _walk_tokens(tokens: list, walk: _Walk) -> None:
         elif footnotes and kind == "paragraph_open":
             builder.remove(" ".join(inline_lines(tokens[i + 1], walk)), "footnote")
             i += 2
+        elif kind == "heading_open" and (walk.ended or not tokens[i + 1].content.strip()):
+            # "###" alone is a release's end mark, not an empty heading.
+            if not walk.ended and token.markup == "###":
+                walk.ended = True
+                walk.skipping = "after the end of the release"
+                builder.remove("###", "end of the release", start)
+            else:
+                builder.remove(tokens[i + 1].content, walk.skipping or "empty heading", start)
+            i += 2
+        elif kind == "heading_open" and (reason := _heading_block_rule(tokens[i + 1].content, walk)):
+            builder.remove(tokens[i + 1].content, reason, start)
+            i += 2
         elif kind == "heading_open":
+            walk.skipping = None
             _start_article(walk, token)
             text = _kept_text(inline_lines(tokens[i + 1], walk), builder)
+            if attributes := HEADING_ATTRIBUTES.search(text):
+                builder.remove(attributes.group(), "heading attributes", start)
+                text = text[: attributes.start()]
             level = int(token.tag[1])
             if level == 1:
                 builder.add_headline(text, start, end)
@@ -316,6 +518,10 @@ def _walk_tokens(tokens: list, walk: _Walk) -> None:
             walk.quote_depth += 1
         elif kind == "blockquote_close":
             walk.quote_depth -= 1
+        elif kind == "bullet_list_open" and (close := _link_list_end(tokens, i)):
+            for inline in (t for t in tokens[i:close] if t.type == "inline"):
+                builder.remove(" ".join(inline_lines(inline, walk)), "links", start)
+            i = close
         elif kind in ("bullet_list_open", "ordered_list_open"):
             walk.list_stack.append("ordered" if kind == "ordered_list_open" else "bullet")
         elif kind in ("bullet_list_close", "ordered_list_close"):
@@ -324,6 +530,15 @@ def _walk_tokens(tokens: list, walk: _Walk) -> None:
             walk.item_numbers.append(token.info if walk.list_stack and walk.list_stack[-1] == "ordered" else "")
         elif kind == "list_item_close":
             walk.item_numbers.pop()
+        elif kind == "paragraph_open" and (pull_quote := _shortcode_pull_quote(tokens[i + 1].content)):
+            _start_article(walk, token)
+            name, text, credit = pull_quote
+            builder.remove(name, "template tag", start)
+            _pull_quote(text, builder, start, end, credit)
+            i += 2
+        elif kind == "paragraph_open" and (reason := _block_rule(tokens[i + 1].content, walk)):
+            builder.remove(" ".join(inline_lines(tokens[i + 1], walk)), reason, start)
+            i += 2
         elif kind == "paragraph_open":
             _start_article(walk, token)
             text = _kept_text(inline_lines(tokens[i + 1], walk), builder)
@@ -350,6 +565,23 @@ def _walk_tokens(tokens: list, walk: _Walk) -> None:
         elif kind == "myst_line_comment":
             builder.remove(token.content, "comment")
         i += 1
+
+
+def _heading_block_rule(text: str, walk: _Walk) -> str | None:
+    """A heading "Media contacts", "Kontakt", "Related links": it and its blocks are not spoken."""
+    if walk.ended:
+        return walk.skipping
+    if clutter.is_contact_block(text.strip()):
+        walk.skipping = "press contact"
+        return "press contact"
+    if clutter.is_related_links(text.strip()):
+        walk.skipping = "related links"
+        return "related links"
+    if walk.builder.paragraphs and clutter.is_comments_heading(text.strip()):
+        walk.ended = True
+        walk.skipping = "readers' comments"
+        return "readers' comments"
+    return None
 
 
 def _code(token, walk: _Walk, start: int, end: int) -> None:
@@ -380,9 +612,17 @@ def _html_block(content: str, walk: _Walk, start: int, end: int) -> None:
         # An unclosed comment hides the rest of the page from readers; it does from listeners too.
         walk.builder.remove(content[opened + 4 :], "HTML comment")
         content = content[:opened]
+    if _HTML_TABLE.match(content):
+        # An HTML table (often a screen-reader copy of a chart) is skipped like a Markdown one.
+        walk.builder.remove(fold(" ".join(html_text(content).spoken)), "table", start)
+        if walk.options.code_notice:
+            walk.builder.add_notice(_notice(walk.language, "table"), start, end)
+        return
     parsed = html_text(content)
     for comment in parsed.comments:
         walk.builder.remove(comment, "HTML comment")
+    for text, reason in parsed.dropped:
+        walk.builder.remove(text, reason, start)
     silent = fold(" ".join(parsed.silent))
     if silent or re.search(r"<(?:iframe|embed|object|video|audio|script)\b", content, re.I):
         walk.builder.remove(silent or content, "HTML embed or script")
@@ -391,8 +631,41 @@ def _html_block(content: str, walk: _Walk, start: int, end: int) -> None:
     visible = "".join(parsed.spoken)
     inline = _markdown_it().parseInline(visible)[0] if visible.strip() else None
     spoken = fold(" ".join(inline_lines(inline, walk))) if inline else ""
-    if spoken:
+    if spoken and parsed.link_chars >= len(fold(visible).replace(" ", "")) - 1:
+        # Nothing but links (a file's download button, a menu): where to go, not what to say.
+        walk.builder.remove(spoken, "links", start)
+    elif spoken and _ASIDE.match(content):
+        _pull_quote(spoken, walk.builder, start, end)
+    elif spoken:
         add_prose(spoken, start, end, walk.builder, walk.options)
+
+
+_HTML_TABLE = re.compile(r"\s*<table\b", re.I)
+_ASIDE = re.compile(r"\s*<(?:aside|figure)\b[^>]*\b(?:pull-?quote|quote)|\s*<aside\b", re.I)
+_CREDIT = re.compile(r"\s*(?:[—―–]|--?)\s*([^—―–]{1,80})$")
+
+
+def _pull_quote(text: str, builder: ArticleBuilder, start: int, end: int, credit: str | None = None) -> None:
+    """A pull-quote box: the quotation in the quote voice; its credit ("— @handle",
+    "— Jane Doe") is not read as body text."""
+    if credit is None and (match := _CREDIT.search(text)):
+        text, credit = text[: match.start()], match.group(1)
+    builder.add_paragraph(text.strip().strip("\u201c\u201d\"«» "), start, end, quoted=True)
+    if credit:
+        builder.remove(credit, "pull-quote credit", start)
+
+
+def _shortcode_pull_quote(content: str) -> tuple[str, str, str] | None:
+    """{{< quote-block text="…" cite="…" >}}, a pull-quote written as a Hugo shortcode:
+    (shortcode name, quotation, credit), or None for any other paragraph."""
+    match = _PULL_QUOTE.fullmatch(content.strip())
+    if not match:
+        return None
+    params = dict(_SHORTCODE_PARAM.findall(match.group(2)))
+    text = next((params[key] for key in QUOTE_PARAMS if params.get(key)), "")
+    if not text:
+        return None
+    return match.group(1), text, " ".join(params[key] for key in CREDIT_PARAMS if params.get(key))
 
 
 def _unclosed_comment(content: str) -> int:

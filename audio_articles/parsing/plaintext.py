@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 from ..model import Article
 from . import clutter
 from .build import ArticleBuilder
-from .frontmatter import FrontMatter, read_front_matter
+from .frontmatter import FrontMatter, read_front_matter, split_toml_front_matter
 from .options import ParseOptions
-from .prose import add_prose
-from .text import fold
+from .prose import add_prose, inline_text
+from .text import fold, plain_markdown
 from .transcript import looks_like_transcript, split_label
 
 
@@ -35,10 +35,11 @@ class Block:
     underlined: bool = False
     """The source underlined it (=== or ---): a heading."""
     text: str = field(init=False)
-    """The lines joined with single spaces."""
+    """The lines joined with single spaces, Markdown escapes and bold markers set aside
+    (a text copy of a Markdown page keeps them)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "text", fold(" ".join(line.text for line in self.lines)))
+        object.__setattr__(self, "text", plain_markdown(fold(" ".join(line.text for line in self.lines))))
 
     @property
     def start(self) -> int:
@@ -109,25 +110,80 @@ def _raw_blocks(text: str) -> list[list[Line]]:
     return blocks
 
 
+LIST_LINE_WORDS = 15
+
+
+def _list_like(raw: list[Line]) -> bool:
+    """Lines of a list of links copied as text: headlines or labels, no sentences."""
+    return all(
+        len(line.text.split()) <= LIST_LINE_WORDS and not line.text.rstrip().endswith((".", "!", "?", ":"))
+        or bool(_BULLET.match(line.text))
+        for line in raw
+    )
+
+
+PROSE_WORDS = 20
+_SENTENCE = re.compile(r"[.!?…][\"”’)]*(?:\s|$)")
+
+
+def _main_run(raw_blocks: list[list[Line]]) -> tuple[int, int]:
+    """The first and last block of the article's main run of prose (a block of 20 words
+    or more with a sentence in it). Page furniture sits outside it: menus and "Trending"
+    lists above, footers and "Most popular" below. (0, -1) when there is no prose."""
+    prose = [
+        index
+        for index, raw in enumerate(raw_blocks)
+        if sum(len(line.text.split()) for line in raw) >= PROSE_WORDS and _SENTENCE.search(" ".join(line.text for line in raw))
+    ]
+    return (prose[0], prose[-1]) if prose else (0, -1)
+
+
 def clean_blocks(text: str, builder: ArticleBuilder, transcript: bool) -> list[Block | None]:
     """Blocks with clutter lines removed (and recorded); None where articles separate."""
     stream: list[Block | None] = []
     after_end = False
-    for raw in _raw_blocks(text):
+    skipping: str | None = None
+    """Why the rest of this article is not spoken: "after the end of the release" (an end
+    mark), "readers' comments" (their heading); both run to the next article separator."""
+    listing = False
+    """A "Most popular" or "Related" heading stood alone: the short lines after it are its list."""
+    raw_blocks = _raw_blocks(text)
+    first_prose, last_prose = _main_run(raw_blocks)
+    for index, raw in enumerate(raw_blocks):
         first = raw[0].text.strip()
+        joined = " ".join(line.text for line in raw)
         if after_end:
+            skipping = "after the end of the release"
+            after_end = False
+        if skipping:
             if len(raw) == 1 and clutter.is_separator(first):
-                after_end = False
+                skipping = None
                 builder.remove(first, "article separator", raw[0].start)
                 stream.append(SEPARATOR)
             else:
-                builder.remove(" ".join(line.text for line in raw), "after the end of the release", raw[0].start)
+                builder.remove(joined, skipping, raw[0].start)
             continue
+        if listing and _list_like(raw):
+            builder.remove(joined, "related links", raw[0].start)
+            continue
+        listing = False
         if clutter.is_contact_block(first):
-            builder.remove(" ".join(line.text for line in raw), "press contact", raw[0].start)
+            builder.remove(joined, "press contact", raw[0].start)
             continue
         if clutter.is_related_links(first):
-            builder.remove(" ".join(line.text for line in raw), "related links", raw[0].start)
+            builder.remove(joined, "related links", raw[0].start)
+            listing = len(raw) == 1
+            continue
+        if len(raw) == 1 and index > first_prose and clutter.is_comments_heading(first):
+            builder.remove(first, "readers' comments", raw[0].start)
+            skipping = "readers' comments"
+            continue
+        outside = not first_prose <= index <= last_prose
+        if outside and not transcript and clutter.is_menu([line.text for line in raw]):
+            builder.remove(" ".join(line.text for line in raw), "navigation menu", raw[0].start)
+            continue
+        if feed := _feed_item(raw, builder):
+            stream.extend(feed)
             continue
         current: list[Line] = []
 
@@ -159,6 +215,39 @@ def clean_blocks(text: str, builder: ArticleBuilder, transcript: bool) -> list[B
                 current.append(Line(stripped, line.start + len(line.text) - len(line.text.lstrip())))
         flush()
     return stream
+
+
+_FEED_FIELD = re.compile(r"(?i)\s*(title|link|url|guid|description|summary|content|publication date|pub ?date|published|date|author|categories|category)\s*:\s*(.*)")
+_FEED_DROPPED = {"link": "link address", "url": "link address", "guid": "link address", "publication date": "date line",
+                 "pubdate": "date line", "pub date": "date line", "published": "date line", "date": "date line",
+                 "author": "byline", "categories": "categories", "category": "categories"}  # fmt: skip
+
+
+def _feed_item(raw: list[Line], builder: ArticleBuilder) -> list[Block | None]:
+    """A feed written out as text: "Title: …" then "Link:", "Description:", "Publication
+    Date:" lines. The title becomes the item's headline (a new section), the description
+    its body; links and dates are removed, and the labels are never read."""
+    first = _FEED_FIELD.fullmatch(raw[0].text.strip())
+    if not first or first.group(1).lower() != "title" or len(raw) < 2:
+        return []
+    if not any((m := _FEED_FIELD.fullmatch(line.text.strip())) and m.group(1).lower() != "title" for line in raw[1:]):
+        return []
+    blocks: list[Block | None] = [SEPARATOR]
+    for line in raw:
+        field = _FEED_FIELD.fullmatch(line.text.strip())
+        if field:
+            label, value = field.group(1).lower(), field.group(2)
+            builder.remove(line.text[: line.text.index(":") + 1], "feed label", line.start)
+            start = line.start + line.text.index(":") + 1
+            if label in _FEED_DROPPED:
+                builder.remove(value, _FEED_DROPPED[label], start)
+            elif value.strip():
+                blocks.append(Block((Line(f"# {value.strip()}" if label == "title" else value.strip(), start),)))
+        elif len(blocks) > 1 and line.text.strip():
+            # A description wrapped over several lines continues its block.
+            last = blocks.pop()
+            blocks.append(Block((*last.lines, Line(line.text.strip(), line.start))))
+    return blocks
 
 
 def _articles(stream: list[Block | None]) -> list[list[Block]]:
@@ -205,6 +294,9 @@ def parse_plaintext(
     articles = _articles(clean_blocks(text, builder, transcript))
     for number, chunk in enumerate(articles):
         _parse_one(chunk, number, builder, options, transcript, meta, digest=len(articles) > 1)
+    if builder.headline is None and not front.title and articles and _headline_like(articles[0][0].lines[0].text):
+        # Never the file name when the text opens with a headline-like line.
+        fallback_title = articles[0][0].lines[0].text.strip()
     return builder.build(
         title=front.title, fallback_title=fallback_title, author=meta.author, date=meta.date, language=front.language or "en"
     )
@@ -218,7 +310,10 @@ def _front_matter(text: str, builder: ArticleBuilder) -> tuple[FrontMatter, str]
     blanked out so offsets stay those of the source."""
     match = _FRONT_MATTER.match(text)
     if not match:
-        return FrontMatter(), text
+        front, text, toml = split_toml_front_matter(text)
+        if toml:
+            builder.remove(toml, "front matter", 0)
+        return front, text
     builder.remove(match.group(1), "front matter", 0)
     blank = "".join("\n" if ch == "\n" else " " for ch in match.group())
     return read_front_matter(match.group(1)), blank + text[match.end() :]
@@ -241,6 +336,7 @@ def _parse_one(
 ) -> None:
     """One article of the file: headline, byline/date/caption, then the body."""
     rest = list(blocks)
+    rest[0] = _split_captioned_headline(rest[0], builder)
     heading = _MARKDOWN_HEADING.match(rest[0].text)
     if (heading and len(heading.group(1)) == 1) or (not heading and is_headline(rest[0])):
         first = rest.pop(0)
@@ -276,7 +372,27 @@ def _parse_one(
         elif _BULLET.match(block.lines[0].text):
             _add_list(block, builder)
         else:
-            speaker = add_prose(block.text, block.start, block.end, builder, options, transcript, speaker)
+            speaker = add_prose(block.text, block.start, block.end, builder, options, transcript, speaker, plain=True)
+
+
+_CREDIT_LINE = re.compile(r"(?i).*(?:\bcredits?\s*:|\((?:image|photo)(?: credit)?s?:|" + _CAPTION_CREDIT.pattern + r").*")
+
+
+def _split_captioned_headline(block: Block, builder: ArticleBuilder) -> Block:
+    """A headline line followed on the very next line by a photo caption that ends with its
+    credit ("… Credits: NASA/JPL"): the headline alone stays; the caption is removed."""
+    if len(block.lines) < 2 or not _headline_like(block.lines[0].text):
+        return block
+    if not _CREDIT_LINE.fullmatch(" ".join(line.text for line in block.lines[1:])):
+        return block
+    builder.remove(" ".join(line.text for line in block.lines[1:]), "photo caption", block.lines[1].start)
+    return Block(block.lines[:1])
+
+
+def _headline_like(line: str) -> bool:
+    """A line that could be a headline: short, capitalised, not ending like a sentence."""
+    line = line.strip()
+    return bool(line) and len(line.split()) <= 16 and (line[0].isupper() or line[0].isdigit()) and not line.endswith((".", ",", ";", ":"))
 
 
 def _after_headline(blocks: list[Block], builder: ArticleBuilder, meta: _Meta) -> list[Block]:
@@ -353,4 +469,4 @@ def _add_list(block: Block, builder: ArticleBuilder) -> None:
             text, start, _ = items[-1]
             items[-1] = (text + " " + line.text, start, line.start + len(line.text))
     for text, start, end in items:
-        builder.add_list_item(text, start, end)
+        builder.add_list_item(inline_text(text, start, builder, plain=True), start, end)

@@ -126,10 +126,28 @@ def batch_items(sources: Sequence[Path], out_dir: Path | None, suffix: str) -> l
 
 def _convert_in_worker(source: Path, output: Path, options):
     """One whole article, inside a pool worker (whose engine is already running)."""
+    _one_line_warnings()
     try:
         return convert(source, output, options)
     except AudioArticlesError as error:
         return Failure.of(source, error)
+
+
+def _one_line_warnings() -> None:
+    """Warnings from a worker process in the same "audio-articles: warning: …" form as
+    the main process's (a worker starts with no logging set up, and Python's last-resort
+    handler prints the bare message)."""
+    import logging
+
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    from ..console import OneLineFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLineFormatter(""))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
 
 
 def convert_many(

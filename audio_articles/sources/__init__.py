@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import InputError
-from ..files import DEFAULT_MAX_BYTES, clean_text, decode_text, read_article_text
+from ..files import DEFAULT_MAX_BYTES, clean_text, decode_text, read_article_text, read_bounded, unicode_bom
 from ..units import format_size
 from ..model import Article
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["Origin", "Source", "decode_page", "default_output", "is_url", "load_article", "load_source", "parse_source", "read_source", "read_url_list", "source_stem"]
 
 STDIN = "-"
+URL_LIST_MAX_BYTES = 1024 * 1024
+"""Largest --urls list read (a million bytes is some ten thousand addresses)."""
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 
@@ -202,11 +204,10 @@ def read_url_list(path: Path) -> list[str]:
 
     A line that is not an http(s) URL is an InputError naming it, so a typo fails early.
     """
+    data = read_bounded(path, URL_LIST_MAX_BYTES, what=f"{path} (the list of URLs)", hint="split the list")
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file (the list of URLs)") from None
-    except (OSError, UnicodeDecodeError) as err:
+        lines = data.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as err:
         raise InputError(f"{path}: cannot read the list of URLs ({err}); save it as UTF-8 text") from None
     urls = []
     for number, line in enumerate(lines, 1):
@@ -246,11 +247,11 @@ def decode_page(data: bytes, declared: str | None, name: str) -> str:
     Valid UTF-8 with non-ASCII bytes is taken as UTF-8 whatever the page declares: pages
     that declare Latin-1 and are UTF-8 are common, and the reverse never decodes cleanly.
     """
-    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    marked = unicode_bom(data)
+    if b"\x00" in data[:4096] and marked is None:
         raise InputError(f"{name} looks like a binary file, not a web page; give an HTML, text or Markdown article")
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            return _finish(data.decode(encoding, errors="replace"), name)
+    if marked is not None:
+        return _finish(data.decode(marked[0], errors="replace"), name)
     try:
         text = data.decode("utf-8")
         if any(byte >= 0x80 for byte in data):
@@ -307,21 +308,9 @@ def _finish(text: str, name: str) -> str:
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    """A file's bytes with the same checks and messages as text articles."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; give an article file (.txt, .md or .html)")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                f"{path} is {format_size(size)}, over the {format_size(max_bytes)} limit; "
-                "raise it with --max-size (e.g. --max-size 100MB)"
-            )
-        data = path.read_bytes()
-    except OSError as err:
-        raise InputError(f"{path}: cannot read it ({err.strerror})") from None
+    """A file's bytes with the same checks and messages as text articles (bounded
+    whatever the file is: see ``files.read_bounded``)."""
+    data = read_bounded(path, max_bytes)
     if not data.strip():
         raise InputError(f"{path} is empty; there is nothing to say")
     return data
@@ -343,7 +332,7 @@ def _read_stdin(stream: BinaryIO, max_bytes: int) -> Source:
 
     if looks_like_html(head):
         return Source(decode_page(data, None, "standard input"), Origin("stdin", STDIN, format="html"))
-    if b"\x00" in data:
+    if b"\x00" in data and unicode_bom(data) is None:
         raise InputError("standard input looks like binary data, not text; pipe in text, Markdown or HTML")
     text = clean_text(decode_text(data, "standard input"))
     return Source(text, Origin("stdin", STDIN, format=sniff_format(text)))

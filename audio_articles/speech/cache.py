@@ -2,9 +2,20 @@
 
 The key covers the text exactly as sent, the voice settings and the engine with its
 version, so changing any of them renders anew and nothing else does. Clips are written
-under a temporary name and renamed, so a killed run never leaves a corrupt clip; a clip
-that fails the check on read (unreadable, or shorter than its header says) counts as
-missing and is rendered again, replacing the bad file in one rename.
+under a temporary name and renamed, so a killed run never leaves a corrupt clip.
+
+A clip enters the cache only once the engine has returned it, which it does only when the
+engine said it finished (see ``engines/pyttsx3_engine.py``), and it is sealed then: a
+chunk after its audio (``aaok``, ignored by WAV readers) records its frame count and the
+CRC-32 of its samples. On every read the seal is checked against the file: a clip cut
+short or changed in any way after it was cached (disk full, copied halfway, rewritten by
+another tool, or left by an earlier version that cached unsealed clips) counts as missing
+and is rendered again, replacing the bad file in one rename.
+
+A run killed outright leaves its temporary files (``.<key>.<pid>.…``). They are removed
+when the cache is next opened, once their owner (the pid in the name) is no longer
+running and they have not changed for ``TEMP_GRACE_S``, or in any case after
+``STALE_TEMP_S``; ``stats`` counts them meanwhile.
 
 The cache is bounded: when it outgrows its limit, the least recently used clips go.
 Counting a big cache costs a scan of every file, so it is not done after every run: the
@@ -31,8 +42,9 @@ import os
 import re
 import struct
 import time
+import zlib
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from ..errors import EngineError, InputError, OutputError
@@ -51,7 +63,18 @@ DEFAULT_MAX_BYTES = 2 * 1024**3
 TRIM_TO = 0.9
 """Eviction frees down to this share of the limit, so it does not run after every clip."""
 STALE_TEMP_S = 3600
-"""A temporary file older than this was left by a killed run and may be removed."""
+"""A temporary file unchanged for this long was left by a killed run, whoever owns it."""
+TEMP_GRACE_S = 60
+"""A temporary file whose owner is gone is removed once unchanged for this long. (The
+owner is checked by pid, and a process of another pid namespace sharing the cache, such
+as another container, looks gone: its files are written every few seconds, so a minute
+of grace keeps them safe.)"""
+TEMP_NAME = re.compile(r"^\.+[0-9a-f]{64}\.(\d+)\.")
+"""A temporary file of this cache: ``.<key>.<pid of the process that named it>.…``."""
+SEAL_ID = b"aaok"
+SEAL = struct.Struct("<4sIQII")
+"""The seal chunk: id, size (16), frames, CRC-32 of the samples, seal version."""
+SEAL_VERSION = 1
 RESCAN_S = 86400
 """A full count older than this is redone, to catch clips added or removed behind our back."""
 CLIP_NAME = re.compile(r"^[0-9a-f]{64}\.wav$")
@@ -83,12 +106,29 @@ def default_max_bytes() -> int:
         raise InputError(f"{SIZE_ENV}={text!r} is not a size; use bytes or a unit, e.g. 500M or 2G") from None
 
 
+ORIGINAL_VOICE_FIELDS = frozenset({"voice", "rate", "pitch", "volume", "engine", "model", "speaker"})
+"""The Voice's fields when the cache keys were first made."""
+
+
+def voice_settings(voice: Voice) -> dict[str, object]:
+    """The voice's settings as a clip key holds them: a field added to Voice later counts
+    only where it is set, so clips that do not use it keep their keys.
+
+    >>> voice_settings(Voice("gmw/en")) == voice_settings(Voice("gmw/en", pitch_shift=1.0))
+    True
+    >>> "pitch_shift" in voice_settings(Voice("gmw/en", pitch_shift=1.3))
+    True
+    """
+    return {
+        spec.name: getattr(voice, spec.name)
+        for spec in fields(voice)
+        if spec.name in ORIGINAL_VOICE_FIELDS or getattr(voice, spec.name) != spec.default
+    }
+
+
 def clip_key(engine_identity: str, text: str, voice: Voice) -> str:
     """A stable hash of what the engine is asked to do."""
-    settings = asdict(voice)
-    if settings["pitch_shift"] == 1.0:
-        del settings["pitch_shift"]  # added later: clips rendered before it keep their keys
-    payload = json.dumps([engine_identity, text, settings], ensure_ascii=False, sort_keys=True)
+    payload = json.dumps([engine_identity, text, voice_settings(voice)], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -123,6 +163,75 @@ def check_clip(path: Path, cached: bool = False) -> Clip:
     return read_clip(path, cached=cached)
 
 
+def _chunks(data: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """(id, offset of its content, size) of each chunk of a RIFF/WAVE file's bytes, as far
+    as they are whole."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return
+    offset = 12
+    while offset + 8 <= len(data):
+        chunk_id, size = struct.unpack_from("<4sI", data, offset)
+        if offset + 8 + size > len(data):
+            return
+        yield chunk_id, offset + 8, size
+        offset += 8 + size + (size & 1)
+
+
+def seal_clip(path: Path) -> None:
+    """Append the seal to the WAV file at ``path`` (a clip of this process's own, not yet
+    in the cache): its frame count and the CRC-32 of its samples."""
+    data = path.read_bytes()
+    found = {chunk_id: (start, size) for chunk_id, start, size in _chunks(data)}
+    if b"data" not in found or SEAL_ID in found:
+        raise EngineError(f"the engine wrote no usable audio to {path.name}")
+    start, size = found[b"data"]
+    seal = SEAL.pack(SEAL_ID, SEAL.size - 8, size // 2, zlib.crc32(data[start : start + size]), SEAL_VERSION)
+    padding = b"\0" if len(data) & 1 else b""
+    with open(path, "r+b") as handle:
+        handle.seek(0, os.SEEK_END)
+        handle.write(padding + seal)
+        handle.seek(4)
+        handle.write(struct.pack("<I", len(data) + len(padding) + len(seal) - 8))
+
+
+def is_sealed(path: Path) -> bool:
+    """True when the file is a whole WAV whose samples are exactly those its seal records."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if len(data) < 12 or struct.unpack_from("<I", data, 4)[0] != len(data) - 8:
+        return False  # cut short, or grown
+    found = {chunk_id: (start, size) for chunk_id, start, size in _chunks(data)}
+    if b"data" not in found or SEAL_ID not in found or found[SEAL_ID][1] != SEAL.size - 8:
+        return False
+    start, size = found[b"data"]
+    _, _, frames, crc, version = SEAL.unpack_from(data, found[SEAL_ID][0] - 8)
+    return version == SEAL_VERSION and frames * 2 == size and crc == zlib.crc32(data[start : start + size])
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process of that pid runs on this machine (True when unsure)."""
+    if os.name != "posix" or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, as another user's
+    return True
+
+
+def temp_is_stale(name: str, age_s: float) -> bool:
+    """Whether a temporary file of the cache, unchanged for ``age_s``, was left by a run
+    that is gone (see the module's notes)."""
+    if age_s >= STALE_TEMP_S:
+        return True
+    owner = TEMP_NAME.match(name)
+    return owner is not None and age_s >= TEMP_GRACE_S and not _pid_alive(int(owner.group(1)))
+
+
 @dataclass(frozen=True)
 class CacheStats:
     """What the cache holds."""
@@ -132,6 +241,9 @@ class CacheStats:
     bytes: int
     max_bytes: int
     """The size limit; least recently used clips are evicted beyond it."""
+    temporaries: int = 0
+    """Temporary files: clips being written, or left by a run killed outright."""
+    temporary_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,6 +254,10 @@ class ClipFile:
     size: int
     last_used: float
     """Modification time, which ``get`` refreshes on every hit."""
+
+
+_swept: set[Path] = set()
+"""Cache folders whose stale temporary files this process has already removed."""
 
 
 class ClipCache:
@@ -164,6 +280,8 @@ class ClipCache:
         concurrent writer's good clip can never be deleted by mistake.
         """
         path = self.path(key)
+        if not is_sealed(path):
+            return None
         try:
             clip = check_clip(path, cached=True)
         except EngineError:
@@ -188,12 +306,15 @@ class ClipCache:
     def publish(self, rendered: Clip, key: str) -> Clip:
         """Make a clip rendered at a ``prepare``d path the cache's clip for ``key``.
 
-        The first clip published for a key stays: a clip file never changes once it
-        exists, so no conversion ever reads another render than the one it measured (two
-        conversions running at once may render the same text, and espeak-ng's renders of
-        one text can differ by a few milliseconds). A damaged clip is replaced.
+        ``rendered`` must be a clip the engine returned, so one it finished; it is sealed
+        here (see the module's notes). The first clip published for a key stays: a clip
+        file never changes once it exists, so no conversion ever reads another render
+        than the one it measured (two conversions running at once may render the same
+        text; with espeak-ng both renders are the same bytes, but an engine need not
+        promise that). A damaged clip is replaced.
         """
         final = self.path(key)
+        seal_clip(rendered.path)
         try:
             os.link(rendered.path, final)  # fails if the file exists: never replaces it
         except FileExistsError:
@@ -252,6 +373,9 @@ class ClipCache:
         does it otherwise).
         """
         with self._lock(exclusive=False, wait=True):
+            if self.root not in _swept:  # once a process: a big cache takes a while to list
+                _swept.add(self.root)
+                self._remove_stale_temps(stale=temp_is_stale)
             yield self
             if self._added:
                 # Recorded while still holding the lock, so no trim can miss it.
@@ -274,9 +398,24 @@ class ClipCache:
                         files.append(ClipFile(Path(entry.path), stat.st_size, stat.st_mtime))
         return files
 
+    def temporary_files(self) -> list[ClipFile]:
+        """Every temporary file in the cache's folders (being written, or left behind)."""
+        files = []
+        for shard in _scandir(self.root):
+            if shard.is_dir() and len(shard.name) == 2:
+                for entry in _scandir(Path(shard.path)):
+                    if entry.name.startswith("."):
+                        with contextlib.suppress(FileNotFoundError):
+                            stat = entry.stat()
+                            files.append(ClipFile(Path(entry.path), stat.st_size, stat.st_mtime))
+        return files
+
     def stats(self) -> CacheStats:
         files = self.clip_files()
-        return CacheStats(self.root, len(files), sum(f.size for f in files), self.max_bytes)
+        temps = self.temporary_files()
+        return CacheStats(
+            self.root, len(files), sum(f.size for f in files), self.max_bytes, len(temps), sum(f.size for f in temps)
+        )
 
     def trim(self, wait: bool = False) -> int:
         """Evict least recently used clips until the cache is within its limit.
@@ -290,7 +429,7 @@ class ClipCache:
             estimate = self._estimate()
             if estimate is not None and estimate <= self.max_bytes:
                 return 0
-            self._remove_stale_temps()
+            self._remove_stale_temps(stale=temp_is_stale)
             files = self.clip_files()
             total = sum(f.size for f in files)
             removed = 0
@@ -310,7 +449,7 @@ class ClipCache:
             files = self.clip_files()
             for clip in files:
                 _remove(clip.path)
-            self._remove_stale_temps(older_than_s=0)
+            self._remove_stale_temps(stale=lambda name, age_s: True)
             self._write_total(0)
             for shard in _scandir(self.root):
                 if shard.is_dir() and len(shard.name) == 2:
@@ -354,17 +493,16 @@ class ClipCache:
             os.replace(temp, self.root / TOTAL_NAME)
             (self.root / ADDED_NAME).unlink(missing_ok=True)
 
-    def _remove_stale_temps(self, older_than_s: float = STALE_TEMP_S) -> None:
-        """Delete temporary files a killed run left behind (``.name.pid….tmp/.wav``)."""
-        cutoff = time.time() - older_than_s
-        for shard in _scandir(self.root):
-            if not shard.is_dir() or len(shard.name) != 2:
-                continue
-            for entry in _scandir(Path(shard.path)):
-                if entry.name.startswith("."):
-                    with contextlib.suppress(OSError):
-                        if entry.stat().st_mtime <= cutoff:
-                            os.unlink(entry.path)
+    def _remove_stale_temps(self, stale=temp_is_stale) -> int:
+        """Delete the temporary files ``stale(name, age_s)`` picks; returns how many."""
+        now = time.time()
+        removed = 0
+        for temp in self.temporary_files():
+            if stale(temp.path.name, now - temp.last_used):
+                with contextlib.suppress(OSError):
+                    os.unlink(temp.path)
+                    removed += 1
+        return removed
 
 
 def _remove(clip: Path) -> None:

@@ -9,6 +9,7 @@ capital at the start of the matched word is kept in the respelling.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -17,14 +18,16 @@ from functools import cached_property
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import PROJECT_LEXICON_NAMES, read_bounded  # (PROJECT_LEXICON_NAMES is used here and re-exported)
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-PROJECT_LEXICON_NAMES = ("lexicon.txt", "lexicon.toml")
-"""A file with one of these names next to an article is that article's project lexicon."""
+
+LEXICON_MAX_BYTES = 4 * 1024 * 1024
+"""Largest lexicon file read (tens of thousands of entries)."""
 
 
 class LexiconError(InputError):
@@ -126,11 +129,13 @@ def lexicon_from_mapping(table: Mapping[str, object], source: str = "lexicon") -
 def load_lexicon(path: str | Path) -> Lexicon:
     """Load a plain or TOML (``.toml``) lexicon file."""
     path = Path(path)
+    if not os.path.lexists(path):
+        raise LexiconError(f"lexicon {str(path)!r} not found; give a 'word = respelling' file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise LexiconError(f"lexicon {str(path)!r} not found; give a 'word = respelling' file") from None
-    except (OSError, UnicodeDecodeError) as err:
+        text = read_bounded(path, LEXICON_MAX_BYTES, what=f"lexicon {path}", hint="split the lexicon").decode("utf-8-sig")
+    except InputError as err:
+        raise LexiconError(str(err)) from None
+    except UnicodeDecodeError as err:
         raise LexiconError(f"cannot read lexicon {str(path)!r} ({err.__class__.__name__}); it must be UTF-8 text") from None
     if path.suffix.lower() != ".toml":
         return lexicon_from_lines(text, str(path))
@@ -138,6 +143,8 @@ def load_lexicon(path: str | Path) -> Lexicon:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise LexiconError(f"{path}: not valid TOML ({err})") from None
+    except RecursionError:
+        raise LexiconError(f"{path}: not valid TOML (nested too deeply)") from None
     return lexicon_from_mapping(data.get("lexicon", data), str(path))
 
 

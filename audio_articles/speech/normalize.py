@@ -364,6 +364,34 @@ def dashes_as_pauses(text: str) -> str:
     return re.sub(r",+(?=[.,;:!?])", "", _tidy(text)).strip()
 
 
+_OBFUSCATED_EMAIL = re.compile(r"\b([\w.+-]+)\s*[\[(]\s*(?:at|@)\s*[\])]\s*([\w-]+(?:\s*[\[(]\s*dot\s*[\])]\s*[\w-]+|\.[\w-]+)+)\b", re.I)
+_HANDLE = re.compile(r"(?<![\w@./])@([A-Za-z_][\w]{1,30})\b(?!\.\w)")
+ADDRESS_WORDS = {"en": ("at", "dot"), "fr": ("arobase", "point"), "de": ("at", "Punkt"), "es": ("arroba", "punto")}
+"""How an e-mail address is read in each language we pick voices for."""
+
+
+def address_reader(language: str) -> TextFn:
+    """A step reading e-mail addresses (also "name [at] domain [dot] org") in ``language``
+    and social handles by their name ("@golang" is "golang"), so no voice spells "@".
+
+    >>> address_reader("fr")("Écrire à presse@ville.fr ou @Mairie, contact [at] ville [dot] fr")
+    'Écrire à presse arobase ville point fr ou Mairie, contact arobase ville point fr'
+    >>> address_reader("es")("Escriba a prensa@gob.es")
+    'Escriba a prensa arroba gob punto es'
+    """
+    at, dot = ADDRESS_WORDS.get(language.split("-")[0].lower(), ADDRESS_WORDS["en"])
+
+    def read_addresses(text: str) -> str:
+        if "@" not in text and "[" not in text and "(" not in text:
+            return text
+        text = _OBFUSCATED_EMAIL.sub(lambda m: m.group(1) + "@" + re.sub(r"\s*[\[(]\s*dot\s*[\])]\s*", ".", m.group(2), flags=re.I), text)
+        text = _EMAIL.sub(lambda m: f"{m.group('user')} {at} {_spoken_host(m.group('host'), dot)}", text)
+        return _HANDLE.sub(r"\1", text)
+
+    read_addresses.__name__ = f"read_addresses_{language}"
+    return read_addresses
+
+
 NEUTRAL: tuple[TextFn, ...] = (fold_whitespace, drop_emoji, keep_link_domains, dashes_as_pauses)
 """Steps for any language: they touch no words."""
 
@@ -391,9 +419,19 @@ PIPELINE = ENGLISH
 
 def pipeline_for(language: str = "en", urls: str = "domain") -> tuple[TextFn, ...]:
     """The steps for a language; ``urls="drop"`` leaves links and addresses out."""
-    steps = ENGLISH if language.split("-")[0].lower() == "en" else NEUTRAL
+    base = language.split("-")[0].lower()
+    if base == "en":
+        steps = ENGLISH
+    elif base in ADDRESS_WORDS:
+        steps = (fold_whitespace, drop_emoji, address_reader(base), keep_link_domains, dashes_as_pauses)
+    else:
+        steps = NEUTRAL
     if urls == "drop":
-        steps = tuple(drop_links if fn in (speak_urls, keep_link_domains) else fn for fn in steps if fn is not speak_emails)
+        steps = tuple(
+            drop_links if fn in (speak_urls, keep_link_domains) else fn
+            for fn in steps
+            if fn is not speak_emails and not fn.__name__.startswith("read_addresses")
+        )
     return steps
 
 

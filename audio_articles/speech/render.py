@@ -44,9 +44,7 @@ def _init_worker(engine_name: str) -> None:
 
 def _warm_worker() -> None:
     assert _worker_engines is not None
-    engine = _worker_engines.for_voice(Voice(""))
-    if hasattr(engine, "warm"):
-        engine.warm()
+    _worker_engines.for_voice(Voice("")).warm()
 
 
 def _synthesize_in_worker(text: str, voice: Voice, path: Path) -> Clip:

@@ -7,11 +7,13 @@ Profiles are TOML files (``voices/*.toml`` or any path). Each kind inherits from
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import ProfileError
+from ..errors import InputError, ProfileError
+from ..files import read_bounded
 from ..model import SegmentKind, Voice
 from .lexicon import Lexicon, LexiconError, lexicon_from_mapping, load_lexicon
 from .normalize import URL_MODES
@@ -41,6 +43,41 @@ DEFAULT_INTRO = "{title}{by_author}."
 DEFAULT_OUTRO = "That was {title}{by_author}."
 FRAMING_FIELDS = ("title", "author", "by_author", "date")
 """Placeholders an intro or outro template may use."""
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(" + "|".join(FRAMING_FIELDS) + r")\}")
+PROFILE_MAX_BYTES = 1024 * 1024
+"""Largest profile or lexicon file read (the bundled ones are a few kilobytes)."""
+
+
+def check_template(template: str) -> str | None:
+    """What is wrong with an intro or outro template, or None: only plain ``{field}``
+    placeholders of ``FRAMING_FIELDS`` (and ``{{``/``}}`` for a brace) are allowed; no
+    attribute access, indexing or format specification, unlike ``str.format``.
+
+    >>> check_template("{title}{by_author}."), check_template("{title.__class__}"), check_template("{title:>99}")
+    (None, "'{title.__class__}'", "'{title:>99}'")
+    """
+    rest = _PLACEHOLDER.sub("", template)
+    if "{" in rest or "}" in rest:
+        bad = re.search(r"\{[^{}]*\}?|\}", rest)
+        return repr(bad.group(0) if bad else rest)
+    return None
+
+
+def fill_template(template: str, fields: dict[str, str]) -> str:
+    """``template`` with each ``{field}`` replaced by its value, by one regular-expression
+    pass (never ``str.format``: a template cannot reach attributes or allocate padding).
+
+    >>> fill_template("{title}{by_author}. {{x}} {date}", {"title": "Tides", "by_author": "", "date": "2024"})
+    'Tides. {x} 2024'
+    """
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return match.group(0)[0]
+        return fields.get(name, "")
+
+    return _PLACEHOLDER.sub(value, template)
 ENGINE_KEYS = ("engine", "model", "speaker")
 """Which engine speaks a kind; for Piper, the voice (a file or an installed voice's name) and speaker."""
 PIPER_ONLY_KEYS = ("pitch_shift",)
@@ -312,9 +349,13 @@ def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:
     """Load and validate a profile by name or path."""
     path = find_profile(name_or_path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_bounded(path, PROFILE_MAX_BYTES, hint="a profile is a few kilobytes of TOML").decode("utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ProfileError(f"{path}: not valid TOML ({err})") from None
+    except RecursionError:
+        raise ProfileError(f"{path}: not valid TOML (nested too deeply)") from None
+    except InputError as err:
+        raise ProfileError(f"voice profile {err}") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ProfileError(f"{path}: cannot read the profile ({err})") from None
     return profile_from_dict(data, path)
@@ -414,13 +455,12 @@ def _framing(data: dict, path: Path) -> dict:
             value = ""
         if not isinstance(value, str):
             raise ProfileError(f"{key_location(path, None, key)}: {key} must be text such as \"{default}\", or true")
-        try:
-            value.format_map({name: "" for name in FRAMING_FIELDS})
-        except (KeyError, ValueError, IndexError) as err:
+        problem = check_template(value)
+        if problem is not None:
             raise ProfileError(
-                f"{key_location(path, None, key)}: {key} = {value!r} is not a valid template ({err});"
-                f" use {', '.join('{' + n + '}' for n in FRAMING_FIELDS)}"
-            ) from None
+                f"{key_location(path, None, key)}: {key} = {value[:80]!r} is not a valid template ({problem[:60]});"
+                f" only {', '.join('{' + n + '}' for n in FRAMING_FIELDS)} may be used, with no format or attribute"
+            )
         found[key] = value.strip()
     for key in ("intro_jingle", "outro_jingle"):
         value = data.get(key)

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.web_corpus import corpus, pages_folder, scores  # noqa: E402
+from tests.web_corpus import PAGES, corpus, scores  # noqa: E402
 
 from audio_articles.model import SegmentKind  # noqa: E402
 from audio_articles.parsing.html import EXTRACT_SETTINGS, parse_html  # noqa: E402
@@ -49,9 +49,6 @@ def readability_text(html: str) -> str | None:
 
 
 def main() -> int:
-    if pages_folder() is None:
-        print("no staged pages: run tests/data/web/stage_pages.py first (see its docstring)")
-        return 1
     ours, bare, other, titles, rows = [], [], [], 0, []
     for page in corpus():
         html = decode_page(page.html.read_bytes(), None, str(page.html))
@@ -65,7 +62,7 @@ def main() -> int:
         rows.append((page.name, ours[-1][2], bare[-1][2], article.title == page.title))
     for name, f_ours, f_bare, title_ok in sorted(rows, key=lambda row: row[1])[:8]:
         print(f"  lowest: {name[:60]:60} F1 ours {f_ours:.3f}  bare {f_bare:.3f}  title {'ok' if title_ok else 'WRONG'}")
-    print(f"{len(rows)} real pages ({pages_folder()})")
+    print(f"{len(rows)} real pages ({PAGES})")
     print(f"{'':28} {'precision':>9} {'recall':>9} {'F1':>9}")
     columns = [("ours (spoken, no headline)", ours), ("trafilatura plain text", bare)]
     columns += [("readability-lxml text", other)] if other else []

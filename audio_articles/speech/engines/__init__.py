@@ -83,6 +83,6 @@ class EngineSet:
         engine = self.for_voice(voice)
         if engine.name not in self._identities:
             self._identities[engine.name] = engine.identity()
-        voice_identity = getattr(engine, "voice_identity", None)  # engines with voice files
+        voice_identity = engine.voice_identity(voice)  # engines with voice files: the file's hash
         base = self._identities[engine.name]
-        return f"{base}/{voice_identity(voice)}" if voice_identity else base
+        return f"{base}/{voice_identity}" if voice_identity else base

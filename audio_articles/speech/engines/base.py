@@ -22,7 +22,9 @@ class VoiceInfo:
 
 
 class Engine(Protocol):
-    """A speech engine. One instance per process; not shared between threads."""
+    """A speech engine. One instance per process; not shared between threads.
+
+    Engines subclass this, so the optional methods have their defaults here."""
 
     name: str
     """Short name, e.g. "pyttsx3"."""
@@ -38,6 +40,14 @@ class Engine(Protocol):
     def synthesize(self, text: str, voice: Voice, path: Path) -> Clip:
         """Speak ``text`` with ``voice`` into a WAV file at ``path`` (replaced atomically)."""
         ...
+
+    def warm(self) -> None:
+        """Get ready to speak (load libraries, voices) before the first clip is asked for."""
+
+    def voice_identity(self, voice: Voice) -> str:
+        """What besides the engine's identity decides a voice's sound (its model file's
+        hash, for engines that speak from voice files); part of the cache key."""
+        return ""
 
 
 def read_clip(path: Path, cached: bool = False) -> Clip:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...model import Clip, Voice
-from .base import VoiceInfo, read_clip
+from .base import Engine, VoiceInfo, read_clip
 
 SAMPLE_RATE = 22050
 MS_PER_CHAR = 8
@@ -27,7 +27,7 @@ class FakeCall:
 
 
 @dataclass
-class FakeEngine:
+class FakeEngine(Engine):
     """Writes a sine tone whose pitch follows the voice and whose length follows the text."""
 
     name: str = "fake"

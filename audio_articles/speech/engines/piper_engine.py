@@ -47,7 +47,7 @@ from ..voice_packages import (
     is_voice_name,
     resolve_voice_name,
 )
-from .base import VoiceInfo, read_clip
+from .base import Engine, VoiceInfo, read_clip
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +280,7 @@ def file_digest(path: Path) -> str:
     return _file_digest(str(path), *file_signature(path))
 
 
-class PiperEngine:
+class PiperEngine(Engine):
     """Speech through piper-tts: one engine per process, any number of voice files."""
 
     name = "piper"
