@@ -16,10 +16,13 @@ from typing import Optional
 import typer
 
 from .cli_args import (
-    ALL_CORES, Bitrate, Cache, Device, Engine, Executor, Format, Jobs, Lang, Lexicons, Loudness, Model, Offline, QuoteVoice,
-    Rate, SampleRate, Speaker, Stereo, Voice, Voices, one_source, production_settings, sound_settings,
+    ALL_CORES, Bitrate, Cache, Chapters, Device, Engine, Executor, Format, Genre, Jobs, Lang, Lexicons, Loudness, Model,
+    Offline, OwnerEmail, OwnerName, QuoteVoice, Rate, SampleRate, Speaker, Stereo, VerboseAnywhere, Version, Voice,
+    Voices, one_source, production_settings, sound_settings,
 )  # fmt: skip
-from .console import one_line, outcome_line, progress_bar, reported, result_line, say, setup_logging, staged_progress
+from .cli_tools import cache_app, config_command, serve_command, use_config
+from .console import episode_progress, one_line, outcome_line, plural, progress_bar, reported, result_line, say
+from .console import setup_logging, staged_progress
 from .process import run_app
 
 app = typer.Typer(
@@ -29,14 +32,19 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=VerboseAnywhere,
 )
 
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does, on stderr."),
+    version: Version = False,
 ) -> None:
+    """Options read from config.toml (see 'audio-articles config') are the defaults; those given here win."""
     setup_logging(verbose)
+    use_config(ctx)
 
 
 @app.command()
@@ -57,9 +65,10 @@ def convert(
     quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None, lexicon: Lexicons = None,
     audio_format: Format = None, loudness: Loudness = None, sample_rate: SampleRate = 0, stereo: Stereo = False,
     cover: Optional[Path] = typer.Option(None, "--cover", help="Cover art, a JPEG or PNG, embedded in the file."),
-    executor: Executor = "local", offline: Offline = False, device: Device = None,
+    executor: Executor = "local", offline: Offline = False, chapters: Chapters = "auto", genre: Genre = None,
+    device: Device = None,
 ) -> None:
-    """Convert articles into MP3s with a chapter per paragraph (or per section).
+    """Convert articles into MP3s with chapters (sections, or paragraphs gathered to 30 s or more).
 
     Give several files or a folder to convert them all in one run, on every core.
     """
@@ -80,9 +89,9 @@ def convert(
         from .settings import Options
 
         options = Options(
-            **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
+            **production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine, chapters),
             **sound_settings(audio_format, bitrate, loudness, sample_rate, stereo),
-            cover=cover, workers=jobs, use_cache=cache, max_bytes=max_bytes, offline=offline, device=device,
+            cover=cover, genre=genre, workers=jobs, use_cache=cache, max_bytes=max_bytes, offline=offline, device=device,
         )  # fmt: skip
         if not single:
             raise typer.Exit(_convert_batch(paths, output, options, choice))
@@ -114,7 +123,7 @@ def _convert_batch(sources: list[Path], out_dir: Optional[Path], options, choice
 
         result = convert_many(items, options, progress, lambda outcome: say(outcome_line(outcome)), executor=running)
     failed = f", {len(result.failed)} failed" if result.failed else ""
-    say(f"{len(result.converted)} of {len(items)} articles converted{failed}")
+    say(f"{len(result.converted)} of {plural(len(items), 'article')} converted{failed}")
     return result.exit_code
 
 
@@ -187,16 +196,17 @@ def inspect_command(
     json_output: bool = typer.Option(False, "--json", help="Print JSON (schema in the README) instead of tables."),
     voices: Voices = None, voice: Voice = None, quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None,
     lexicon: Lexicons = None, model: Model = None, speaker: Speaker = None, offline: Offline = False,
+    chapters: Chapters = "auto",
     engine: str = typer.Option("pyttsx3", "--engine", hidden=True, help="Speech engine."),
 ) -> None:
-    """Show how an article will be voiced: sections, segments, voices, and what was removed.
+    """Show how an article will be voiced: sections, segments, voices, chapters, and what was removed.
 
     Takes the options of convert that change what is spoken, and plans with the same
     planner, so the two always agree."""
     from .inspect import inspect_file, print_report
     from .settings import Options
 
-    settings = production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine)
+    settings = production_settings(voices, voice, quote_voice, rate, lang, lexicon, model, speaker, engine, chapters)
     report = inspect_file(source, Options(**settings, offline=offline))
     if json_output:
         import json
@@ -204,40 +214,6 @@ def inspect_command(
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
         print_report(report)
-
-
-cache_app = typer.Typer(
-    help="The clip cache: every rendered clip is kept, so converting again re-renders only what changed.",
-    no_args_is_help=True,
-)
-app.add_typer(cache_app, name="cache")
-
-
-@cache_app.command("info")
-@reported
-def cache_info() -> None:
-    """Where the clip cache is, how many clips it holds, and its size limit."""
-    from .speech.cache import ClipCache, default_cache_dir, format_size
-
-    stats = ClipCache(default_cache_dir()).stats()
-    typer.echo(f"location  {stats.root}")
-    typer.echo(f"holds     {stats.clips} clips, {format_size(stats.bytes)}")
-    if stats.temporaries:
-        typer.echo(
-            f"temporary {stats.temporaries} files, {format_size(stats.temporary_bytes)}"
-            " (being written, or left by a killed run: removed once stale)"
-        )
-    typer.echo(f"limit     {format_size(stats.max_bytes)} (AUDIO_ARTICLES_CACHE_SIZE; least recently used go first)")
-
-
-@cache_app.command("clear")
-@reported
-def cache_clear() -> None:
-    """Delete every cached clip (waits for running conversions to finish)."""
-    from .speech.cache import ClipCache, default_cache_dir, format_size
-
-    removed = ClipCache(default_cache_dir()).clear()
-    typer.echo(f"removed {removed.clips} clips ({format_size(removed.bytes)}) from {removed.root}")
 
 
 @app.command()
@@ -265,6 +241,7 @@ def feed(
     explicit: Optional[bool] = typer.Option(
         None, "--explicit/--no-explicit", help="Mark the podcast explicit. [default: no]", show_default=False
     ),
+    owner_name: OwnerName = None, owner_email: OwnerEmail = None, chapters: Chapters = "auto", genre: Genre = None,
     voices: Voices = None, voice: Voice = None, quote_voice: QuoteVoice = None, rate: Rate = None, lang: Lang = None,
     lexicon: Lexicons = None, model: Model = None, speaker: Speaker = None,
     audio_format: Format = None, bitrate: Bitrate = 64, loudness: Loudness = None,
@@ -288,26 +265,23 @@ def feed(
     change = SettingsChange(
         title=title, base_url=base_url, author=author, description=description,
         image=str(image) if image else None, language=language, category=category,
-        explicit=explicit, voices=voices,
+        explicit=explicit, voices=voices, owner_name=owner_name, owner_email=owner_email,
     )  # fmt: skip
 
     def waiting() -> None:
         say(f"waiting for another run to finish updating {output} …")
-
-    def progress(done: int, total: int, episode_title: str) -> None:
-        say(f"rendering {done + 1}/{total}: {one_line(episode_title)}")
 
     from .run.executors import parse_executor, running_executor
 
     if not sources and urls is None:
         raise InputError("give article files or folders, or a list of URLs with --urls FILE")
     options = Options(
-        **production_settings(None, voice, quote_voice, rate, lang, lexicon, model, speaker, engine),
-        **sound_settings(audio_format, bitrate, loudness), workers=jobs, offline=offline,
+        **production_settings(None, voice, quote_voice, rate, lang, lexicon, model, speaker, engine, chapters),
+        **sound_settings(audio_format, bitrate, loudness), genre=genre, workers=jobs, offline=offline,
     )  # fmt: skip
-    with running_executor(parse_executor(executor), options.workers, options.engine, say) as running:
+    with running_executor(parse_executor(executor), options.workers, options.engine, say) as running, progress_bar() as bar:
         result = build_feed(
-            sources or [], output, change, options, prune=prune, progress=progress, on_wait=waiting,
+            sources or [], output, change, options, prune=prune, progress=episode_progress(bar), on_wait=waiting,
             executor=running, urls=read_url_list(urls) if urls is not None else [], url_list=urls,
             on_skip=lambda error: say(f"audio-articles: error: {one_line(error)} (skipped)"),
         )  # fmt: skip
@@ -315,7 +289,7 @@ def feed(
     pruned = f", {len(result.pruned)} removed" if result.pruned else ""
     skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
     say(
-        f"{result.folder / 'feed.xml'}  {len(result.episodes)} episodes"
+        f"{result.folder / 'feed.xml'}  {plural(len(result.episodes), 'episode')}"
         f" ({len(result.rendered)} rendered{pruned}{kept}{skipped})"
     )
     typer.echo(result.settings.feed_url)
@@ -345,6 +319,11 @@ def voices_command(
         return
     for line in [*overview_lines(overview), "", *voice_listing()]:
         typer.echo(line)
+
+
+app.command("config")(config_command)
+app.command("serve")(serve_command)
+app.add_typer(cache_app, name="cache")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,10 +7,12 @@ the same flag, help and checks as every other command with that option.
 from __future__ import annotations
 
 import os
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from .speech.engines import ENGINES
 
@@ -98,6 +100,80 @@ Offline = Annotated[
     bool, typer.Option("--offline", help="Never fetch a URL: read it from the page cache (kept by earlier runs) or fail.")
 ]
 
+
+
+class ChapterMode(str, Enum):
+    auto = "auto"
+    section = "section"
+    paragraph = "paragraph"
+    none = "none"
+
+
+Chapters = Annotated[
+    ChapterMode,
+    typer.Option(
+        "--chapters", help="auto (sections, else paragraphs merged into chapters of 30 s or more), section, paragraph or none."
+    ),
+]
+Genre = Annotated[Optional[str], typer.Option("--genre", help='Genre tag, e.g. "Podcast" or "Speech".')]
+OwnerName = Annotated[Optional[str], typer.Option("--owner-name", help="Feed owner's name (itunes:owner).")]
+OwnerEmail = Annotated[
+    Optional[str], typer.Option("--owner-email", help="Feed owner's e-mail (itunes:owner), which some directories require.")
+]
+Bind = Annotated[str, typer.Option("--bind", help="Address to listen on; 0.0.0.0 lets other machines in.")]
+Port = Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port to listen on (0: any free one).")]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("audio-articles")
+        except PackageNotFoundError:  # run from a source tree
+            number = "unknown"
+        typer.echo(f"audio-articles {number}")
+        raise typer.Exit()
+
+
+Version = Annotated[
+    bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+]
+
+
+def _verbose(ctx: Any, param: Any, value: bool) -> None:
+    if value:
+        from .console import setup_logging
+
+        setup_logging(True)
+
+
+def _usage_metavar(self, ctx: Any, *, usage: bool = False) -> str:
+    """Arguments in usage lines as click and most tools write them: SOURCE, [SOURCE],
+    SOURCE... (typer wraps a required one in braces, "{SOURCE...}", like a choice)."""
+    text = _typer_metavar(self, ctx, usage=usage)
+    return text[1:-1] if text.startswith("{") and text.endswith("}") else text
+
+
+_typer_metavar = TyperArgument.make_metavar
+TyperArgument.make_metavar = _usage_metavar
+
+
+class VerboseAnywhere(TyperGroup):
+    """Every subcommand also takes -v/--verbose, so it works after the command name too."""
+
+    def get_command(self, ctx: Any, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not any(param.name == "verbose_here" for param in command.params):
+            command.params.append(
+                TyperOption(
+                    param_decls=["-v", "--verbose", "verbose_here"], is_flag=True, default=False, expose_value=False,
+                    callback=_verbose, help="Log what each stage does, on stderr.",
+                )  # fmt: skip
+            )
+        return command
+
+
 ALL_CORES = usable_cores()
 
 
@@ -111,11 +187,13 @@ def production_settings(
     model: Path | None = None,
     speaker: int | None = None,
     engine: str = "pyttsx3",
+    chapters: ChapterMode | str = "auto",
 ) -> dict[str, Any]:
-    """The voice options every command shares, as ``Options`` keywords."""
+    """The voice options every command shares (and ``--chapters``), as ``Options`` keywords."""
     return dict(
         voices=voices, voice=voice, quote_voice=quote_voice, rate=rate, language=lang,
         lexicons=tuple(lexicon or ()), model=model, speaker=speaker, engine=engine,
+        chapters=getattr(chapters, "value", chapters),
     )  # fmt: skip
 
 

@@ -72,15 +72,16 @@ class OneLineFormatter(logging.Formatter):
 
 
 def progress_bar(counts: bool = True):
-    """A progress bar with an ETA on stderr; ``counts`` shows "done/total" of the units."""
+    """A progress bar with an ETA on stderr; ``counts`` shows "done/total" of the units
+    (or a task's own ``shown`` field, such as "12:30/55:00" of audio)."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = Console(stderr=True)
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        *([MofNCompleteColumn()] if counts else []),
+        *([_count_column()] if counts else []),
         TimeRemainingColumn(),
         console=console,
         transient=True,
@@ -88,9 +89,35 @@ def progress_bar(counts: bool = True):
     )
 
 
+def _count_column():
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class CountColumn(ProgressColumn):
+        """ "done/total", or the task's ``shown`` field when it has one."""
+
+        def render(self, task):
+            shown = task.fields.get("shown")
+            if shown is None:
+                shown = f"{int(task.completed)}/{int(task.total)}" if task.total is not None else f"{int(task.completed)}"
+            return Text(shown, style="progress.download")
+
+    return CountColumn()
+
+
+def audio_time(ms: int) -> str:
+    """
+    >>> audio_time(750_000), audio_time(3_725_000)
+    ('12:30', '1:02:05')
+    """
+    hours, rest = divmod(ms // 1000, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
 def staged_progress(bar):
-    """A ``convert.Progress`` callback drawing each stage (speech, then encoding) as its own
-    bar, so the ETA follows that stage's pace."""
+    """A ``convert.Progress`` callback drawing each stage (speech in clips, then encoding in
+    time of audio, "Encoding 12:30/55:00") as its own bar, so the ETA follows its pace."""
     task = bar.add_task("Speaking", total=None)
     names = {"speech": "Speaking", "encode": "Encoding"}
     current = ["speech"]
@@ -99,7 +126,23 @@ def staged_progress(bar):
         if stage != current[0]:
             current[0] = stage
             bar.reset(task, description=names.get(stage, stage.capitalize()), total=total)
-        bar.update(task, completed=done, total=total)
+        shown = f"{audio_time(done)}/{audio_time(total)}" if stage == "encode" else None
+        bar.update(task, completed=done, total=total, shown=shown)
+
+    return progress
+
+
+def episode_progress(bar):
+    """A ``feed`` progress callback: a bar over the episodes to render (a line for each
+    in logs and pipes, where no bar is drawn)."""
+    task = bar.add_task("Rendering", total=None)
+
+    def progress(done: int, total: int, title: str) -> None:
+        title = one_line(title)
+        short = title if len(title) <= 40 else title[:39] + "…"
+        bar.update(task, description=f"Rendering {short}", completed=done, total=total)
+        if bar.disable:
+            say(f"rendering {done + 1}/{total}: {title}")
 
     return progress
 
@@ -116,7 +159,7 @@ def result_line(result) -> str:
     """One line saying what a conversion wrote."""
     minutes, seconds = divmod(result.timeline.duration_ms // 1000, 60)
     return (
-        f"{result.output}  {minutes}:{seconds:02d}, {len(result.timeline.chapters)} chapters"
+        f"{result.output}  {minutes}:{seconds:02d}, {plural(len(result.timeline.chapters), 'chapter')}"
         f" ({result.cached_clips} of {result.clips} clips from cache)"
     )
 

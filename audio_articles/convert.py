@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .audio.encode import cover_kind, encode_audio
-from .audio.formats import AudioFormat, check_bitrate, check_sample_rate, format_for, format_named
+from .audio.encode import cover_kind, encode_audio, finish_id3
+from .audio.formats import AudioFormat, TagStyle, check_bitrate, check_sample_rate, format_for, format_named
 from .audio.jingles import with_jingles
 from .errors import AudioArticlesError, OutputError
 from .files import atomic_output, check_output_file, check_output_folder, output_lock
@@ -60,7 +60,15 @@ class ConvertResult:
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
-"""Called as progress(stage, done, total) while clips render."""
+"""Called as progress(stage, done, total): ("speech", clips, clips) while clips render,
+then ("encode", ms of audio, ms of audio) while the programme is encoded."""
+
+
+def _encode_in_ms(progress: Progress | None, rate: int) -> Progress | None:
+    """``progress`` hearing the encoder's frames as milliseconds of audio."""
+    if progress is None:
+        return None
+    return lambda stage, done, total: progress(stage, done * 1000 // rate, total * 1000 // rate)
 
 
 class _ArrivalMeasurer:
@@ -86,9 +94,15 @@ class _ArrivalMeasurer:
         return self._loaded().finish(clips)
 
 
-def article_tags(article: Article) -> Tags:
-    """ID3 tags for an article's MP3."""
-    return Tags(title=article.title, artist=article.author, date=article.date, language=article.language)
+def article_tags(article: Article, genre: str | None = None) -> Tags:
+    """Tags for an article's file: its date as ISO 8601 (ID3 TDRC), its address if any."""
+    from .feed.dates import parse_date
+
+    moment = parse_date(article.date)
+    date = moment.date().isoformat() if moment else None
+    return Tags(
+        title=article.title, artist=article.author, date=date, language=article.language, genre=genre, url=article.url
+    )
 
 
 DESCRIPTION_CHARS = 300
@@ -305,6 +319,7 @@ def render_plan(
             clips = measurer.finish(clips)
         placements, timeline = place_clips(jobs, clips, gaps, list(plan.chapters))
         rate = clips[0].sample_rate
+        encoding = _encode_in_ms(progress, rate)
         in_parts = parallel.worth_it(output_format, placements, runtime.workers)
         levels = (
             loudness_plan(placements, production.mp3.channels, production.loudness_lufs)
@@ -312,7 +327,7 @@ def render_plan(
             else no_change(production.loudness_lufs)
         )
         tags = replace(
-            article_tags(article),
+            article_tags(article, production.genre),
             album=production.album,
             cover=production.cover,
             length_ms=timeline.duration_ms,
@@ -329,11 +344,13 @@ def render_plan(
                     production.mp3,
                     levels.filters(rate, output_format.limiter_ceiling_dbtp),
                     runtime.workers,
-                    (lambda done, total: progress("encode", done, total)) if progress else None,
+                    (lambda done, total: encoding("encode", done, total)) if encoding else None,
                     output_format,
                 )
             else:
-                encode_whole(placements, levels, rate, temp, tags, timeline.chapters, production, output_format, progress)
+                encode_whole(placements, levels, rate, temp, tags, timeline.chapters, production, output_format, encoding)
+            if output_format.tags == TagStyle.ID3:
+                finish_id3(temp, tags)
     return ConvertResult(
         output=output,
         article=article,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .model import Plan, Removed, SpeechJob
-from .plan import plan_article, speech_profile
+from .plan import estimated_ms, plan_article, speech_profile
 from .settings import Options
 from .sources import load_article
 
@@ -46,6 +46,8 @@ class Report:
     language: str
     sections: tuple[SectionLines, ...]
     removed: tuple[Removed, ...]
+    chapters: tuple[tuple[str, int, int], ...] = ()
+    """(title, first segment, estimated length in seconds) of each chapter, as planned."""
 
     def as_json(self) -> dict:
         """The documented JSON schema (see README, "Inspect")."""
@@ -71,6 +73,9 @@ class Report:
                 for section in self.sections
             ],
             "removed": [{"text": item.text, "reason": item.reason} for item in self.removed],
+            "chapters": [
+                {"title": title, "segment": first, "estimated_seconds": seconds} for title, first, seconds in self.chapters
+            ],
         }
 
 
@@ -91,7 +96,19 @@ def build_report(plan: Plan) -> Report:
         outro = tuple(_line(job) for job in framing if job.index != 0)
         sections[0] = replace(sections[0], segments=intro + sections[0].segments)
         sections[-1] = replace(sections[-1], segments=sections[-1].segments + outro)
-    return Report(article.title, article.author, article.language, tuple(sections), article.removed)
+    return Report(article.title, article.author, article.language, tuple(sections), article.removed, _chapters(plan))
+
+
+def _chapters(plan: Plan) -> tuple[tuple[str, int, int], ...]:
+    """Each chapter with its estimated length (words at the voice's rate, and pauses)."""
+    ms = [estimated_ms(job, gap) for job, gap in zip(plan.jobs, plan.gaps_ms)]
+    indexes = [job.index for job in plan.jobs]
+    starts = [0] + [indexes.index(mark.first_index) for mark in plan.chapters[1:]]
+    ends = [*starts[1:], len(ms)]
+    return tuple(
+        (mark.title, mark.first_index, round(sum(ms[start:end]) / 1000))
+        for mark, start, end in zip(plan.chapters, starts, ends)
+    )
 
 
 def _line(job: SpeechJob) -> SegmentLine:
@@ -139,6 +156,14 @@ def print_report(report: Report, console=None) -> None:
                 text += f"\n[dim]spoken: {escape(line.spoken)}[/dim]"
             style = KIND_STYLES.get(line.kind, "")
             table.add_row(str(line.index), str(line.paragraph), f"[{style}]{line.kind}[/]" if style else line.kind, escape(line.voice), text)
+        console.print(table)
+    if report.chapters:
+        table = Table(title=f"Chapters ({len(report.chapters)}, lengths estimated)", title_justify="left", expand=True)
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column("length", justify="right", no_wrap=True)
+        table.add_column("title", ratio=1)
+        for title, first, seconds in report.chapters:
+            table.add_row(str(first), f"{seconds // 60}:{seconds % 60:02d}", escape(title))
         console.print(table)
     if report.removed:
         table = Table(title="Removed (not spoken)", title_justify="left", expand=True)

@@ -78,6 +78,8 @@ class Article:
     """Publication date as written in the source (ISO 8601 when it came from front matter)."""
     removed: tuple[Removed, ...] = ()
     """Everything dropped from the source, with the reason."""
+    url: str | None = None
+    """The web address the article was read from, when it came from one."""
 
     def segments(self) -> Iterator[Segment]:
         """All segments in reading order."""
@@ -236,6 +238,10 @@ class Tags:
     """Cover art, a JPEG or PNG file (ID3 APIC, MP4 covr)."""
     length_ms: int | None = None
     """Programme length (ID3 TLEN)."""
+    genre: str | None = None
+    """Genre (ID3 TCON, MP4 ©gen), e.g. "Podcast"."""
+    url: str | None = None
+    """Where the article was published (ID3 WOAS)."""
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,10 @@ class Production:
     """Cover art (JPEG or PNG) embedded in the output."""
     album: str | None = None
     """Album tag: the collection or feed the article belongs to."""
+    chapters: str = "auto"
+    """Chapters (``--chapters``): auto, section, paragraph or none (``plan.CHAPTER_MODES``)."""
+    genre: str | None = None
+    """Genre tag (``--genre``); a feed's episodes are "Podcast"."""
 
     def files(self) -> Iterator[Path]:
         """Every file a setting names, in field order."""

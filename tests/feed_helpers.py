@@ -49,7 +49,17 @@ def write_articles(folder: Path) -> Path:
     (folder / "ferry.txt").write_text(FERRY, encoding="utf-8")
     (folder / "escapes.txt").write_text(ESCAPES, encoding="utf-8")
     (folder / "tram.md").write_text(DATED, encoding="utf-8")
+    for name in ("ferry.txt", "escapes.txt"):  # no date of their own: dated by the file
+        dated_file(folder / name, FIRST_SEEN)
     return folder
+
+
+def dated_file(path: Path, moment: datetime) -> Path:
+    """Set a file's modification time, the date of an article that gives none."""
+    import os
+
+    os.utime(path, (moment.timestamp(), moment.timestamp()))
+    return path
 
 
 def options(engine=None) -> Options:

@@ -88,7 +88,7 @@ def test_usage_errors_exit_2():
 
 def test_success_writes_the_file_and_keeps_stdout_clean(tmp_path):
     output = tmp_path / "story.mp3"
-    run = run_cli("convert", str(ARTICLE), "-o", str(output), "--engine", "fake")
+    run = run_cli("convert", str(ARTICLE), "-o", str(output), "--engine", "fake", "--chapters", "paragraph")
     assert run.returncode == 0, run.stderr
     assert run.stdout == ""
     assert output.stat().st_size > 10_000

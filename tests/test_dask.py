@@ -68,7 +68,7 @@ def copy_identity(reference: Path, folder: Path) -> None:
     """The feed's id (random when a folder is created) decides the guids: share it (and the
     cover its settings name)."""
     folder.mkdir(parents=True)
-    for name in ("feed.toml", "cover.png"):
+    for name in ("feed.toml", "title-cover.png"):
         shutil.copy(reference / name, folder / name)
 
 

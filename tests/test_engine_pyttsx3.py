@@ -148,7 +148,7 @@ def test_a_long_article_is_sent_to_the_workers_before_numpy_loads(tmp_path):
         "render.SpeechPool.warm, render._render_in_pool = early_warm, early_send\n"
         "from audio_articles.cli import main\n"
         "try:\n"
-        "    main(['convert', sys.argv[1], '-o', sys.argv[2], '--jobs', '2'])\n"
+        "    main(['convert', sys.argv[1], '-o', sys.argv[2], '--jobs', '2', '--chapters', 'paragraph'])\n"
         "except SystemExit as end:\n"
         "    assert not end.code, end.code\n"
         "print(seen)\n"
@@ -167,7 +167,7 @@ def test_cli_converts_a_news_article_with_the_real_engine(tmp_path):
     article = Path(__file__).parent / "articles" / "port-strike-talks.txt"
     output = tmp_path / "news.mp3"
     run = subprocess.run(
-        [sys.executable, "-m", "audio_articles", "convert", str(article), "-o", str(output)],
+        [sys.executable, "-m", "audio_articles", "convert", str(article), "-o", str(output), "--chapters", "paragraph"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr

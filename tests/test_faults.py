@@ -132,7 +132,7 @@ def test_two_runs_at_once_on_one_output_and_one_cache_both_finish(tmp_path):
     env = {**os.environ, "AUDIO_ARTICLES_CACHE": str(tmp_path / "cache")}
     runs = [
         subprocess.Popen(
-            cli_command("convert", str(ARTICLE), "-o", str(output), "-j", "1"),
+            cli_command("convert", str(ARTICLE), "-o", str(output), "-j", "1", "--chapters", "paragraph"),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         )  # fmt: skip
         for _ in range(2)
@@ -154,7 +154,7 @@ def test_kill_9_at_random_moments_then_a_rerun_finishes(tmp_path):
     killed = 0
     for delay in (0.4, 1.2, 2.5):
         process = subprocess.Popen(
-            cli_command("convert", str(long_article), "-o", str(output)),
+            cli_command("convert", str(long_article), "-o", str(output), "--chapters", "paragraph"),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True,
         )  # fmt: skip
         time.sleep(delay)
@@ -166,7 +166,7 @@ def test_kill_9_at_random_moments_then_a_rerun_finishes(tmp_path):
         if output.exists():
             assert len(ffprobe_chapters(output)) == 45
     assert killed >= 2  # the runs were really cut short
-    run = subprocess.run(cli_command("convert", str(long_article), "-o", str(output)), capture_output=True, text=True, env=env)
+    run = subprocess.run(cli_command("convert", str(long_article), "-o", str(output), "--chapters", "paragraph"), capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr
     assert len(ffprobe_chapters(output)) == 45
     # Temporary files of the killed runs are swept; only the output and the cache remain.

@@ -17,7 +17,7 @@ import feedparser
 import podcastparser
 import pytest
 import webvtt
-from .feed_helpers import BASE_URL, FIRST_SEEN, build, write_articles
+from .feed_helpers import BASE_URL, FIRST_SEEN, build, dated_file, write_articles
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
@@ -52,7 +52,7 @@ def episode_files(result, episode):
 
 def test_feed_folder_has_every_file(built):
     names = {p.relative_to(built.folder).as_posix() for p in built.folder.rglob("*") if not p.name.startswith(".")}
-    assert {"feed.xml", "index.html", "feed.toml", "cover.png", "episodes"} <= names
+    assert {"feed.xml", "index.html", "feed.toml", "title-cover.png", "episodes"} <= names
     assert len(built.episodes) == 3
     for episode in built.episodes:
         for path in episode_files(built, episode):
@@ -70,14 +70,14 @@ def test_channel_fields_through_feedparser_and_podcastparser(built):
     assert channel.summary == "News read aloud & more."
     assert channel.language == "en"
     assert channel.author == "Harbour Desk"
-    assert channel.image.href == BASE_URL + "/cover.png"
+    assert channel.image.href == BASE_URL + "/title-cover.png"
     assert [tag.term for tag in channel.tags] == ["News", "Daily News"]
     assert any(link.rel == "self" and link.href == BASE_URL + "/feed.xml" for link in channel.links)
 
     podcast = podcastparser.parse(BASE_URL + "/feed.xml", (built.folder / "feed.xml").open("rb"))
     assert podcast["title"] == "Local & <Harbour> News"
     assert podcast["description"] == "News read aloud & more."
-    assert podcast["cover_url"] == BASE_URL + "/cover.png"
+    assert podcast["cover_url"] == BASE_URL + "/title-cover.png"
     assert podcast["itunes_author"] == "Harbour Desk"
     assert podcast["itunes_categories"] == [["News", "Daily News"]]
     assert podcast["explicit"] is False
@@ -133,7 +133,7 @@ def test_dates_descriptions_and_order(built):
     by_key = {episode.key: episode for episode in built.episodes}
     tram = by_key["tram.md"]
     assert tram.published_at.isoformat() == "2024-02-09T00:00:00+00:00"  # the article's own date
-    assert by_key["ferry.txt"].published_at == FIRST_SEEN  # no date of its own: first seen
+    assert by_key["ferry.txt"].published_at == FIRST_SEEN  # no date of its own: the file's
     assert built.episodes[-1] is tram  # newest first
     assert by_key["ferry.txt"].description.startswith("The harbour ferry will run a last crossing")
     podcast = podcastparser.parse(BASE_URL, (built.folder / "feed.xml").open("rb"))
@@ -244,6 +244,7 @@ def test_new_article_renders_only_that_episode(tmp_path):
     first = build([articles], feed_dir)
     (articles / "extra.txt").write_text("Bridge Repairs Finish Early\n\nThe bridge reopens on Monday.\n", "utf-8")
     later = FIRST_SEEN.replace(day=20)
+    dated_file(articles / "extra.txt", later)
     engine = FakeEngine()
     result = build([articles], feed_dir, engine, now=later)
     assert result.rendered == ("bridge-repairs-finish-early",)
@@ -469,7 +470,7 @@ def test_episode_tags_carry_the_podcast_title_and_cover(built):
         tags = ID3(built.folder / "episodes" / episode.audio_name)
         assert tags["TALB"].text[0] == "Local & <Harbour> News"
         (picture,) = tags.getall("APIC")
-        assert picture.data == (built.folder / "cover.png").read_bytes()
+        assert picture.data == (built.folder / "title-cover.png").read_bytes()
 
 
 def test_new_cover_rerenders_the_episodes_with_it(tmp_path):
@@ -629,3 +630,27 @@ def test_each_episode_is_voiced_with_the_lexicon_beside_its_article(tmp_path):
     assert any("ferri boat" in text for text in spoken)
     assert not any("ferry" in text.lower() for text in spoken)
     assert build([articles, other], feed_dir).rendered == ()
+
+
+def test_owner_genre_and_the_title_cover(tmp_path):
+    from PIL import Image
+
+    articles = write_articles(tmp_path / "articles")
+    result = build([articles], tmp_path / "feed", owner_email="editor@example.org", owner_name="The Editor")
+    xml = (result.folder / "feed.xml").read_text(encoding="utf-8")
+    assert "<itunes:owner>" in xml and "<itunes:email>editor@example.org</itunes:email>" in xml
+    assert "<itunes:name>The Editor</itunes:name>" in xml
+    assert 'owner_email = "editor@example.org"' in (result.folder / "feed.toml").read_text(encoding="utf-8")
+    cover = Image.open(result.folder / "title-cover.png")
+    assert cover.size[0] == cover.size[1] and 1400 <= cover.size[0] <= 3000
+    assert len(cover.convert("L").getcolors(1400 * 1400)) > 10  # letters drawn, not a plain square
+    tags = ID3(result.folder / "episodes" / result.episodes[0].audio_name)
+    assert str(tags["TCON"]) == "Podcast"
+    page = (result.folder / "index.html").read_text(encoding="utf-8")
+    for episode in result.episodes:  # the page and the feed round durations the same way
+        from audio_articles.feed.dates import duration_clock
+
+        assert duration_clock(episode.duration_ms) in xml
+        assert f"· {duration_clock(episode.duration_ms, short=True)}" in page
+    with pytest.raises(InputError, match="--owner-email"):
+        build([articles], tmp_path / "feed", owner_email="not an address")

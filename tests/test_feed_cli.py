@@ -82,9 +82,13 @@ def test_help_lists_the_options():
 
 
 def test_a_cover_deleted_from_the_feed_folder_is_a_clear_error(tmp_path):
+    from audio_articles.feed.cover import title_cover_png
+
     articles = write_articles(tmp_path / "articles")
     feed_dir = tmp_path / "feed"
-    first = feed_cli(str(articles), "-o", str(feed_dir), "--title", "T", "--base-url", BASE_URL)
+    image = tmp_path / "mine.png"
+    image.write_bytes(title_cover_png("Mine"))
+    first = feed_cli(str(articles), "-o", str(feed_dir), "--title", "T", "--base-url", BASE_URL, "--image", str(image))
     assert first.returncode == 0, first.stderr
     feed_xml = (feed_dir / "feed.xml").read_bytes()
     covers = [p for p in feed_dir.iterdir() if p.suffix in (".png", ".jpg")]
@@ -93,3 +97,14 @@ def test_a_cover_deleted_from_the_feed_folder_is_a_clear_error(tmp_path):
     run = feed_cli(str(articles), "-o", str(feed_dir))
     assert_one_line_error(run, 2, "is missing; give it again with --image")
     assert (feed_dir / "feed.xml").read_bytes() == feed_xml
+
+
+def test_a_deleted_title_cover_is_drawn_again(tmp_path):
+    articles = write_articles(tmp_path / "articles")
+    feed_dir = tmp_path / "feed"
+    assert feed_cli(str(articles), "-o", str(feed_dir), "--title", "T", "--base-url", BASE_URL).returncode == 0
+    drawn = (feed_dir / "title-cover.png").read_bytes()
+    (feed_dir / "title-cover.png").unlink()
+    run = feed_cli(str(articles), "-o", str(feed_dir))
+    assert run.returncode == 0, run.stderr
+    assert (feed_dir / "title-cover.png").read_bytes() == drawn

@@ -4,9 +4,6 @@ every chapter link seeks its episode's player to the chapter's start."""
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
-import io
 import json
 import re
 import shutil
@@ -132,45 +129,17 @@ Promise.all(Array.from(document.querySelectorAll("audio")).map(ready)).then(func
 """
 
 
-class RangeHandler(http.server.SimpleHTTPRequestHandler):
-    """A static server that answers byte-range requests, as web servers do (browsers seek
-    in media only when the server can send part of a file; http.server alone cannot)."""
-
-    def log_message(self, *args):
-        pass
-
-    def send_head(self):
-        wanted = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
-        path = Path(self.translate_path(self.path))
-        if not wanted or not path.is_file():
-            return super().send_head()
-        size = path.stat().st_size
-        start, end = int(wanted.group(1)), int(wanted.group(2) or size - 1)
-        end = min(end, size - 1)
-        with path.open("rb") as handle:
-            handle.seek(start)
-            part = handle.read(end - start + 1)
-        self.send_response(206)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-        self.send_header("Content-Length", str(len(part)))
-        self.end_headers()
-        return io.BytesIO(part)
-
-    def end_headers(self):
-        self.send_header("Accept-Ranges", "bytes")
-        super().end_headers()
-
-
 @contextlib.contextmanager
 def served(folder):
-    """The folder over HTTP on a free local port."""
-    handler = functools.partial(RangeHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    """The folder over HTTP on a free local port, by the server of ``audio-articles serve``
+    (browsers seek in media only when the server sends byte ranges; http.server does not)."""
+    from audio_articles.serve import feed_server
+
+    server = feed_server(folder, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield server.url
     finally:
         server.shutdown()
         server.server_close()

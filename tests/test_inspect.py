@@ -33,7 +33,7 @@ def test_json_schema_numbers_and_removed_items(tmp_path):
     source = tmp_path / "ferry.txt"
     source.write_text(ARTICLE, encoding="utf-8")
     report = inspect_json(source)
-    assert list(report) == ["title", "author", "language", "sections", "removed"]
+    assert list(report) == ["title", "author", "language", "sections", "removed", "chapters"]
     assert (report["title"], report["author"], report["language"]) == (
         "Harbour Ferry Returns After Ten Years", "Mina Okafor", "en",
     )  # fmt: skip

@@ -34,7 +34,7 @@ def cover(tmp_path_factory) -> Path:
 
 def render(tmp_path, fake_engine, name, cover=None, **settings):
     output = tmp_path / name
-    options = Options(engine=fake_engine, cover=cover, album="Island Notes", mp3=EncodeSettings(**settings))
+    options = Options(engine=fake_engine, cover=cover, album="Island Notes", genre="Podcast", mp3=EncodeSettings(**settings))
     return convert(ARTICLE, output, options), output
 
 
@@ -48,7 +48,12 @@ def test_mp3_tags_read_back_with_mutagen(tmp_path, fake_engine, cover, version):
     assert str(tags["TALB"]) == "Island Notes"
     assert str(tags["TDRC"]) == "2026-03-14"  # mutagen reads v2.3's TYER/TDAT as TDRC too
     assert int(str(tags["TLEN"])) == result.timeline.duration_ms
-    assert str(tags["TXXX:comment"]).startswith("The island of Skarra")
+    comment = tags.getall("COMM")[0]  # a real comment frame, which players show
+    assert comment.text[0].startswith("The island of Skarra") and comment.lang == "eng"
+    assert "TXXX:comment" not in tags
+    assert str(tags["TLAN"]) == "eng"  # ISO 639-2
+    assert str(tags["TCON"]) == "Podcast"
+    assert tags.getall("CHAP") and tags.getall("CTOC")  # rewriting the tag kept the chapters
     picture = tags.getall("APIC")[0]
     assert picture.type == PictureType.COVER_FRONT
     assert picture.mime == "image/png"
@@ -126,3 +131,33 @@ def test_ffmetadata_escapes_and_orders_chapters():
     assert "artist=X\\\\Y" in text
     assert text.index("title=One") < text.index("title=Two")
     assert "START=1500" in text and "END=3000" in text
+
+
+def test_a_page_read_from_the_web_carries_its_address(tmp_path, fake_engine):
+    from dataclasses import replace
+
+    from audio_articles.convert import render_article, speech_profile
+    from audio_articles.sources import load_article
+
+    article = replace(load_article(ARTICLE), url="https://example.org/news/tidal-power")
+    output = tmp_path / "a.mp3"
+    render_article(article, output, speech_profile(ARTICLE, Options().production), Options(engine=fake_engine))
+    tags = ID3(output)
+    assert tags.getall("WOAS")[0].url == "https://example.org/news/tidal-power"
+    assert str(tags["TDRC"]) == "2026-03-14"
+
+
+def test_an_article_without_a_date_is_dated_by_its_file(tmp_path):
+    import os
+    from datetime import datetime, timezone
+
+    from audio_articles.sources import load_article
+
+    undated = tmp_path / "notes.txt"
+    undated.write_text("A Title\n\nSome words to say.\n", encoding="utf-8")
+    moment = datetime(2025, 7, 1, 12, 0, tzinfo=timezone.utc).timestamp()
+    os.utime(undated, (moment, moment))
+    assert load_article(undated).date == "2025-07-01T12:00:00+00:00"
+    jekyll = tmp_path / "2014-11-17-a-title.md"
+    jekyll.write_text("# A Title\n\nSome words to say.\n", encoding="utf-8")
+    assert load_article(jekyll).date == "2014-11-17"

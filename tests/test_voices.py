@@ -266,12 +266,14 @@ def test_overrides_reach_the_engine(tmp_path, fake_engine):
 @pytest.mark.parametrize(
     "option, message",
     [
-        (["--voice", "gmw/en-su"], "voice 'gmw/en-su': the fake engine has no such voice; closest: gmw/en-us"),
-        (["--quote-voice", "roa/fx"], "[quote] voice 'roa/fx'"),
+        (["--voice", "gmw/en-su"], "--voice 'gmw/en-su': the fake engine has no such voice; closest: gmw/en-us"),
+        (["--quote-voice", "roa/fx"], "--quote-voice 'roa/fx'"),
+        (["--quote-voice", "englsh-female"], "closest: english-female, gmw/en"),
         (["--rate", "20"], "Invalid value for '--rate'"),
     ],
 )
 def test_bad_cli_voice_options_exit_2_before_rendering(tmp_path, option, message):
+    # The error names the flag, not the profile file; a friendly name gets its language's voices.
     article = write(tmp_path, ARTICLE, "a.txt")
     result = CliRunner().invoke(app, ["convert", str(article), "--engine", "fake", "-j", "1", *option])
     assert result.exit_code == 2, result.output
@@ -338,3 +340,21 @@ def test_profile_can_drop_links(tmp_path, fake_engine):
     dropped = plan_speech(article, drop, catalog=engine_catalog(fake_engine))
     assert keep[1].spoken == "Details are at city dot gov today, or mail press at city dot gov."
     assert dropped[1].spoken == "Details are at today, or mail."
+
+
+@pytest.mark.parametrize(
+    "option, value, kind, expected",
+    [("voice", "french", SegmentKind.BODY, "roa/fr"), ("quote_voice", "english-female", SegmentKind.QUOTE, "gmw/en+f3"),
+     ("voice", "american-male", SegmentKind.BODY, "gmw/en-us")],
+)  # fmt: skip
+def test_friendly_voice_names(option, value, kind, expected):
+    from audio_articles.parsing import parse_article
+    from audio_articles.plan import plan_article, speech_profile
+    from audio_articles.settings import Production
+
+    article = parse_article("Title\n\nSome words, and “a quotation of several words here” she said.")
+    production = Production(engine="fake", **{option: value})
+    plan = plan_article(article, speech_profile("a.txt", production), production)
+    assert {job.voice.voice.partition("+")[0] for job in plan.jobs if job.kind == kind} == {expected.partition("+")[0]}
+    if "+" in expected:
+        assert {job.voice.voice for job in plan.jobs if job.kind == kind} == {expected}

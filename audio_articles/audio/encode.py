@@ -70,14 +70,39 @@ def _escape(value: str) -> str:
     return value
 
 
+ISO_639_2 = {
+    "ar": "ara", "bg": "bul", "ca": "cat", "cs": "ces", "cy": "cym", "da": "dan", "de": "deu", "el": "ell",
+    "en": "eng", "eo": "epo", "es": "spa", "et": "est", "eu": "eus", "fa": "fas", "fi": "fin", "fr": "fra",
+    "ga": "gle", "gl": "glg", "he": "heb", "hi": "hin", "hr": "hrv", "hu": "hun", "id": "ind", "is": "isl",
+    "it": "ita", "ja": "jpn", "ko": "kor", "la": "lat", "lt": "lit", "lv": "lav", "nb": "nob", "nl": "nld",
+    "nn": "nno", "no": "nor", "pl": "pol", "pt": "por", "ro": "ron", "ru": "rus", "sk": "slk", "sl": "slv",
+    "sr": "srp", "sv": "swe", "sw": "swa", "th": "tha", "tr": "tur", "uk": "ukr", "vi": "vie", "zh": "zho",
+}  # fmt: skip
+"""ISO 639-1 → ISO 639-2 (what ID3's TLAN and COMM hold) for the languages voices exist for."""
+
+
+def iso639_2(language: str | None) -> str | None:
+    """A language tag as ID3 wants it: three letters ("und" when unknown).
+
+    >>> iso639_2("en-GB"), iso639_2("fr"), iso639_2("ger"), iso639_2("xx"), iso639_2(None)
+    ('eng', 'fra', 'ger', 'und', None)
+    """
+    if not language:
+        return None
+    base = language.split("-")[0].split("_")[0].lower()
+    return base if len(base) == 3 and base.isalpha() else ISO_639_2.get(base, "und")
+
+
 def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
     """Tag names and values as ffmpeg's muxer for ``fmt`` maps them to its own frames.
 
-    >>> tag_fields(Tags("T", artist="A", description="D", length_ms=1500))
-    {'title': 'T', 'artist': 'A', 'comment': 'D', 'TLEN': '1500'}
+    >>> tag_fields(Tags("T", artist="A", description="D", length_ms=1500, language="en", genre="Podcast"))
+    {'title': 'T', 'artist': 'A', 'language': 'eng', 'genre': 'Podcast', 'TLEN': '1500'}
     >>> from audio_articles.audio.formats import M4B
     >>> tag_fields(Tags("T", description="D"), M4B)
     {'title': 'T', 'comment': 'D', 'description': 'D'}
+
+    The MP3's comment becomes a COMM frame, and its URL a WOAS frame, in ``finish_id3``.
     """
     fields: dict[str, str | None] = {
         "title": tags.title,
@@ -86,16 +111,67 @@ def tag_fields(tags: Tags, fmt: AudioFormat = MP3) -> dict[str, str]:
         "album": tags.album,
         "date": tags.date,
         "comment": tags.comment or tags.description,
-        "language": tags.language,
+        "language": iso639_2(tags.language),
+        "genre": tags.genre,
     }
     if fmt.tags == TagStyle.ID3:
-        # ID3 has no description frame that players show; the comment carries it.
+        # ID3 has no description frame that players show; the comment (a COMM frame,
+        # which ffmpeg cannot write: ``id3_frames``) carries it.
         # TLEN is written as its own frame because the name is a valid ID3 frame id.
+        fields["comment"] = None
         fields["TLEN"] = str(tags.length_ms) if tags.length_ms else None
     else:
         fields["description"] = tags.description
     fields.update(tags.extra)
     return {key: value for key, value in fields.items() if value}
+
+
+def _syncsafe(size: int) -> bytes:
+    return bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0))
+
+
+def _id3_text(text: str, version: int) -> tuple[bytes, bytes, bytes]:
+    """(encoding byte, encoded text, terminator): UTF-8 in ID3v2.4, UTF-16 in v2.3."""
+    return (b"\x03", text.encode("utf-8"), b"\0") if version == 4 else (b"\x01", text.encode("utf-16"), b"\0\0")
+
+
+def id3_frames(tags: Tags, version: int = 3) -> bytes:
+    """The frames ffmpeg's ID3 writer cannot make: the comment as COMM (ffmpeg writes
+    TXXX:comment, which players do not show) and the article's address as WOAS.
+
+    >>> id3_frames(Tags("T", url="https://example.org/a"), 4)
+    b'WOAS\\x00\\x00\\x00\\x15\\x00\\x00https://example.org/a'
+    """
+    frames = []
+    comment = tags.comment or tags.description
+    if comment:
+        encoding, text, end = _id3_text(comment, version)
+        empty = _id3_text("", version)[1]
+        lang = (iso639_2(tags.language) or "und").encode("latin-1")
+        frames.append((b"COMM", encoding + lang + empty + end + text))
+    if tags.url:
+        frames.append((b"WOAS", tags.url.encode("latin-1", "replace")))
+    size = _syncsafe if version == 4 else (lambda n: n.to_bytes(4, "big"))
+    return b"".join(name + size(len(data)) + b"\0\0" + data for name, data in frames)
+
+
+def finish_id3(path: Path, tags: Tags) -> None:
+    """Add ``id3_frames`` to the ID3v2 tag ffmpeg wrote at the start of ``path`` (a
+    temporary file): the frames go first, ffmpeg's (its ordered chapters) stay as written."""
+    with open(path, "rb") as source:
+        header = source.read(10)
+        if header[:3] != b"ID3" or header[3] not in (3, 4) or header[5] & 0x80:
+            log.warning("%s has no ID3v2.3/2.4 tag ffmpeg would write; comment and URL left out", path.name)
+            return
+        extra = id3_frames(tags, header[3])
+        if not extra:
+            return
+        size = sum((byte & 0x7F) << shift for byte, shift in zip(header[6:10], (21, 14, 7, 0)))
+        rewritten = path.with_name(path.name + ".id3")
+        with open(rewritten, "wb") as target:
+            target.write(header[:6] + _syncsafe(size + len(extra)) + extra)
+            shutil.copyfileobj(source, target, 1 << 20)
+    os.replace(rewritten, path)
 
 
 def ffmetadata(tags: Tags, chapters: Iterable[Chapter], fmt: AudioFormat = MP3) -> str:

@@ -318,15 +318,15 @@ def build_feed(
     with feed_lock(folder, on_wait, lock_timeout):
         remove_leftovers(folder)
         settings = merge_settings(load_settings(folder), replace(change, image=None))  # may have changed meanwhile
-        image = install_cover(cover, folder) if cover else settings.image or default_cover(folder)
+        image = install_cover(cover, folder) if cover else default_cover(folder, settings.title, settings.image)
         if not (folder / image).is_file():
             raise InputError(f"the feed's cover {folder / image} is missing; give it again with --image FILE")
         settings = replace(settings, image=image)
         save_settings(folder, settings)
 
         episodes = load_state(folder)
-        # Each MP3 carries the podcast's title as its album and the cover as its picture.
-        options = options.replace(album=settings.title, cover=folder / settings.image)
+        # Each MP3 carries the podcast's title as its album, the cover as its picture, genre Podcast.
+        options = options.replace(album=settings.title, cover=folder / settings.image, genre=options.genre or "Podcast")
         signatures = {key: render_signature(profile, options) for key, profile in profiles.items()}
         stale = [
             source

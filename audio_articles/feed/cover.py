@@ -1,5 +1,6 @@
 """The podcast's cover image: the user's PNG or JPEG copied into the feed folder, or a
-plain generated square so the feed still has the image Apple Podcasts requires."""
+generated square showing the feed's title (drawn with Pillow), so the feed has the image
+Apple Podcasts requires and a listener can tell it from the others in their library."""
 
 from __future__ import annotations
 
@@ -174,10 +175,52 @@ def solid_png(side: int, colour: tuple[int, int, int]) -> bytes:
     )
 
 
-def default_cover(folder: Path) -> str:
-    """A plain cover, written once, for feeds created without --image."""
-    target = folder / DEFAULT_COVER
-    if not target.exists():
+GENERATED_COVER = "title-cover.png"
+TITLE_MARGIN = 0.09
+"""Space around the title, as a share of the side."""
+
+
+def title_cover_png(title: str, side: int = MIN_SIDE, colour: tuple[int, int, int] = DEFAULT_COLOUR) -> bytes:
+    """A square cover with ``title`` in large white letters, wrapped and centred, and a
+    band of a lighter shade below it."""
+    import io
+    import textwrap
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (side, side), colour)
+    draw = ImageDraw.Draw(image)
+    lighter = tuple(min(255, int(c + (255 - c) * 0.35)) for c in colour)
+    draw.rectangle((0, int(side * 0.86), side, int(side * 0.88)), fill=lighter)
+    width = side * (1 - 2 * TITLE_MARGIN)
+    words = " ".join(title.split())
+    for size in range(side // 7, side // 40, -side // 100):
+        font = ImageFont.load_default(size=size)
+        columns = max(4, int(width / (size * 0.55)))
+        lines = textwrap.wrap(words, columns, break_long_words=True) or [""]
+        if len(lines) * size * 1.2 <= side * 0.7 and all(draw.textlength(line, font=font) <= width for line in lines):
+            break
+    block = len(lines) * size * 1.2
+    top = (side * 0.86 - block) / 2
+    for n, line in enumerate(lines):
+        draw.text((side / 2, top + n * size * 1.2), line, font=font, fill=(255, 255, 255), anchor="ma")
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def default_cover(folder: Path, title: str, current: str | None = None) -> str:
+    """The cover of a feed created without --image: ``current`` when the user gave one,
+    else the title cover (written again when the title changes). A plain square written
+    by earlier versions is replaced too."""
+    if current and current != GENERATED_COVER:
+        old = folder / current
+        if not (current == DEFAULT_COVER and old.is_file() and old.read_bytes() == solid_png(MIN_SIDE, DEFAULT_COLOUR)):
+            return current
+        old.unlink()
+    data = title_cover_png(title)
+    target = folder / GENERATED_COVER
+    if not target.exists() or target.read_bytes() != data:
         with atomic_output(target) as temp:
-            temp.write_bytes(solid_png(MIN_SIDE, DEFAULT_COLOUR))
-    return DEFAULT_COVER
+            temp.write_bytes(data)
+    return GENERATED_COVER

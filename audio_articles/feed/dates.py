@@ -70,15 +70,16 @@ def rfc2822(moment: datetime) -> str:
     return email.utils.format_datetime(moment.astimezone(timezone.utc))
 
 
-def duration_clock(ms: int) -> str:
-    """A duration as H:MM:SS for itunes:duration and the index page.
+def duration_clock(ms: int, short: bool = False) -> str:
+    """A duration as H:MM:SS for itunes:duration, or (``short``) M:SS under an hour for
+    the index page: one rounding rule (to the nearest second), so the two agree.
 
-    >>> duration_clock(3_725_400)
-    '1:02:05'
-    >>> duration_clock(59_600)
-    '0:01:00'
+    >>> duration_clock(3_725_400), duration_clock(59_600), duration_clock(499_600, short=True)
+    ('1:02:05', '0:01:00', '8:20')
     """
     total = round(ms / 1000)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
+    if short and not hours:
+        return f"{minutes}:{secs:02d}"
     return f"{hours}:{minutes:02d}:{secs:02d}"

@@ -93,6 +93,11 @@ def feed_xml(settings: FeedSettings, episodes: Sequence[Episode], sizes: Mapping
         _add(image, "link", url_in(settings.base_url, ""))
         _add(channel, "itunes:image", href=image_url)
     _add(channel, "itunes:author", settings.author or settings.title)
+    if settings.owner_email or settings.owner_name:
+        owner = _add(channel, "itunes:owner")
+        _add(owner, "itunes:name", settings.owner_name or settings.author or settings.title)
+        if settings.owner_email:
+            _add(owner, "itunes:email", settings.owner_email)
     _add(channel, "itunes:summary", settings.description or settings.title)
     parent = channel
     for name in [part.strip() for part in settings.category.split(">") if part.strip()]:

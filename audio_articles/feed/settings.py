@@ -41,6 +41,9 @@ class FeedSettings:
     explicit: bool = False
     voices: str | None = None
     """Voice profile name or path used for every episode."""
+    owner_name: str | None = None
+    owner_email: str | None = None
+    """itunes:owner, which some podcast directories require to verify the feed."""
 
     @property
     def feed_url(self) -> str:
@@ -60,6 +63,8 @@ class SettingsChange:
     category: str | None = None
     explicit: bool | None = None
     voices: str | None = None
+    owner_name: str | None = None
+    owner_email: str | None = None
 
 
 def url_in(base_url: str, *parts: str) -> str:
@@ -162,6 +167,8 @@ def merge_settings(saved: FeedSettings | None, change: SettingsChange) -> FeedSe
     if not settings.title.strip():
         raise InputError("--title is empty; give the podcast a name")
     check_base_url(settings.base_url)
+    if settings.owner_email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", settings.owner_email):
+        raise InputError(f"--owner-email {settings.owner_email!r} is not an e-mail address, e.g. me@example.org")
     return settings
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from html import escape as _html_escape
 
 from ..audio.chapters import seconds
+from .dates import duration_clock
 from .rss import EPISODES_FOLDER
 from .settings import FeedSettings
 from .state import Episode, newest_first
@@ -128,7 +129,7 @@ def _episode_html(episode: Episode) -> str:
         f'<article id="{slug}" aria-labelledby="{heading_id}"{lang}>',
         f'<h2 id="{heading_id}">{title}</h2>',
         f'<p class="meta"><time datetime="{published.date().isoformat()}">{published.day} {published:%B %Y}</time>'
-        f" · {_time_label(episode.duration_ms)}"
+        f" · {duration_clock(episode.duration_ms, short=True)}"
         + (f" · {escape(episode.author)}" if episode.author else "")
         + "</p>",
         f"<p>{escape(episode.description)}</p>" if episode.description else "",
@@ -149,7 +150,7 @@ def _episode_html(episode: Episode) -> str:
             )
         lines += ["</ol>", "</nav>"]
     lines.append(
-        f'<p><a href="{escape(audio, quote=True)}" download>Download the MP3</a>'
+        f'<p><a href="{escape(audio, quote=True)}" download>Download the {episode.audio_format.name.upper()}</a>'
         f' · <a href="{EPISODES_FOLDER}/{escape(episode.transcript_name, quote=True)}">Transcript (WebVTT)</a>'
         f' · <a href="{EPISODES_FOLDER}/{escape(episode.chapters_name, quote=True)}">Chapters (JSON)</a></p>'
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -170,7 +170,33 @@ def parse_source(read: Source, options=None) -> Article:
         from ..parsing import parse_article
 
         article = parse_article(read.text, markdown=origin.format == "markdown", fallback_title=fallback, options=options)
+    if origin.url and not article.url:
+        article = replace(article, url=origin.url)
+    if article.date is None and origin.path is not None:
+        article = replace(article, date=file_date(origin.path))
     return article
+
+
+_NAME_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})[-_]")
+
+
+def file_date(path: Path) -> str | None:
+    """The date of an article file without one in its text: from a Jekyll/Hugo file name
+    (``2014-11-17-title.md``), else its modification time (ISO 8601, UTC).
+
+    >>> file_date(Path("posts/2014-11-17-a-title.md"))
+    '2014-11-17'
+    """
+    found = _NAME_DATE.match(path.name)
+    if found:
+        return found.group(1)
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return None
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(int(mtime), timezone.utc).isoformat()
 
 
 def read_url_list(path: Path) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from ..errors import AudioArticlesError, ProfileError
 from ..model import SegmentKind, Voice
 from .engines import Engine, VoiceInfo, create_engine, engine_spec
-from .language import language_name, primary, speaks, voices_for_language
+from .language import LANGUAGE_NAMES, language_name, primary, speaks, voices_for_language
 from .voices import KindSettings, Profile
 
 log = logging.getLogger(__name__)
@@ -117,14 +117,60 @@ def choose_voice(language: str, catalog: VoiceCatalog, gender: str | None = None
     return _with_variant(candidates[0].id, variant, catalog)
 
 
-def _unknown_voice(voice_id: str, kind: SegmentKind, profile: Profile, catalog: VoiceCatalog) -> ProfileError:
-    where = f"{profile.source}: [{kind.value}]" if profile.source else f"[{kind.value}]"
-    close = catalog.closest(voice_id)
+ALIAS_LANGUAGES: dict[str, str] = {
+    **{name.split()[0].lower(): tag for tag, name in LANGUAGE_NAMES.items()},
+    "american": "en-us",
+    "british": "en-gb",
+}
+"""Friendly voice names: a language's English name, alone or with -female or -male."""
+
+
+def voice_alias(name: str) -> tuple[str, str | None] | None:
+    """(language, gender) of a friendly voice name, else None.
+
+    >>> voice_alias("english-female"), voice_alias("French"), voice_alias("british-male"), voice_alias("gmw/en")
+    (('en', 'female'), ('fr', None), ('en-gb', 'male'), None)
+    """
+    base, _, gender = name.lower().partition("-")
+    if base in ALIAS_LANGUAGES and gender in ("", "female", "male"):
+        return ALIAS_LANGUAGES[base], gender or None
+    return None
+
+
+def voice_suggestions(voice_id: str, catalog: VoiceCatalog, count: int = 3) -> list[str]:
+    """What to suggest for a voice the engine lacks: when it looks like a friendly name
+    ("englsh-female"), that language's names and voices first; else the closest ids."""
+    base, _, gender = voice_id.lower().partition("+")[0].partition("-")
+    names = difflib.get_close_matches(base, list(ALIAS_LANGUAGES), n=1, cutoff=0.7)
+    if names:
+        language = ALIAS_LANGUAGES[names[0]]
+        genders = [g for g in ("female", "male") if not gender or g.startswith(gender[:1])] or ["female", "male"]
+        voices = [v.id for v in voices_for_language(language, catalog.voices)]
+        return [*(f"{names[0]}-{g}" for g in genders), *voices][:count]
+    return catalog.closest(voice_id, count)
+
+
+def _unknown_voice(voice_id: str, kind: SegmentKind, profile: Profile, catalog: VoiceCatalog, flag: str | None = None) -> ProfileError:
+    close = voice_suggestions(voice_id, catalog)
     hint = f"closest: {', '.join(close)}" if close else "run 'audio-articles voices' to list them"
+    if flag:
+        return ProfileError(f"{flag} {voice_id!r}: the {catalog.engine} engine has no such voice; {hint}")
+    where = f"{profile.source}: [{kind.value}]" if profile.source else f"[{kind.value}]"
     return ProfileError(
         f"{where} voice {voice_id!r}: the {catalog.engine} engine has no such voice; {hint}"
         " (or set fallback = true to use a voice of the article's language)"
     )
+
+
+def _alias_voice(alias: tuple[str, str | None], variant: str, settings: KindSettings, catalog: VoiceCatalog, asked: str) -> KindSettings:
+    language, gender = alias
+    chosen = choose_voice(language, catalog, gender or settings.gender, variant)
+    if chosen is None:
+        raise ProfileError(
+            f"{settings.flag or 'voice'} {asked!r}: the {catalog.engine} engine has no voice for"
+            f" {language_name(language)}; installed languages: {', '.join(installed_languages(catalog.voices))}"
+        )
+    return replace(settings, voice=replace(settings.voice, voice=chosen), language=language)
 
 
 def _resolve_kind(
@@ -138,6 +184,9 @@ def _resolve_kind(
     if language and settings.language and primary(language) == primary(settings.language):
         wanted_language = settings.language  # the profile's "en-us" is more precise than "en"
     chosen = None
+    alias = voice_alias(asked) if asked else None
+    if alias and not catalog.has(voice.voice):
+        return _alias_voice(alias, variant, settings, catalog, asked)
     if asked:
         info = catalog.find(voice.voice)
         if catalog.has(voice.voice):
@@ -145,7 +194,7 @@ def _resolve_kind(
                 return settings
             # An installed voice of another language: keep its variant, change the voice.
         elif not settings.fallback:
-            raise _unknown_voice(voice.voice, kind, profile, catalog)
+            raise _unknown_voice(voice.voice, kind, profile, catalog, settings.flag)
         else:
             chosen = choose_voice(wanted_language, catalog, settings.gender, variant)
             log.warning(

@@ -109,6 +109,8 @@ class KindSettings:
     """A voice the engine lacks: warn and choose one by language, instead of failing."""
     pinned: bool = False
     """Chosen on the command line (--voice, --quote-voice): kept whatever the article's language."""
+    flag: str | None = None
+    """The option that chose the voice ("--voice", "--quote-voice"), named in errors."""
 
 
 @dataclass(frozen=True)
@@ -160,20 +162,20 @@ class Profile:
         kinds = dict(self.kinds)
         for kind, settings in kinds.items():
             spoken = settings.voice
-            pinned = settings.pinned
+            pinned, flag = settings.pinned, settings.flag
             if voice:
                 variant = spoken.voice.partition("+")[2]
                 keep = f"+{variant}" if variant and "+" not in voice else ""
                 spoken = replace(spoken, voice=voice + keep, engine=None, model=None, speaker=None, pitch_shift=1.0)
-                pinned = True
+                pinned, flag = True, "--voice"
             if quote_voice and kind == SegmentKind.QUOTE:
                 spoken = replace(spoken, voice=quote_voice, engine=None, model=None, speaker=None, pitch_shift=1.0)
-                pinned = True
+                pinned, flag = True, "--quote-voice"
             if rate:
                 body_rate = self.kinds[SegmentKind.BODY].voice.rate or rate
                 low, high = RANGES["rate"]
                 spoken = replace(spoken, rate=int(min(high, max(low, round(spoken.rate * rate / body_rate)))))
-            kinds[kind] = replace(settings, voice=spoken, pinned=pinned)
+            kinds[kind] = replace(settings, voice=spoken, pinned=pinned, flag=flag)
         return replace(self, kinds=kinds)
 
 
