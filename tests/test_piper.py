@@ -309,7 +309,7 @@ def test_convert_with_a_piper_voice_has_chapters_and_podcast_loudness(voices, tm
     import pyloudnorm
 
     output = tmp_path / "out.mp3"
-    result = convert(ARTICLE, output, Options(model=voices / "test-voice.onnx", workers=1))
+    result = convert(ARTICLE, output, Options(model=voices / "test-voice.onnx", workers=1, chapters="paragraph"))
     assert {s.voice for s in result.timeline.segments} == {"test-voice"}
     chapters = ffprobe_chapters(output)
     assert len(chapters) == len(result.timeline.chapters) >= 10
