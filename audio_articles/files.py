@@ -5,7 +5,9 @@ from __future__ import annotations
 import codecs
 import contextlib
 import errno
+import functools
 import glob
+import hashlib
 import logging
 import os
 import re
@@ -447,3 +449,27 @@ def is_batch(sources: Sequence[Path], output: Path | None) -> bool:
     existing folder as the output."""
     return len(sources) > 1 or sources[0].is_dir() or (output is not None and output.is_dir())
 
+
+def file_signature(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is replaced or rewritten: inode, size, modification time."""
+    status = path.stat()
+    return status.st_ino, status.st_size, status.st_mtime_ns
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, signature: tuple[int, int, int]) -> str:
+    return sha256_file(path)
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, hashed once per process while its signature stays the same."""
+    return _digest(str(path.resolve()), file_signature(path))

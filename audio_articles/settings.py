@@ -10,7 +10,6 @@ fill in; each keyword goes to the half that owns it.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .audio.encode import EncodeSettings
-from .files import DEFAULT_MAX_BYTES
+from .files import DEFAULT_MAX_BYTES, file_digest
 from .speech.engines import Engine
 from .speech.render import SpeechPool
 from .speech.voices import Profile
@@ -187,20 +186,6 @@ def _owned(flat: dict[str, Any], owner: str) -> dict[str, Any]:
 
 def _content_hash(path: Path) -> str:
     try:
-        stat = path.stat()
+        return file_digest(path)  # hashed once per version of a file: a feed asks per article
     except OSError:
         return "missing"  # reading it later reports the problem
-    return _hash_file(path.resolve(), stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=64)
-def _hash_file(path: Path, size: int, mtime_ns: int) -> str:
-    """Hashed once per version of a file: a feed asks for every article's signature."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as file:
-            while block := file.read(1 << 20):
-                digest.update(block)
-    except OSError:
-        return "missing"
-    return digest.hexdigest()

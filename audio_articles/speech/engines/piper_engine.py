@@ -24,7 +24,6 @@ piper-tts 1.8 behaviour handled here:
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import math
@@ -39,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import AudioArticlesError, EngineError, InputError, MissingToolError
+from ...files import file_signature, sha256_file
 from ...model import Clip, Voice
 from ..pitch import shift_identity, shift_pitch
 from ..voice_packages import (
@@ -264,22 +264,9 @@ def piper_voices_json() -> list[dict]:
 
 @functools.lru_cache(maxsize=64)
 def _file_digest(path: str, inode: int, size: int, mtime_ns: int) -> str:
-    def compute() -> str:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
-
     if size < 1 << 20:
-        return compute()
-    return remembered_digest(path, (inode, size, mtime_ns), compute)
-
-
-def file_signature(path: Path) -> tuple[int, int, int]:
-    """What changes when a file is replaced or rewritten: inode, size, modification time."""
-    stat = path.stat()
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+        return sha256_file(path)
+    return remembered_digest(path, (inode, size, mtime_ns), lambda: sha256_file(path))
 
 
 def file_digest(path: Path) -> str:
