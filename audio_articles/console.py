@@ -13,6 +13,7 @@ import sys
 import typer
 
 from .errors import AudioArticlesError
+from .units import short_clock
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -105,16 +106,6 @@ def _count_column():
     return CountColumn()
 
 
-def audio_time(ms: int) -> str:
-    """
-    >>> audio_time(750_000), audio_time(3_725_000)
-    ('12:30', '1:02:05')
-    """
-    hours, rest = divmod(ms // 1000, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
 def staged_progress(bar):
     """A ``convert.Progress`` callback drawing each stage (speech in clips, then encoding in
     time of audio, "Encoding 12:30/55:00") as its own bar, so the ETA follows its pace."""
@@ -126,7 +117,7 @@ def staged_progress(bar):
         if stage != current[0]:
             current[0] = stage
             bar.reset(task, description=names.get(stage, stage.capitalize()), total=total)
-        shown = f"{audio_time(done)}/{audio_time(total)}" if stage == "encode" else None
+        shown = f"{short_clock(done)}/{short_clock(total)}" if stage == "encode" else None
         bar.update(task, completed=done, total=total, shown=shown)
 
     return progress

@@ -47,3 +47,14 @@ def clock(ms: int) -> str:
     minutes, rest = divmod(rest, 60_000)
     secs, millis = divmod(rest, 1000)
     return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+def short_clock(ms: int) -> str:
+    """A time as M:SS, or H:MM:SS past an hour (progress, chapter starts on the page).
+
+    >>> short_clock(67_250), short_clock(750_000), short_clock(3_725_000)
+    ('1:07', '12:30', '1:02:05')
+    """
+    hours, rest = divmod(max(ms, 0) // 1000, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from html import escape as _html_escape
 
 from ..audio.chapters import seconds
+from ..units import short_clock
 from .dates import duration_clock
 from .rss import EPISODES_FOLDER
 from .settings import FeedSettings
@@ -67,17 +68,6 @@ def escape(text: str, quote: bool = True) -> str:
     'Red [31m&lt;b&gt;'
     """
     return _html_escape(_CONTROL.sub("", text), quote)
-
-
-def _time_label(ms: int) -> str:
-    """A chapter start as M:SS (or H:MM:SS past an hour).
-
-    >>> _time_label(67_250), _time_label(3_723_000)
-    ('1:07', '1:02:03')
-    """
-    hours, rest = divmod(ms // 1000, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def index_html(settings: FeedSettings, episodes: Sequence[Episode]) -> str:
@@ -145,7 +135,7 @@ def _episode_html(episode: Episode) -> str:
             start = seconds(chapter.start_ms)
             lines.append(
                 f'<li><a href="{escape(audio, quote=True)}#t={start}" data-player="{player_id}"'
-                f' data-start="{start}"><time>{_time_label(chapter.start_ms)}</time> '
+                f' data-start="{start}"><time>{short_clock(chapter.start_ms)}</time> '
                 f"{escape(chapter.title)}</a></li>"
             )
         lines += ["</ol>", "</nav>"]
