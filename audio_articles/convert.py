@@ -242,8 +242,9 @@ def render_article(
     helpers: Helpers | None = None,
 ) -> ConvertResult:
     """Plan a parsed article and render it to ``output`` (replaced atomically)."""
-    check_production(output, options.production)  # before any speech is planned or rendered
-    return render_plan(plan_article(article, profile, options.production), output, profile, options, progress, helpers)
+    output_format = check_production(output, options.production)  # before any speech is planned
+    plan = plan_article(article, profile, options.production)
+    return render_plan(plan, output, profile, options, progress, helpers, output_format=output_format)
 
 
 def check_production(output: Path, production: Production) -> AudioFormat:
@@ -264,11 +265,14 @@ def render_plan(
     options: Options,
     progress: Progress | None = None,
     helpers: Helpers | None = None,
+    *,
+    output_format: AudioFormat | None = None,
 ) -> ConvertResult:
     """Render ``plan`` to ``output`` (replaced atomically), with ``helpers`` already started
-    or, by default, processes started as the work needs them."""
+    or, by default, processes started as the work needs them. ``output_format`` is what
+    ``check_production`` gave a caller that checked before planning; else it is checked here."""
     production, runtime = options.production, options.runtime
-    output_format = check_production(output, production)
+    output_format = output_format or check_production(output, production)
     jobs = list(plan.jobs)
     article = plan.article
     done = 0

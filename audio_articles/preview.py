@@ -177,7 +177,7 @@ def preview(
     name = source_stem(source) if source is not None else ""
     what = "text" if text is not None else str(part)
     output = Path(output) if output is not None else default_output(name, what)
-    check_production(output, options.production)  # before any speech is rendered
+    output_format = check_production(output, options.production)  # before the article is read
     production = options.production
     profile = speech_profile(Path(source) if source is not None else Path("text"), production)
     if stream is not None:
@@ -197,7 +197,7 @@ def preview(
     chosen = part_plan(plan, wanted, profile)
     player, streamed = stream_part(chosen, Options(production, runtime), stream) if stream is not None else (None, 0)
     try:
-        result = render_plan(chosen, output, profile, Options(production, runtime))
+        result = render_plan(chosen, output, profile, Options(production, runtime), output_format=output_format)
     except BaseException:
         if player is not None:
             player.stop()
