@@ -23,8 +23,8 @@ from .units import format_size, parse_size  # noqa: F401  (parse_size: --max-siz
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_SUFFIXES = {".txt": False, ".text": False, ".md": True, ".markdown": True, ".html": False, ".htm": False, ".xhtml": False}
-"""Known article file types and whether each is Markdown."""
+ARTICLE_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml")
+"""The files a folder's articles are found among (how each is read: ``sources``)."""
 
 
 def is_article_file(path: Path) -> bool:
@@ -266,11 +266,6 @@ def read_article_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     if not text.strip():
         raise InputError(f"{path} is empty; there is nothing to say")
     return text
-
-
-def is_markdown(path: Path) -> bool:
-    """Markdown by file extension."""
-    return ARTICLE_SUFFIXES.get(path.suffix.lower(), False)
 
 
 def _umask() -> int:
