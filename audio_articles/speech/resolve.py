@@ -222,12 +222,6 @@ def resolve_profile(profile: Profile, catalog: VoiceCatalog, language: str | Non
     return replace(profile, kinds=kinds)
 
 
-def resolved_voices(profile: Profile, catalog: VoiceCatalog, language: str | None = None) -> dict[SegmentKind, Voice]:
-    """Each kind's resolved voice (what ``audio-articles voices`` shows)."""
-    resolved = resolve_profile(profile, catalog, language)
-    return {kind: settings.voice for kind, settings in resolved.kinds.items()}
-
-
 def installed_languages(voices: Sequence[VoiceInfo]) -> list[str]:
     """The primary languages the engine can speak, sorted."""
     return sorted({primary(tag) for v in voices for tag in v.languages})
