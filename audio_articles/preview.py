@@ -225,8 +225,7 @@ def warm_body_voice(profile: Profile, options: Options) -> None:
         engine = engine_set(options.production.engine).for_voice(voice)
     except Exception:  # noqa: BLE001 - reported when the part is rendered
         return
-    if hasattr(engine, "warm_voice"):
-        threading.Thread(target=_quietly, args=(engine.warm_voice, voice), daemon=True).start()
+    threading.Thread(target=_quietly, args=(engine.warm_voice, voice), daemon=True).start()
 
 
 def _quietly(function, *arguments) -> None:
@@ -249,15 +248,15 @@ def stream_part(plan: Plan, options: Options, start_player):
     production, runtime = options.production, options.runtime
     engines = engine_set(production.engine)
     rendered = 0
-    streaming = [engine for engine in map(engines.for_voice, (job.voice for job in plan.jobs)) if hasattr(engine, "stream")]
+    streaming = [engine for engine in map(engines.for_voice, (job.voice for job in plan.jobs)) if engine.streams]
     if not streaming or not runtime.use_cache:
         return None, 0
-    rate = getattr(streaming[0], "output_rate", 22050)
+    rate = streaming[0].output_rate
     player = start_player(rate)
     if player is None:
         return None, 0
     # The first voice loads while the clips are looked up (its model's hash, the cache).
-    first = next(job.voice for job in plan.jobs if hasattr(engines.for_voice(job.voice), "stream"))
+    first = next(job.voice for job in plan.jobs if engines.for_voice(job.voice).streams)
     threading.Thread(target=_quietly, args=(engines.for_voice(first).warm_voice, first), daemon=True).start()
     try:
         with tempfile.TemporaryDirectory(prefix="audio-articles-") as scratch, clip_cache(runtime, scratch).in_use() as cache:
@@ -266,7 +265,7 @@ def stream_part(plan: Plan, options: Options, start_player):
                 key = clip_key(engines.identity(job.voice), job.spoken, job.voice)
                 clip = cache.get(key)
                 rendered += clip is None
-                if clip is None and hasattr(engine, "stream") and getattr(engine, "output_rate", rate) == rate:
+                if clip is None and engine.streams and engine.output_rate == rate:
                     cache.publish(engine.stream(job.spoken, job.voice, cache.prepare(key), player.write), key)
                 else:
                     if clip is None:

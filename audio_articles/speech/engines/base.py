@@ -41,8 +41,22 @@ class Engine(Protocol):
         """Speak ``text`` with ``voice`` into a WAV file at ``path`` (replaced atomically)."""
         ...
 
+    streams: bool = False
+    """Whether ``stream`` hands out each sentence's samples as soon as it is spoken (Piper),
+    so a preview can play while the rest renders."""
+    output_rate: int | None = None
+    """The rate of every clip, when the engine fixes it (Piper resamples to one)."""
+
     def warm(self) -> None:
         """Get ready to speak (load libraries, voices) before the first clip is asked for."""
+
+    def warm_voice(self, voice: Voice) -> None:
+        """Load ``voice`` ahead of its first clip (a preview does it while it plans)."""
+
+    def stream(self, text: str, voice: Voice, path: Path, emit) -> Clip:
+        """``synthesize``, telling ``emit`` the samples (float) as they are spoken; engines
+        that do not speak sentence by sentence (``streams`` False) emit nothing."""
+        return self.synthesize(text, voice, path)
 
     def voice_identity(self, voice: Voice) -> str:
         """What besides the engine's identity decides a voice's sound (its model file's

@@ -287,6 +287,7 @@ class PiperEngine(Engine):
     """Speech through piper-tts: one engine per process, any number of voice files."""
 
     name = "piper"
+    streams = True
 
     def __init__(self, output_rate: int = OUTPUT_RATE) -> None:
         # Found, not imported: a process that only computes cache keys (the main process
