@@ -286,7 +286,7 @@ def test_sigterm_stops_cleanly_with_one_line(tmp_path):
 
     article = tmp_path / "long.txt"
     article.write_text(
-        "Long Title\n\n" + "\n\n".join(f"Paragraph {i} has words the engine must say, one by one." for i in range(400)),
+        "Long Title\n\n" + "\n\n".join(f"Paragraph {i} has words the engine must say, one by one." for i in range(4000)),
         encoding="utf-8",
     )
     process = subprocess.Popen(
