@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from audio_articles.errors import AudioArticlesError
@@ -58,6 +58,9 @@ def check_jobs(article) -> list:
 
 
 @given(any_text)
+@example("0**0**")  # bold marks glued to words: taking them out would join two words
+@example("0’**0**")
+@example("**0**’0")
 def test_fuzz_plain_text_never_crashes_and_loses_nothing(text):
     article = parse_article(text)
     assert_nothing_lost(words(text), article)

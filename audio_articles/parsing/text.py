@@ -95,7 +95,9 @@ def _join(out: list[str], piece: str) -> None:
 
 
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
-_STRONG = re.compile(r"(\*\*|__)(?=\S)(.{1,300}?)(?<=\S)\1")
+# Bold only where it is markup, at word edges: "2**3", "0’**0**" or "**0**0" are not
+# emphasis, and taking their marks out would join two words into one.
+_STRONG = re.compile(r"(?<![\w’'.-])(\*\*|__)(?=\S)(.{1,300}?)(?<=\S)\1(?!\w|[’'.-]\w)")
 _STRUCK = re.compile(r"<(s|del|strike)>(.{0,300}?)</\1>|~~(?=\S)(.{1,300}?)(?<=\S)~~")
 _SIC = re.compile(r"\\?\[\s*sic\s*!?\s*\\?\]", re.IGNORECASE)
 
