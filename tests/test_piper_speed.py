@@ -80,10 +80,50 @@ def test_the_rewritten_model_computes_the_same_samples(tmp_path):
     assert rewrite(source, target) == 5  # every 1-D convolution, in the decoder and outside it
     kinds = {node.op_type for node in onnx.load(str(target)).graph.node}
     assert {"Unsqueeze", "Squeeze"} <= kinds
+    assert "ConvTranspose" not in kinds  # the upsampling is a plain convolution per phase
     x = np.random.default_rng(1).normal(size=(1, 4, 50)).astype(np.float32)
     before, after = run(source, x), run(target, x)
     assert before.shape == after.shape == (1, 1, 200)
     assert np.max(np.abs(before - after)) < 1e-5
+
+
+@pytest.mark.parametrize(
+    ("kernel", "stride", "pads", "output_padding", "bias"),
+    [(16, 8, (4, 4), 0, True), (8, 4, (2, 2), 0, False), (7, 3, (1, 2), 1, True), (3, 4, (0, 0), 0, True)],
+)
+def test_upsampling_rewritten_as_phases_gives_the_transposed_convolutions_samples(
+    tmp_path, kernel, stride, pads, output_padding, bias
+):
+    """Kernels that are and are not a multiple of the stride, shorter than it, with output
+    padding, with and without a bias: the polyphase form gives the same samples."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(kernel)
+    inits = [numpy_helper.from_array(rng.normal(0, 0.3, (6, 5, kernel)).astype(np.float32), "w")]
+    inputs = ["x", "w"]
+    if bias:
+        inits.append(numpy_helper.from_array(rng.normal(0, 0.3, 5).astype(np.float32), "b"))
+        inputs.append("b")
+    nodes = [
+        helper.make_node("ConvTranspose", inputs, ["u"], name="/dec/ups.0/ConvTranspose", strides=[stride],
+                         pads=list(pads), kernel_shape=[kernel], output_padding=[output_padding]),
+        helper.make_node("Tanh", ["u"], ["y"], name="/dec/Tanh"),
+    ]  # fmt: skip
+    graph = helper.make_graph(
+        nodes, "upsampling", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 6, None])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5, None])], inits,
+    )  # fmt: skip
+    source, target = tmp_path / "up.onnx", tmp_path / "rewritten.onnx"
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)])
+    model.ir_version = 8
+    onnx.save(model, str(source))
+    rewrite(source, target)
+    assert "ConvTranspose" not in {node.op_type for node in onnx.load(str(target)).graph.node}
+    for frames in (1, 2, 37):
+        x = rng.normal(size=(1, 6, frames)).astype(np.float32)
+        before, after = run(source, x), run(target, x)
+        assert before.shape == after.shape
+        assert np.max(np.abs(before - after)) < 1e-5
 
 
 def test_a_voice_is_prepared_once_and_then_loaded_from_the_model_cache(tmp_path, monkeypatch):

@@ -9,6 +9,11 @@ Two things make a Piper (VITS) voice faster on a CPU without changing what it co
   other 1-D convolutions (text encoder, flows, duration predictor) are wrapped one by one.
   Same arithmetic, same samples (within 1e-5 of the original's). Measured on the natural
   voice with one thread: 0.070 CPU-seconds a second of speech instead of 0.088.
+- **Upsampling as plain convolutions.** Each transposed convolution of the decoder (stride
+  ``s``) is its polyphase form: one convolution with ``s`` times the output channels (one
+  set per output phase), whose phases are then interleaved (reshape, transpose, reshape)
+  and trimmed (slice). onnxruntime runs that convolution with its blocked kernels, where a
+  transposed convolution has only a generic one. Same samples again; ≈ 5 % less CPU.
 - **The optimised graph, serialised.** onnxruntime's graph optimisation of the voice
   takes ≈ 0.35 s of CPU at every load; the optimised model is saved once and then loaded
   with optimisation off (0.12 s instead of 0.46-0.67 s).
@@ -30,7 +35,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-REWRITE_VERSION = 1
+REWRITE_VERSION = 2
 """Bump when ``rewrite`` changes: prepared models of older versions are no longer used."""
 MODEL_CACHE_ENV = "AUDIO_ARTICLES_MODEL_CACHE"
 DEVICE_ENV = "AUDIO_ARTICLES_DEVICE"
@@ -124,9 +129,58 @@ def prepared_name(model: Path) -> str:
     return f"{model.name.removesuffix('.onnx')}-{digest}.onnx"
 
 
+def polyphase(node, weights: dict, graph) -> list:
+    """The nodes that compute the 2-D (height 1) transposed convolution ``node`` as one
+    convolution per output phase, stacked, then interleaved and trimmed.
+
+    For stride ``s`` and kernel ``K``, output sample ``q·s + r`` (before the padding is
+    cut) is ``Σ_j x[q − j] · w[j·s + r]``: phase ``r`` is a convolution with the taps
+    ``w[r], w[s + r], …`` (``J = ⌈K / s⌉`` of them) read backwards, padded by ``J − 1``.
+    """
+    import numpy as np
+    from onnx import helper, numpy_helper
+
+    attributes = {a.name: list(a.ints) if a.ints else a.i for a in node.attribute}
+    stride, (pad_start, pad_end) = attributes["strides"][1], attributes["pads"][1::2]
+    extra = attributes.get("output_padding", [0, 0])[1]
+    weight = numpy_helper.to_array(weights[node.input[1]])  # [in, out, 1, K]
+    inputs, outputs, _, kernel = weight.shape
+    taps = -(-kernel // stride)
+    phases = np.zeros((stride * outputs, inputs, 1, taps), dtype=weight.dtype)
+    for phase in range(stride):
+        for tap in range(taps):
+            k = (taps - 1 - tap) * stride + phase
+            if k < kernel:
+                phases[phase * outputs : (phase + 1) * outputs, :, 0, tap] = weight[:, :, 0, k].T
+    name = node.name
+    tail = taps * stride - kernel + pad_end - extra  # samples past the end of the output
+    constants = {
+        "weight": phases,
+        "by_phase": np.array([0, stride, outputs, -1], np.int64),
+        "interleaved": np.array([0, outputs, 1, -1], np.int64),
+        "start": np.array([pad_start], np.int64),
+        "end": np.array([-tail if tail > 0 else np.iinfo(np.int64).max], np.int64),
+        "axis": np.array([3], np.int64),
+    }
+    if len(node.input) > 2 and node.input[2]:
+        constants["bias"] = np.tile(numpy_helper.to_array(weights[node.input[2]]), stride)
+    graph.initializer.extend(numpy_helper.from_array(value, f"{name}/{key}") for key, value in constants.items())
+    conv_inputs = [node.input[0], f"{name}/weight"] + ([f"{name}/bias"] if "bias" in constants else [])
+    return [
+        helper.make_node("Conv", conv_inputs, [f"{name}/phases"], name=f"{name}/phases",
+                         kernel_shape=[1, taps], pads=[0, taps - 1, 0, taps - 1]),
+        helper.make_node("Reshape", [f"{name}/phases", f"{name}/by_phase"], [f"{name}/by_phase_out"]),
+        helper.make_node("Transpose", [f"{name}/by_phase_out"], [f"{name}/interleaving"], perm=[0, 2, 3, 1]),
+        helper.make_node("Reshape", [f"{name}/interleaving", f"{name}/interleaved"], [f"{name}/interleaved_out"]),
+        helper.make_node("Slice", [f"{name}/interleaved_out", f"{name}/start", f"{name}/end", f"{name}/axis"],
+                         [node.output[0]]),
+    ]  # fmt: skip
+
+
 def rewrite(source: Path, target: Path) -> int:
-    """Write ``source`` with its 1-D convolutions made 2-D (see the module's docstring);
-    the number of convolutions changed."""
+    """Write ``source`` with its 1-D convolutions made 2-D and the decoder's transposed
+    convolutions made plain ones (see the module's docstring); the number of convolutions
+    changed."""
     import numpy as np
     import onnx
     from onnx import helper, numpy_helper
@@ -188,8 +242,22 @@ def rewrite(source: Path, target: Path) -> int:
             node,
             helper.make_node("Squeeze", [node.output[0], AXES], [output]),
         ]
+    # The decoder's upsampling, now 2-D, as plain convolutions (groups and dilations are
+    # not in Piper's decoder: such a layer is left as it is).
+    final, replaced = [], set()
+    for node in rewritten:
+        plain = all(a.name not in ("group", "dilations") or max(a.ints or [a.i]) == 1 for a in node.attribute)
+        if id(node) in decoder_nodes and node.op_type == "ConvTranspose" and plain:
+            final += polyphase(node, weights, graph)
+            replaced.update(node.input[1:])
+        else:
+            final.append(node)
+    used = {name for node in final for name in node.input}
+    kept = [init for init in graph.initializer if init.name not in replaced or init.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
     del graph.node[:]
-    graph.node.extend(rewritten)
+    graph.node.extend(final)
     del graph.value_info[:]  # shapes of the rewritten tensors changed; onnxruntime infers them
     onnx.save(model, str(target))
     return changed
