@@ -14,11 +14,13 @@ from audio_articles.errors import InputError, MissingToolError
 from audio_articles.model import Voice
 from audio_articles.playback import StreamPlayer, wav_header
 from audio_articles.speech.engines import create_engine
+from audio_articles.speech.engines.piper_graph import rewrite
 from audio_articles.speech.engines.piper_model import (
+    DecoderInChunks,
+    cpu_session,
     device_providers,
     model_cache_dir,
     prepared_name,
-    rewrite,
 )
 
 from .piper_voice import build_voice
@@ -142,8 +144,45 @@ def test_a_voice_is_prepared_once_and_then_loaded_from_the_model_cache(tmp_path,
     assert [p.name for p in model_cache_dir().glob("test-voice-*.onnx")] == [prepared_name(model)]
 
 
-def test_without_the_onnx_package_the_voice_is_used_as_it_is(tmp_path, monkeypatch):
+def test_the_decoder_runs_in_chunks_with_the_whole_decoders_samples(tmp_path, monkeypatch):
+    """Split into front and decoder, the decoder run 16 frames at a time with the margin
+    found by probing: the samples of the whole model, however many chunks a sentence
+    makes; loaded again from the model cache, the same."""
     import audio_articles.speech.engines.piper_model as piper_model
+
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    monkeypatch.setattr(piper_model, "CHUNK_FRAMES", 16)
+    source = conv_model(tmp_path / "voice.onnx")
+    prepared = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    assert isinstance(prepared, DecoderInChunks)
+    assert 1 <= prepared.margin < 16
+    again = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    assert isinstance(again, DecoderInChunks) and again.margin == prepared.margin
+    rng = np.random.default_rng(5)
+    for frames in (1, 16, 17, 50, 161):
+        x = rng.normal(size=(1, 4, frames)).astype(np.float32)
+        whole = run(source, x).reshape(-1)
+        for session in (prepared, again):
+            chunked = session.run(None, {"x": x})[0]
+            assert chunked.shape == whole.shape
+            assert np.max(np.abs(chunked - whole)) < 1e-5
+
+
+def test_a_margin_short_of_the_receptive_field_would_change_the_samples(tmp_path, monkeypatch):
+    """The probe's margin is needed: one frame less and chunk edges differ."""
+    import audio_articles.speech.engines.piper_model as piper_model
+
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    monkeypatch.setattr(piper_model, "CHUNK_FRAMES", 16)
+    source = conv_model(tmp_path / "voice.onnx")
+    prepared = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    short = DecoderInChunks(prepared.front, prepared.decoder, prepared.margin - 2)
+    x = np.random.default_rng(6).normal(size=(1, 4, 50)).astype(np.float32)
+    assert np.max(np.abs(short.run(None, {"x": x})[0] - run(source, x).reshape(-1))) > 1e-4
+
+
+def test_without_the_onnx_package_the_voice_is_used_as_it_is(tmp_path, monkeypatch):
+    import audio_articles.speech.engines.piper_graph as piper_model
 
     monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
 
