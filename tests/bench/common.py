@@ -47,18 +47,38 @@ class Measurement:
     cpu_s: float
 
 
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmSize) of a process, in kB."""
+    rss = size = 0
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+            elif line.startswith("VmSize:"):
+                size = int(line.split()[1])
+    return rss, size
+
+
+def _same_memory(child: tuple[int, int], parent: tuple[int, int]) -> bool:
+    return child[1] == parent[1] and abs(child[0] - parent[0]) < 1024
+
+
 def _tree_rss_kb(pid: int, cpu_ticks: dict[int, int] | None = None) -> int:
     """Resident memory of a process and all its descendants, from /proc; with
-    ``cpu_ticks``, also record each process's CPU time so far (in clock ticks)."""
+    ``cpu_ticks``, also record each process's CPU time so far (in clock ticks).
+
+    A child caught between ``vfork`` (as Python's subprocess starts a program) and
+    ``exec`` runs in its parent's memory: it shows the parent's virtual size and resident
+    memory (within the pages it touched since), and is not counted twice; neither is a
+    child just forked, whose pages are all still its parent's."""
     total = 0
-    pending = [pid]
+    pending = [(pid, None)]
     while pending:
-        current = pending.pop()
+        current, parent_memory = pending.pop()
         try:
-            with open(f"/proc/{current}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
+            memory = _memory_kb(current)
+            if parent_memory is None or not _same_memory(memory, parent_memory):
+                total += memory[0]
             if cpu_ticks is not None:
                 with open(f"/proc/{current}/stat") as stat:
                     fields = stat.read().rsplit(")", 1)[1].split()
@@ -67,7 +87,7 @@ def _tree_rss_kb(pid: int, cpu_ticks: dict[int, int] | None = None) -> int:
             # Children started by any thread (not only the main one) of the process.
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as children:
-                    pending.extend(int(child) for child in children.read().split())
+                    pending.extend((int(child), memory) for child in children.read().split())
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
     return total
