@@ -181,6 +181,31 @@ def test_a_margin_short_of_the_receptive_field_would_change_the_samples(tmp_path
     assert np.max(np.abs(short.run(None, {"x": x})[0] - run(source, x).reshape(-1))) > 1e-4
 
 
+def test_a_decoder_fed_more_than_the_frames_is_prepared_whole(tmp_path, monkeypatch):
+    """A voice with several speakers feeds the speaker to the decoder too: no split, one
+    prepared model, the same samples."""
+    from onnx import TensorProto, helper
+
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    model = onnx.load(str(conv_model(tmp_path / "voice.onnx")))
+    graph = model.graph
+    graph.input.append(helper.make_tensor_value_info("g", TensorProto.FLOAT, [1, 16, 1]))
+    for node in graph.node:
+        if node.name == "/dec/LeakyRelu":
+            node.input[0] = "a_g"
+    position = [node.name for node in graph.node].index("/dec/LeakyRelu")
+    graph.node.insert(position, helper.make_node("Add", ["a", "g"], ["a_g"], name="/dec/Add_speaker"))
+    source = tmp_path / "speakers.onnx"
+    onnx.save(model, str(source))
+    prepared = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    assert not isinstance(prepared, DecoderInChunks)
+    assert (model_cache_dir() / prepared_name(source)).is_file()
+    rng = np.random.default_rng(7)
+    feeds = {"x": rng.normal(size=(1, 4, 30)).astype(np.float32), "g": rng.normal(size=(1, 16, 1)).astype(np.float32)}
+    whole = ort.InferenceSession(str(source), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    assert np.max(np.abs(prepared.run(None, feeds)[0] - whole)) < 1e-5
+
+
 def test_without_the_onnx_package_the_voice_is_used_as_it_is(tmp_path, monkeypatch):
     import audio_articles.speech.engines.piper_graph as piper_model
 

@@ -496,7 +496,7 @@ class PiperEngine(Engine):
     def synthesize(self, text: str, voice: Voice, path: Path) -> Clip:
         self._check_folder(Path(path))
         clip = self._write(self.render(text, voice), Path(path))
-        release_freed_memory()
+        release_freed_memory()  # the clip's float copies, so a worker's memory stays flat
         return clip
 
     @staticmethod

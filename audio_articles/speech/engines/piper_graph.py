@@ -174,12 +174,19 @@ def split(rewritten: Path, front: Path, decoder: Path) -> bool:
 
     model = onnx.load(str(rewritten), load_external_data=False)
     entry = {prop.key: prop.value for prop in model.metadata_props}.get(DECODER_INPUT)
-    if entry is None:
-        return False
     inputs, outputs = [i.name for i in model.graph.input], [o.name for o in model.graph.output]
     del model
-    extract_model(str(rewritten), str(front), inputs, [entry])
-    extract_model(str(rewritten), str(decoder), [entry], outputs[:1])
+    if entry is None or not outputs:
+        return False
+    try:
+        extract_model(str(rewritten), str(front), inputs, [entry])
+        # PiperVoice reads the samples from the first output: from the decoder's input
+        # to it (a model whose first output needs more than that input is not split).
+        extract_model(str(rewritten), str(decoder), [entry], outputs[:1])
+    except Exception:  # noqa: BLE001 - onnx raises plain errors for an unreachable output
+        front.unlink(missing_ok=True)
+        decoder.unlink(missing_ok=True)
+        return False
     return True
 
 

@@ -12,11 +12,12 @@ samples; then:
   with optimisation off (0.12 s instead of 0.46-0.67 s).
 
 The prepared files (``<voice>-<digest>.front.onnx`` and ``….decoder.onnx``, or one
-``<voice>-<digest>.onnx`` when the decoder cannot be split) are named after the model file (path, size, modification time), the
-onnxruntime version, this rewrite's version and the CPU's feature flags (the optimised
-graph uses the instruction set it was made on), in ``$AUDIO_ARTICLES_MODEL_CACHE`` or
-``…/audio-articles/models`` in the user's cache folder. Without the ``onnx`` package, or
-when anything fails, the original model is loaded as before.
+``<voice>-<digest>.onnx`` when the decoder cannot be split) are named after the model
+file (path, size, modification time), the onnxruntime version, this rewrite's version
+and the CPU's feature flags (the optimised graph uses the instruction set it was made
+on), in ``$AUDIO_ARTICLES_MODEL_CACHE`` or ``…/audio-articles/models`` in the user's
+cache folder. Without the ``onnx`` package, or when anything fails, the original model
+is loaded as before.
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ log = logging.getLogger(__name__)
 REWRITE_VERSION = 3
 """Bump when ``piper_graph`` changes: prepared models of older versions are no longer used."""
 CHUNK_FRAMES = 200
-"""Latent frames the decoder turns into samples at a time (≈ 3.5 s of speech at 22 050
+"""Latent frames the decoder turns into samples at a time (≈ 2.3 s of speech at 22 050
 Hz, 256 samples a frame): larger chunks hold more memory, smaller ones repeat more
-context (measured on 40 sentences of 0.3-21 s: whole sentences 600 MB and 19.0 CPU-s,
-chunks of 400 frames 293 MB and 17.4, of 300 frames 205 MB and 17.9, of 200 177 MB and
-18.1, of 100 frames 8.8 against 7.4 CPU-s)."""
+context. Measured with one decoder on 40 sentences of 0.3-21 s: whole sentences 600 MB
+and 19.0 CPU-s; chunks of 400 frames 293 MB and 17.4; of 300, 205 MB and 17.9; of 200,
+177 MB and 18.1; of 100 frames, 18 % more CPU than whole sentences."""
 MODEL_CACHE_ENV = "AUDIO_ARTICLES_MODEL_CACHE"
 DEVICE_ENV = "AUDIO_ARTICLES_DEVICE"
 """``cpu`` (the default), ``cuda`` or ``auto``: set by ``--device``, read by every worker."""
