@@ -15,6 +15,17 @@ _GENERATED = re.compile(
 )
 
 
+# A backslash escape of a character that joins words ("snake\_case", "0\.5") is markup:
+# the parser takes the backslash out, and the two sides become one word. Both the source
+# and what the parser gives are compared without such backslashes.
+_JOINING_ESCAPE = re.compile(r"\\(?=[_.'’-])")
+
+
+def comparable_words(text: str) -> list[str]:
+    """``words`` of ``text``, backslash escapes of joining characters taken out first."""
+    return words(_JOINING_ESCAPE.sub("", text)) if "\\" in text else words(text)
+
+
 def said(article: Article) -> list[tuple[str, str]]:
     """(kind, text) of every segment in reading order."""
     return [(segment.kind.value, segment.text) for segment in article.segments()]
@@ -24,10 +35,10 @@ def source_words_of(segment: Segment) -> list[str]:
     """The source words a segment speaks: a speaker notice says its label, a code notice none."""
     if segment.kind is SegmentKind.NOTICE:
         if segment.speaker and segment.text == spoken_label(segment.speaker):
-            return words(segment.speaker)
+            return comparable_words(segment.speaker)
         if _GENERATED.fullmatch(segment.text):
             return []
-    return words(segment.text)
+    return comparable_words(segment.text)
 
 
 def spoken_words(article: Article) -> list[str]:
@@ -36,7 +47,7 @@ def spoken_words(article: Article) -> list[str]:
 
 
 def removed_words(article: Article) -> list[str]:
-    return [word for item in article.removed for word in words(item.text)]
+    return [word for item in article.removed for word in comparable_words(item.text)]
 
 
 def is_subsequence(needles: list[str], haystack: list[str]) -> bool:
