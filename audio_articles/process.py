@@ -3,12 +3,16 @@ the same clean-up and their exit codes (130, 143)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import sys
 
 import typer
 
 from .console import say
+
+log = logging.getLogger(__name__)
 
 
 def click_exceptions():
@@ -39,6 +43,34 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where Ctrl-C would be so that the same clean-up runs."""
 
 
+def _quiet_while_stopping() -> None:
+    """Once a run is being stopped, clean-up that fails in a finaliser is logged, not
+    printed. Ctrl-C and SIGTERM raise wherever the program is: an object cut short while
+    being made (a WAV writer whose ``__init__`` had opened its file but not set itself
+    up) fails in its ``__del__`` when collected, which Python prints as "Exception
+    ignored in …" with a traceback, between our one-line message and nothing."""
+
+    def hook(unraisable) -> None:
+        log.debug("while stopping, in %r: %r", unraisable.object, unraisable.exc_value)
+
+    sys.unraisablehook = hook
+
+
+def quiet_interrupts() -> None:
+    """Ctrl-C raises KeyboardInterrupt as before, after ``_quiet_while_stopping``; where
+    SIGINT is ignored or handled otherwise (a script's background job), nothing changes."""
+
+    def interrupt(number, frame) -> None:
+        _quiet_while_stopping()
+        signal.default_int_handler(number, frame)
+
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, interrupt)
+    except ValueError:  # not the main thread (embedded): leave SIGINT alone
+        pass
+
+
 def stop_on_sigterm():
     """Turn SIGTERM into ``Terminated`` in this process (not in processes it starts);
     returns a function saying whether it came."""
@@ -53,6 +85,7 @@ def stop_on_sigterm():
         if came:
             return  # already stopping
         came.append(True)
+        _quiet_while_stopping()
         raise Terminated()
 
     try:
@@ -71,6 +104,7 @@ def run_app(app: typer.Typer, argv: list[str] | None) -> None:
     both after the same clean-up: temporary files are removed, workers stopped.
     """
     terminated = stop_on_sigterm()
+    quiet_interrupts()
     try:
         code = app(args=argv, prog_name="audio-articles", standalone_mode=False)
     except click_exceptions().ClickException as error:

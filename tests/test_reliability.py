@@ -281,6 +281,37 @@ def test_help_is_unchanged():
     assert run.returncode == 2 and "Usage: audio-articles" in run.stdout + run.stderr
 
 
+# An object cut short while being made by the signal (as a WAV writer interrupted inside
+# its __init__ was, in one CI run) fails in __del__ when the unwinding frees it.
+HALF_MADE = """
+import os, signal, sys
+from audio_articles.process import Terminated, quiet_interrupts, stop_on_sigterm
+stop_on_sigterm()
+quiet_interrupts()
+
+class HalfMade:
+    def __del__(self):
+        raise AttributeError("'HalfMade' object has no attribute '_file'")
+
+def work():
+    made = HalfMade()
+    os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+    while True:
+        pass
+
+try:
+    work()
+except KeyboardInterrupt as stop:
+    print("stopped by", type(stop).__name__, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(("name", "raised"), [("SIGTERM", "Terminated"), ("SIGINT", "KeyboardInterrupt")])
+def test_a_finaliser_failing_while_stopping_prints_no_traceback(name, raised):
+    run = subprocess.run([sys.executable, "-c", HALF_MADE, name], capture_output=True, text=True, timeout=30)
+    assert run.stderr.strip() == f"stopped by {raised}", run.stderr
+
+
 def test_sigterm_stops_cleanly_with_one_line(tmp_path):
     import signal
 
