@@ -141,11 +141,16 @@ def rewrite(source: Path, target: Path) -> int:
             node,
             helper.make_node("Squeeze", [node.output[0], AXES], [output]),
         ]
-    # The decoder's upsampling, now 2-D, as plain convolutions (groups and dilations are
-    # not in Piper's decoder: such a layer is left as it is).
+    # The decoder's upsampling, now 2-D, as plain convolutions. Groups, dilations, and
+    # padding given as auto_pad or an output shape are not in Piper's decoder: a layer
+    # with any of them is left as it is.
     final, replaced = [], set()
     for node in rewritten:
-        plain = all(a.name not in ("group", "dilations") or max(a.ints or [a.i]) == 1 for a in node.attribute)
+        plain = all(
+            a.name in ("kernel_shape", "strides", "pads", "output_padding")
+            or (a.name in ("group", "dilations") and max(a.ints or [a.i]) == 1)
+            for a in node.attribute
+        )
         if id(node) in decoder_nodes and node.op_type == "ConvTranspose" and plain:
             final += polyphase(node, weights, graph)
             replaced.update(node.input[1:])
