@@ -6,7 +6,7 @@ import re
 
 from audio_articles.model import Article, Segment, SegmentKind
 from audio_articles.parsing.markdown import NOTICES
-from audio_articles.parsing.text import words
+from audio_articles.parsing.text import JOINERS, words
 from audio_articles.parsing.transcript import spoken_label
 
 # Notices the parser writes itself ("Python code skipped."): not words of the source.
@@ -18,12 +18,12 @@ _GENERATED = re.compile(
 # A backslash escape of a character that joins words ("snake\_case", "0\.5") is markup:
 # the parser takes the backslash out, and the two sides become one word. Both the source
 # and what the parser gives are compared without such backslashes.
-_JOINING_ESCAPE = re.compile(r"\\(?=[_.'’-])")
+_JOINING_ESCAPE = re.compile(rf"\\(?=[{re.escape(JOINERS)}])")
 
 
 def comparable_words(text: str) -> list[str]:
     """``words`` of ``text``, backslash escapes of joining characters taken out first."""
-    return words(_JOINING_ESCAPE.sub("", text)) if "\\" in text else words(text)
+    return words(_JOINING_ESCAPE.sub("", text))
 
 
 def said(article: Article) -> list[tuple[str, str]]:

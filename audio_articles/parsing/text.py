@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"[^\W_]+(?:[’'._\-][^\W_]+)*")  # letters and digits: what has_words() counts
+JOINERS = "’'._-"
+"""Characters that join the letters or digits either side into one word (``words``)."""
+_JOINER = f"[{re.escape(JOINERS)}]"
+_WORD = re.compile(rf"[^\W_]+(?:{_JOINER}[^\W_]+)*")  # letters and digits: what has_words() counts
 
 
 def fold(text: str) -> str:
@@ -88,8 +91,8 @@ def _join(out: list[str], piece: str) -> None:
     if not piece:
         return
     tail = "".join(out[-2:])[-2:]
-    glued = tail[-1:].isalnum() or (len(tail) == 2 and tail[0].isalnum() and tail[1] in "’'._-")
-    if out and glued and (piece[0].isalnum() or (piece[0] in "’'._-" and piece[1:2].isalnum())):
+    glued = tail[-1:].isalnum() or (len(tail) == 2 and tail[0].isalnum() and tail[1] in JOINERS)
+    if out and glued and (piece[0].isalnum() or (piece[0] in JOINERS and piece[1:2].isalnum())):
         out.append(" ")
     out.append(piece)
 
@@ -97,7 +100,7 @@ def _join(out: list[str], piece: str) -> None:
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
 # Bold only where it is markup, at word edges: "2**3", "0’**0**" or "**0**0" are not
 # emphasis, and taking their marks out would join two words into one.
-_STRONG = re.compile(r"(?<![\w’'.-])(\*\*|__)(?=\S)(.{1,300}?)(?<=\S)\1(?!\w|[’'.-]\w)")
+_STRONG = re.compile(rf"(?<!\w|{_JOINER})(\*\*|__)(?=\S)(.{{1,300}}?)(?<=\S)\1(?!\w|{_JOINER}\w)")
 _STRUCK = re.compile(r"<(s|del|strike)>(.{0,300}?)</\1>|~~(?=\S)(.{1,300}?)(?<=\S)~~")
 _SIC = re.compile(r"\\?\[\s*sic\s*!?\s*\\?\]", re.IGNORECASE)
 
