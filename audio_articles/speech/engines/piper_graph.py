@@ -76,6 +76,17 @@ def polyphase(node, weights: dict, graph) -> list:
     ]  # fmt: skip
 
 
+def plain_padding(node) -> bool:
+    """Whether a transposed convolution has only what ``polyphase`` handles: groups,
+    dilations, and padding given as auto_pad or an output shape are not in Piper's
+    decoder, and a layer with any of them is left as it is."""
+    return all(
+        a.name in ("kernel_shape", "strides", "pads", "output_padding")
+        or (a.name in ("group", "dilations") and max(a.ints or [a.i]) == 1)
+        for a in node.attribute
+    )
+
+
 def rewrite(source: Path, target: Path) -> int:
     """Write ``source`` with its 1-D convolutions made 2-D and the decoder's transposed
     convolutions made plain ones (see the module's docstring); the number of convolutions
@@ -126,9 +137,17 @@ def rewrite(source: Path, target: Path) -> int:
         decoder_nodes = set(map(id, decoder))
     else:
         decoder_nodes = set()
-    rewritten = []
+    rewritten, replaced = [], set()
     for node in nodes:
-        if id(node) in decoder_nodes or not is_conv_1d(node):
+        if id(node) in decoder_nodes:
+            if node.op_type == "ConvTranspose" and plain_padding(node):
+                # The decoder's upsampling, now 2-D, as plain convolutions.
+                rewritten += polyphase(node, weights, graph)
+                replaced.update(node.input[1:])
+            else:
+                rewritten.append(node)
+            continue
+        if not is_conv_1d(node):
             rewritten.append(node)
             continue
         make_2d(node)
@@ -141,27 +160,12 @@ def rewrite(source: Path, target: Path) -> int:
             node,
             helper.make_node("Squeeze", [node.output[0], AXES], [output]),
         ]
-    # The decoder's upsampling, now 2-D, as plain convolutions. Groups, dilations, and
-    # padding given as auto_pad or an output shape are not in Piper's decoder: a layer
-    # with any of them is left as it is.
-    final, replaced = [], set()
-    for node in rewritten:
-        plain = all(
-            a.name in ("kernel_shape", "strides", "pads", "output_padding")
-            or (a.name in ("group", "dilations") and max(a.ints or [a.i]) == 1)
-            for a in node.attribute
-        )
-        if id(node) in decoder_nodes and node.op_type == "ConvTranspose" and plain:
-            final += polyphase(node, weights, graph)
-            replaced.update(node.input[1:])
-        else:
-            final.append(node)
-    used = {name for node in final for name in node.input}
+    used = {name for node in rewritten for name in node.input}
     kept = [init for init in graph.initializer if init.name not in replaced or init.name in used]
     del graph.initializer[:]
     graph.initializer.extend(kept)
     del graph.node[:]
-    graph.node.extend(final)
+    graph.node.extend(rewritten)
     del graph.value_info[:]  # shapes of the rewritten tensors changed; onnxruntime infers them
     if decoder_nodes:
         model.metadata_props.add(key=DECODER_INPUT, value=entry)
@@ -171,27 +175,31 @@ def rewrite(source: Path, target: Path) -> int:
 
 def split(rewritten: Path, front: Path, decoder: Path) -> bool:
     """Write the front (the model's inputs to the decoder's input) and the decoder (that
-    input to the model's output) of a model ``rewrite`` wrote; False, writing nothing,
-    when its decoder has no single input (a voice with several speakers feeds the
-    speaker to the decoder too)."""
+    input to the model's output) of a model ``rewrite`` wrote, reading it once; False,
+    writing nothing, when its decoder has no single input (a voice with several speakers
+    feeds the speaker to the decoder too)."""
     import onnx
-    from onnx.utils import extract_model
+    from onnx.utils import Extractor
 
-    model = onnx.load(str(rewritten), load_external_data=False)
+    model = onnx.load(str(rewritten))
     entry = {prop.key: prop.value for prop in model.metadata_props}.get(DECODER_INPUT)
     inputs, outputs = [i.name for i in model.graph.input], [o.name for o in model.graph.output]
-    del model
     if entry is None or not outputs:
         return False
     try:
-        extract_model(str(rewritten), str(front), inputs, [entry])
-        # PiperVoice reads the samples from the first output: from the decoder's input
-        # to it (a model whose first output needs more than that input is not split).
-        extract_model(str(rewritten), str(decoder), [entry], outputs[:1])
+        extractor = Extractor(onnx.shape_inference.infer_shapes(model))  # once, for both parts
+        parts = [
+            (front, extractor.extract_model(inputs, [entry])),
+            # PiperVoice reads the samples from the first output: from the decoder's input
+            # to it (a model whose first output needs more than that input is not split).
+            (decoder, extractor.extract_model([entry], outputs[:1])),
+        ]
+        for _, part in parts:
+            onnx.checker.check_model(part)
     except Exception:  # noqa: BLE001 - onnx raises plain errors for an unreachable output
-        front.unlink(missing_ok=True)
-        decoder.unlink(missing_ok=True)
         return False
+    for path, part in parts:
+        onnx.save(part, str(path))
     return True
 
 

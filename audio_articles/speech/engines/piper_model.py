@@ -198,7 +198,7 @@ def _prepare(model: Path, prepared: Path, options, providers: list[str]):
 
     from .piper_graph import MARGIN, receptive_margin, rewrite, split
 
-    folder, stem = prepared.parent, prepared.name.removesuffix(".onnx")
+    folder, stem = prepared.parent, prepared.stem
     parts = ("rewritten", "front", "decoder", "front-optimised", "decoder-optimised", "whole")
     temporary = [folder / f".{stem}.{os.getpid()}.{part}.onnx" for part in parts]
     rewritten, front, decoder, front_optimised, decoder_optimised, whole = temporary
@@ -227,7 +227,7 @@ def _prepare(model: Path, prepared: Path, options, providers: list[str]):
 
 def part_path(prepared: Path, part: str) -> Path:
     """Where a split voice's ``front`` or ``decoder`` is kept, next to ``prepared``."""
-    return prepared.with_name(f"{prepared.name.removesuffix('.onnx')}.{part}.onnx")
+    return prepared.with_name(f"{prepared.stem}.{part}.onnx")
 
 
 def _load_prepared(prepared: Path, options, providers: list[str]):
@@ -270,6 +270,6 @@ def cpu_session(model: Path, options, providers: list[str]):
         return _load(model, options, providers)
     stem = model.name.removesuffix(".onnx")
     for older in folder.glob(f"{stem}-*.onnx"):
-        if not older.name.startswith(prepared.name.removesuffix(".onnx")):
+        if not older.name.startswith(prepared.stem):
             older.unlink(missing_ok=True)  # made from an earlier version of this voice, or onnxruntime
     return session
