@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +11,17 @@ from typing import Protocol
 
 from ...errors import EngineError
 from ...model import Clip, Voice
+
+
+@functools.cache
+def c_library():
+    """This process's C library through ctypes (its symbols, as the process sees them), or
+    None where it cannot be opened; what it offers differs (``prctl`` and ``malloc_trim``
+    are Linux and glibc only)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -79,13 +79,11 @@ def use_device(device: str | None) -> None:
 def release_freed_memory() -> None:
     """Give memory freed on the C heap back to the system (glibc keeps it otherwise):
     ≈ 26 MB a worker after loading the natural voice. Nothing where there is no glibc."""
-    import ctypes
-    import ctypes.util
+    from .base import c_library
 
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    trim = getattr(c_library(), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 def model_cache_dir() -> Path:

@@ -66,7 +66,7 @@ from pathlib import Path
 
 from ...errors import EngineError, missing_tool
 from ...model import Clip, Voice
-from .base import Engine, VoiceInfo, read_clip
+from .base import Engine, VoiceInfo, c_library, read_clip
 
 CHUNK_CHARS = 1500
 """Longest text handed to the engine in one call (≈ 100 s of speech, 4 MB of samples)."""
@@ -346,17 +346,6 @@ def _hung(timeout_s: float, text: str) -> EngineError:
     return EngineError(f"the speech engine hung for {timeout_s:g} s on {text[:40]!r}; try again, or report the text")
 
 
-@functools.cache
-def _libc():
-    """The C library, where it has Linux's ``prctl`` (else None)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl  # noqa: B018 - it must exist
-    except (OSError, AttributeError):
-        return None
-    return libc
-
-
 PR_SET_PDEATHSIG = 1
 
 
@@ -365,13 +354,13 @@ def _speak_in_child(engine: Pyttsx3Engine, pieces, voice, path: Path, rate: int,
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
-        libc = _libc()
-        if libc is not None:
+        libc = c_library()
+        if hasattr(libc, "prctl"):  # Linux
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a parent killed outright takes it along
         # espeak-ng 1.51 draws the breath noise of some voices (the +f variants, klatt) from
         # the C library's rand(), whose state anything in this process may have advanced
         # (opening a Dask cluster does): seed it as a fresh process has it.
-        (libc or ctypes.CDLL(None)).srand(1)
+        libc.srand(1)
         if os.getppid() != parent:
             return
         engine._write(pieces, voice, path, rate, done=lambda: os.write(writable, b"."), in_child=True)
