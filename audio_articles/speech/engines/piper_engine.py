@@ -50,7 +50,7 @@ from ..voice_packages import (
     resolve_voice_name,
 )
 from .base import Engine, VoiceInfo, read_clip
-from .piper_model import cpu_session, device_providers, release_freed_memory, remembered_digest
+from .piper_model import bfloat16_decoder, cpu_session, device_providers, release_freed_memory, remembered_digest
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +306,10 @@ class PiperEngine(Engine):
     def identity(self) -> str:
         from importlib.metadata import version
 
-        return f"piper-tts-{version('piper-tts')}/onnxruntime-{version('onnxruntime')}/{self.output_rate}Hz"
+        runtimes = f"onnxruntime-{version('onnxruntime')}"
+        if bfloat16_decoder():  # its samples differ from float32's by bfloat16's rounding
+            runtimes += f"/openvino-{version('openvino')}-bf16"
+        return f"piper-tts-{version('piper-tts')}/{runtimes}/{self.output_rate}Hz"
 
     def voice_identity(self, voice: Voice) -> str:
         """What the voice contributes to the cache key: the model's and config's hashes, and
