@@ -187,7 +187,8 @@ def test_a_margin_short_of_the_receptive_field_would_change_the_samples(tmp_path
     short = DecoderInChunks(prepared.front, prepared.decoder, prepared.margin - 2)
     x = np.random.default_rng(6).normal(size=(1, 4, 50)).astype(np.float32)
     assert np.max(np.abs(short.run(None, {"x": x})[0] - run(source, x).reshape(-1))) > 1e-4
-    windows = DecoderInChunks(prepared.front, prepared.decoder, prepared.margin - 2, FixedWindow(prepared.decoder, 24))
+    windows = DecoderInChunks(prepared.front, prepared.decoder, prepared.margin - 2)
+    windows.windowed = FixedWindow(prepared.decoder, 24)
     assert np.max(np.abs(windows.run(None, {"x": x})[0] - run(source, x).reshape(-1))) > 1e-4
 
 
@@ -210,7 +211,8 @@ def test_a_decoder_of_one_fixed_window_gives_the_whole_decoders_samples(tmp_path
     source = conv_model(tmp_path / "voice.onnx")
     prepared = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
     window = 2 * prepared.margin + 3
-    windows = DecoderInChunks(prepared.front, prepared.decoder, prepared.margin, FixedWindow(prepared.decoder, window))
+    windows = DecoderInChunks(prepared.front, prepared.decoder, prepared.margin)
+    windows.windowed = FixedWindow(prepared.decoder, window)
     rng = np.random.default_rng(8)
     for frames in (1, window - 1, window, window + 1, 2 * window, 3 * window + 2, 161):
         x = rng.normal(size=(1, 4, frames)).astype(np.float32)
@@ -218,8 +220,53 @@ def test_a_decoder_of_one_fixed_window_gives_the_whole_decoders_samples(tmp_path
         assert np.max(np.abs(windows.run(None, {"x": x})[0] - whole)) < 1e-5
 
 
+def test_a_preview_speaks_before_openvino_is_loaded_and_a_worker_waits_for_it(tmp_path, monkeypatch, float32_decoder):
+    """Without waiting, onnxruntime decodes a long sentence while the windowed decoder is
+    still loading; with waiting (a speech worker), the sentence goes to the windowed one."""
+    import threading
+
+    import audio_articles.speech.engines.piper_model as piper_model
+
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    monkeypatch.setattr(piper_model, "WINDOW_FRAMES", 24)
+    source = conv_model(tmp_path / "voice.onnx")
+    prepared = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    release = threading.Event()
+    used: list[int] = []
+
+    class Recording(FixedWindow):
+        def decode(self, frames):
+            used.append(frames.shape[2])
+            return super().decode(frames)
+
+    def slow_load():
+        release.wait(30)
+        return Recording(prepared.decoder, 24)
+
+    x = np.random.default_rng(11).normal(size=(1, 4, 60)).astype(np.float32)
+    whole = run(source, x).reshape(-1)
+    eager = DecoderInChunks(prepared.front, prepared.decoder, prepared.margin, slow_load, wait=False)
+    assert np.max(np.abs(eager.run(None, {"x": x})[0] - whole)) < 1e-5
+    assert used == [] and eager.windowed is None  # spoken by onnxruntime, not waiting
+    release.set()
+    assert eager.windowed_loaded.wait(30)
+    eager.run(None, {"x": x})
+    assert used and set(used) == {24}
+    used.clear()
+    patient = DecoderInChunks(prepared.front, prepared.decoder, prepared.margin, slow_load, wait=True)
+    assert np.max(np.abs(patient.run(None, {"x": x})[0] - whole)) < 1e-5
+    assert used and set(used) == {24}
+
+
 def snr_db(reference: np.ndarray, other: np.ndarray) -> float:
     return float(10 * np.log10(np.mean(reference**2) / max(np.mean((reference - other) ** 2), 1e-30)))
+
+
+def with_openvino(session: DecoderInChunks) -> DecoderInChunks:
+    """``session`` once its OpenVINO decoder is loaded (in a thread, while short sentences
+    are spoken)."""
+    assert session.windowed_loaded.wait(60)
+    return session
 
 
 def test_openvino_runs_the_decoder_in_bfloat16_close_to_the_float32_samples(tmp_path, monkeypatch):
@@ -236,9 +283,9 @@ def test_openvino_runs_the_decoder_in_bfloat16_close_to_the_float32_samples(tmp_
     monkeypatch.setattr(piper_model, "WINDOW_FRAMES", 40)
     source = conv_model(tmp_path / "voice.onnx")
     prepared = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
-    assert isinstance(prepared.windowed, piper_model.OpenVinoDecoder)
+    assert isinstance(with_openvino(prepared).windowed, piper_model.OpenVinoDecoder)
     assert list((tmp_path / "models").glob("*.decoder-bf16-*.blob"))  # compiled once, kept
-    again = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    again = with_openvino(cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"]))
     assert isinstance(again.windowed, piper_model.OpenVinoDecoder)
     rng = np.random.default_rng(9)
     for frames in (1, 39, 40, 41, 100, 161):
@@ -251,11 +298,11 @@ def test_openvino_runs_the_decoder_in_bfloat16_close_to_the_float32_samples(tmp_
             assert np.max(np.abs(decoded - whole)) < 1e-5
         else:
             assert 30 < snr_db(whole, decoded) < 90  # bfloat16's rounding: close, not float32
-    with_openvino = create_engine("piper").identity()
+    with_openvino_key = create_engine("piper").identity()
     monkeypatch.setenv("AUDIO_ARTICLES_OPENVINO", "0")
     assert not bfloat16_decoder()
-    assert "openvino" in with_openvino and "openvino" not in create_engine("piper").identity()
-    assert cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"]).windowed is None
+    assert "openvino" in with_openvino_key and "openvino" not in create_engine("piper").identity()
+    assert with_openvino(cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])).windowed is None
 
 
 def test_a_decoder_openvino_cannot_compile_is_run_by_onnxruntime(tmp_path, monkeypatch):
@@ -267,14 +314,14 @@ def test_a_decoder_openvino_cannot_compile_is_run_by_onnxruntime(tmp_path, monke
     monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
     monkeypatch.setattr(piper_model, "bfloat16_decoder", lambda: True)
     source = conv_model(tmp_path / "voice.onnx")
-    cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    with_openvino(cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"]))
     compiled = next((tmp_path / "models").glob("*.decoder-bf16-*.blob"))
     compiled.write_bytes(b"damaged")
-    assert cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"]).windowed is not None
+    assert with_openvino(cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])).windowed is not None
     assert compiled.stat().st_size > 1000  # compiled again and kept
     compiled.write_bytes(b"damaged")
     next((tmp_path / "models").glob("*.decoder-portable.onnx")).write_bytes(b"not a model")
-    again = cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    again = with_openvino(cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"]))
     assert isinstance(again, DecoderInChunks) and again.windowed is None
     x = np.random.default_rng(10).normal(size=(1, 4, 300)).astype(np.float32)
     assert np.max(np.abs(again.run(None, {"x": x})[0] - run(source, x).reshape(-1))) < 1e-5

@@ -376,7 +376,8 @@ class PiperEngine(Engine):
             raise InputError(f"{found.config}: not a Piper voice config ({type(err).__name__}: {err})") from None
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only: onnxruntime's warnings mean nothing to a listener
-        if multiprocessing.parent_process() is not None:
+        in_pool = multiprocessing.parent_process() is not None
+        if in_pool:
             # A worker of the speech pool: the pool already uses every core, one thread each.
             options.intra_op_num_threads = 1
         # Idle threads sleep instead of spinning: on a shared machine a spinning thread
@@ -387,7 +388,8 @@ class PiperEngine(Engine):
         options.enable_mem_pattern = False
         try:
             if device_providers() == ["CPUExecutionProvider"]:
-                session = cpu_session(path, options, ["CPUExecutionProvider"])
+                # A preview (not a pool worker) speaks before OpenVINO is loaded.
+                session = cpu_session(path, options, ["CPUExecutionProvider"], wait_for_openvino=in_pool)
             else:
                 session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=device_providers())
         except Exception as err:  # onnxruntime raises its own untyped errors for bad files
