@@ -273,6 +273,7 @@ class DecoderInChunks:
     def _load(self, loader) -> None:
         try:
             self.windowed = loader()
+            release_freed_memory()  # what compiling or importing it used
         finally:
             self.windowed_loaded.set()
 
