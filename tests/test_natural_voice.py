@@ -98,6 +98,23 @@ def words(text: str) -> int:
     return len(text.split())
 
 
+def test_a_preview_that_ends_while_openvino_loads_exits_cleanly(tmp_path):
+    """A one-sentence preview can end before OpenVINO's decoder has loaded (where it is
+    used): the process waits for it and exits 0, no abort. Three runs, each cold: the
+    abort this guards against came in four runs of six."""
+    source = tmp_path / "short.txt"
+    source.write_text("Short title\n\nHi there.\n", encoding="utf-8")
+    env = {**os.environ, "AUDIO_ARTICLES_PLAYER": "sh -c 'cat > /dev/null'"}
+    for attempt in range(3):
+        env["AUDIO_ARTICLES_CACHE"] = str(tmp_path / f"cache-{attempt}")
+        run = subprocess.run(
+            [sys.executable, "-m", "audio_articles", "preview", str(source), "--paragraph", "1", "--voices", "natural",
+             "-o", str(tmp_path / f"p{attempt}.wav")],
+            capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+        assert run.returncode == 0 and "terminate" not in run.stderr, run.stderr
+
+
 # --- the voice is found by name, with no path to give -------------------------------------
 
 

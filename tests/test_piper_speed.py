@@ -258,6 +258,29 @@ def test_a_preview_speaks_before_openvino_is_loaded_and_a_worker_waits_for_it(tm
     assert used and set(used) == {24}
 
 
+def test_the_openvino_loader_is_never_a_daemon_even_when_started_by_one(tmp_path, monkeypatch, float32_decoder):
+    """A preview loads its voice in a daemon thread; a loader thread started there would
+    be a daemon too, and one stopped inside OpenVINO at exit aborts the process."""
+    import threading
+
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    prepared = cpu_session(conv_model(tmp_path / "voice.onnx"), ort.SessionOptions(), ["CPUExecutionProvider"])
+    daemon: list[bool] = []
+    made: list[DecoderInChunks] = []
+
+    def load():
+        daemon.append(threading.current_thread().daemon)
+
+    def make():
+        made.append(DecoderInChunks(prepared.front, prepared.decoder, prepared.margin, load))
+
+    starter = threading.Thread(target=make, daemon=True)
+    starter.start()
+    starter.join()
+    assert made[0].windowed_loaded.wait(30)
+    assert daemon == [False]
+
+
 def snr_db(reference: np.ndarray, other: np.ndarray) -> float:
     return float(10 * np.log10(np.mean(reference**2) / max(np.mean((reference - other) ** 2), 1e-30)))
 

@@ -259,7 +259,11 @@ class DecoderInChunks:
         if load_windowed is None:
             self.windowed_loaded.set()
         else:
-            threading.Thread(target=self._load, args=(load_windowed,), name="openvino-decoder", daemon=True).start()
+            # Never a daemon (as it would be when started by one, a preview's voice loader):
+            # a process that ends while OpenVINO loads waits for it (≈ 0.2 s); a daemon
+            # thread stopped inside OpenVINO at exit aborts the process.
+            loader = threading.Thread(target=self._load, args=(load_windowed,), name="openvino-decoder", daemon=False)
+            loader.start()
 
     def run(self, output_names, feeds: dict) -> list:
         frames = self.front.run(None, feeds)[0]
@@ -309,12 +313,13 @@ class DecoderInChunks:
 
     @staticmethod
     def _kept(audio, frames: int, first: int, last: int):
-        """The samples of frames ``first`` to ``last`` of a chunk's ``audio``, a copy."""
+        """The samples of frames ``first`` to ``last`` of a chunk's ``audio``, copied:
+        OpenVINO writes the next window into the same buffer."""
         hop = audio.size // frames
         return audio[first * hop : last * hop].copy()
 
 
-def _in_chunks(prepared: Path, front, decoder, margin: int, threads: int, wait: bool) -> DecoderInChunks:
+def _split_voice(prepared: Path, front, decoder, margin: int, threads: int, wait: bool) -> DecoderInChunks:
     """The split voice from its onnxruntime sessions, with OpenVINO's decoder in bfloat16
     beside onnxruntime's where ``bfloat16_decoder`` says so, its window holds more than
     the context on both sides, and it compiles."""
@@ -375,7 +380,7 @@ def _prepare(model: Path, prepared: Path, options, providers: list[str], wait: b
                 os.replace(front_optimised, part_path(prepared, "front"))
                 os.replace(decoder, part_path(prepared, "decoder-portable"))
                 os.replace(decoder_optimised, part_path(prepared, "decoder"))
-                return _in_chunks(prepared, front_session, decoder_session, margin, options.intra_op_num_threads, wait)
+                return _split_voice(prepared, front_session, decoder_session, margin, options.intra_op_num_threads, wait)
         session = _optimised(rewritten, whole, options, providers)
         os.replace(whole, prepared)
         return session
@@ -401,7 +406,7 @@ def _load_prepared(prepared: Path, options, providers: list[str], wait: bool):
         decoder_session = _load(decoder, options, providers)
         margin = int(decoder_session.get_modelmeta().custom_metadata_map.get(MARGIN))
         front_session = _load(front, options, providers)
-        return _in_chunks(prepared, front_session, decoder_session, margin, options.intra_op_num_threads, wait)
+        return _split_voice(prepared, front_session, decoder_session, margin, options.intra_op_num_threads, wait)
     if prepared.is_file():
         return _load(prepared, options, providers)
     return None
