@@ -59,7 +59,7 @@ def convert_row(name: str, sources: list[Path], output: Path, folder: Path, *ext
     """Convert with a fresh (cold) cache; the row and the seconds of audio written."""
     found = convert_cold(sources, output, folder, *extra)
     audio = output_seconds(output)
-    return Row(name, found.wall_s, audio, found.peak_rss_mb, cpu_s=found.cpu_s), audio
+    return Row(name, found.wall_s, audio, found.peak_rss_mb, cpu_s=found.cpu_s, peak_pss_mb=found.peak_pss_mb), audio
 
 
 def median_run(runs: list[Measurement]) -> Measurement:
@@ -94,12 +94,14 @@ def rows() -> list[Row]:
         result.append(
             Row(f"speed: bare espeak-ng + ffmpeg, 1 h (median of {len(bare_runs)})", bare.wall_s,
                 audio_seconds(folder / "a.mp3"), bare.peak_rss_mb,
-                "espeak-ng -f t.txt -w a.wav && ffmpeg -i a.wav -ac 1 -b:a 64k a.mp3", cpu_s=bare.cpu_s)
+                "espeak-ng -f t.txt -w a.wav && ffmpeg -i a.wav -ac 1 -b:a 64k a.mp3", cpu_s=bare.cpu_s,
+                peak_pss_mb=bare.peak_pss_mb)
         )  # fmt: skip
         ratios = sorted(mine.wall_s / theirs.wall_s for mine, theirs in zip(our_runs, bare_runs))
         ours = Row(
             f"speed: audio-articles convert, 1 h (median of {len(our_runs)})", run.wall_s,
             output_seconds(folder / "hour.mp3"), max(r.peak_rss_mb for r in our_runs), cpu_s=run.cpu_s,
+            peak_pss_mb=max(r.peak_pss_mb for r in our_runs),
             note=f"{run.wall_s / bare.wall_s:.2f}× the bare pipeline's time (goal ≤ 0.4); "
             f"round by round {', '.join(f'{r:.2f}' for r in ratios)}",
         )  # fmt: skip
