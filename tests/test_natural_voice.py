@@ -171,6 +171,21 @@ def test_a_paragraph_is_spoken_at_a_plausible_length_in_a_mans_voice(piper, natu
     assert 70 <= median_f0(clip.path) <= 150  # a man's voice, as the voice's card says
 
 
+def test_the_front_of_the_voice_is_mapped_from_the_model_cache_not_copied(piper, natural, tmp_path):
+    """The prepared front's weights are a file onnxruntime maps into memory: the speech
+    workers share one copy in the page cache instead of holding one each."""
+    piper.synthesize("One sentence.", natural.settings(SegmentKind.BODY).voice, tmp_path / "s.wav")
+    (weights,) = Path(os.environ["AUDIO_ARTICLES_MODEL_CACHE"]).glob(f"{NATURAL_VOICE}-*.front-*.weights")
+    assert weights.stat().st_size > 40 << 20
+    mapped_kb, mapping = 0, None
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if not line[0].isupper():  # a mapping's header line: address range, …, path
+            mapping = line.split()[-1]
+        elif line.startswith("Rss:") and mapping == str(weights):
+            mapped_kb += int(line.split()[1])
+    assert mapped_kb > 40 << 10  # the weights are read from the mapped file, not from a private copy
+
+
 def test_headlines_are_slower_than_the_body(piper, natural, tmp_path):
     def frames(kind: SegmentKind) -> int:
         voice = natural.settings(kind).voice

@@ -152,6 +152,38 @@ def test_a_voice_is_prepared_once_and_then_loaded_from_the_model_cache(tmp_path,
     assert [p.name for p in model_cache_dir().glob("test-voice-*.onnx")] == [prepared_name(model)]
 
 
+def test_two_workers_starting_on_a_new_voice_prepare_it_once(tmp_path, monkeypatch):
+    """The first to take the model cache's lock prepares the voice; the other waits and
+    loads what it made (two speech workers on a voice's first use)."""
+    import threading
+
+    import audio_articles.speech.engines.piper_model as piper_model
+
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    source = conv_model(tmp_path / "voice.onnx")
+    prepared: list[int] = []
+    real_prepare = piper_model._prepare
+
+    def counted(*args) -> None:
+        prepared.append(1)
+        real_prepare(*args)
+
+    monkeypatch.setattr(piper_model, "_prepare", counted)
+    start, sessions = threading.Barrier(2), []
+
+    def load() -> None:
+        start.wait()
+        sessions.append(cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"]))
+
+    workers = [threading.Thread(target=load) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(prepared) == 1
+    assert len(sessions) == 2 and all(isinstance(session, DecoderInChunks) for session in sessions)
+
+
 def test_the_decoder_runs_in_chunks_with_the_whole_decoders_samples(tmp_path, monkeypatch, float32_decoder):
     """Split into front and decoder, the decoder run 16 frames at a time with the margin
     found by probing: the samples of the whole model, however many chunks a sentence

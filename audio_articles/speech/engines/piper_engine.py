@@ -374,8 +374,11 @@ class PiperEngine(Engine):
             config = PiperConfig.from_dict(json.loads(found.config.read_text(encoding="utf-8")))
         except (ValueError, KeyError, TypeError) as err:
             raise InputError(f"{found.config}: not a Piper voice config ({type(err).__name__}: {err})") from None
+        # Errors only: onnxruntime's warnings (about the session, and its process-wide ones
+        # while the voice is prepared) mean nothing to a listener.
+        onnxruntime.set_default_logger_severity(3)
         options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3  # errors only: onnxruntime's warnings mean nothing to a listener
+        options.log_severity_level = 3
         in_pool = multiprocessing.parent_process() is not None
         if in_pool:
             # A worker of the speech pool: the pool already uses every core, one thread each.
