@@ -374,7 +374,7 @@ def _prepare(model: Path, prepared: Path, options, providers: list[str]) -> None
     parts = ("rewritten", "front", "decoder", "front-optimised", "decoder-optimised", "whole")
     temporary = [folder / f".{stem}.{os.getpid()}.{part}.onnx" for part in parts]
     rewritten, front, decoder, front_optimised, decoder_optimised, whole = temporary
-    weights = ""
+    weights, placed = "", False
     try:
         folder.mkdir(parents=True, exist_ok=True)
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -391,6 +391,7 @@ def _prepare(model: Path, prepared: Path, options, providers: list[str]) -> None
                     part.metadata_props.add(key=MARGIN, value=str(margin))
                     onnx.save(part, str(path))
                 os.replace(front_optimised, part_path(prepared, "front"))
+                placed = True
                 for earlier in folder.glob(f"{stem}.front-*.weights"):
                     if earlier.name != weights:
                         earlier.unlink(missing_ok=True)
@@ -399,13 +400,11 @@ def _prepare(model: Path, prepared: Path, options, providers: list[str]) -> None
                 return
         _optimised(rewritten, whole, options, providers)
         os.replace(whole, prepared)
-    except BaseException:
-        if weights:
-            (folder / weights).unlink(missing_ok=True)
-        raise
     finally:
         for path in temporary:
             path.unlink(missing_ok=True)
+        if weights and not placed:  # the front they belong to was not kept
+            (folder / weights).unlink(missing_ok=True)
 
 
 def part_path(prepared: Path, part: str) -> Path:
@@ -475,7 +474,7 @@ def cpu_session(model: Path, options, providers: list[str], wait_for_openvino: b
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         return _load(model, options, providers)
     stem = model.name.removesuffix(".onnx")
-    for older in folder.glob(f"{stem}-*"):
-        if not older.name.startswith(prepared.stem):
+    for older in [*folder.glob(f"{stem}-*"), *folder.glob(f".{stem}-*.lock")]:
+        if not older.name.lstrip(".").startswith(prepared.stem):
             older.unlink(missing_ok=True)  # made from an earlier version of this voice, or onnxruntime
     return session
