@@ -127,14 +127,23 @@ def remembered_digest(path: str, signature: tuple[int, int, int], compute) -> st
     except (OSError, UnicodeDecodeError):
         pass
     digest = compute()
-    temp = memo.with_name(f".{memo.name}.{os.getpid()}")
+    _keep(digest.encode("ascii"), memo)
+    return digest
+
+
+def _keep(data: bytes, path: Path) -> bool:
+    """Write ``data`` to ``path`` in the model cache through a temporary file beside it,
+    replaced in one step; False, leaving nothing behind, when it cannot be written (the
+    cache is a convenience: what is not kept is made again)."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temp.write_text(digest, encoding="ascii")
-        os.replace(temp, memo)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(data)
+        os.replace(temp, path)
     except OSError:
         temp.unlink(missing_ok=True)
-    return digest
+        return False
+    return True
 
 
 @functools.cache
@@ -183,21 +192,21 @@ class OnnxDecoder:
 
 
 class OpenVinoDecoder:
-    """The decoder compiled by OpenVINO in bfloat16 for exactly ``WINDOW_FRAMES`` frames
-    (one length: it compiles once). The compiled decoder is kept next to the prepared
-    voice (``….decoder-bf16-<digest>.blob``, named after the window and OpenVINO's
-    version): importing it takes 0.04 s where compiling takes 0.26. ``threads`` 0 lets
-    OpenVINO use every core. Threads are not pinned to cores: each worker process would
-    pin its thread to the same core."""
+    """A prepared voice's decoder (``….decoder-portable.onnx``) compiled by OpenVINO in
+    bfloat16 for exactly ``WINDOW_FRAMES`` frames (one length: it compiles once). The
+    compiled decoder is kept next to it (``….decoder-bf16-<digest>.blob``, named after
+    the window and OpenVINO's version): importing it takes 0.04 s where compiling takes
+    0.26. ``threads`` 0 lets OpenVINO use every core. Threads are not pinned to cores:
+    each worker process would pin its thread to the same core."""
 
-    def __init__(self, portable: Path, threads: int = 0) -> None:
+    def __init__(self, prepared: Path, threads: int = 0) -> None:
         import openvino
 
         self.window = WINDOW_FRAMES
         core = openvino.Core()
         config = {"INFERENCE_PRECISION_HINT": "bf16", "INFERENCE_NUM_THREADS": threads, "ENABLE_CPU_PINNING": False}
         key = hashlib.sha256(f"{openvino.get_version()}\n{self.window}".encode()).hexdigest()[:12]
-        kept = portable.with_name(f"{portable.name.removesuffix('.decoder-portable.onnx')}.decoder-bf16-{key}.blob")
+        kept = prepared.with_name(f"{prepared.stem}.decoder-bf16-{key}.blob")
         compiled = None
         if kept.is_file():
             try:
@@ -205,30 +214,18 @@ class OpenVinoDecoder:
             except Exception:  # noqa: BLE001 - unreadable: compiled again below
                 log.debug("could not import %s; compiling the decoder again", kept, exc_info=True)
         if compiled is None:
-            model = core.read_model(str(portable))
+            model = core.read_model(str(part_path(prepared, "decoder-portable")))
             channels = model.input(0).get_partial_shape()[1].get_length()
             model.reshape({0: [1, channels, self.window]})
             compiled = core.compile_model(model, "CPU", config)
-            _keep_compiled(compiled.export_model().getvalue(), kept)
+            if _keep(compiled.export_model().getvalue(), kept):
+                for other in kept.parent.glob(f"{prepared.stem}.decoder-bf16-*.blob"):
+                    if other != kept:
+                        other.unlink(missing_ok=True)  # another window's, or OpenVINO version's
         self.request = compiled.create_infer_request()
 
     def decode(self, frames):
         return self.request.infer({0: frames})[0].reshape(-1)
-
-
-def _keep_compiled(blob: bytes, path: Path) -> None:
-    """Write a compiled decoder in place of those of other windows or OpenVINO versions;
-    nothing when the folder cannot be written."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}")
-    try:
-        temp.write_bytes(blob)
-        os.replace(temp, path)
-    except OSError:
-        temp.unlink(missing_ok=True)
-        return
-    for other in path.parent.glob(f"{path.name.split('.decoder-bf16-')[0]}.decoder-bf16-*.blob"):
-        if other != path:
-            other.unlink(missing_ok=True)
 
 
 class DecoderInChunks:
@@ -331,7 +328,7 @@ def _split_voice(prepared: Path, front, decoder, margin: int, threads: int, wait
 
     def load_windowed() -> OpenVinoDecoder | None:
         try:
-            return OpenVinoDecoder(portable, threads)
+            return OpenVinoDecoder(prepared, threads)
         except Exception:  # noqa: BLE001 - OpenVINO's own errors: onnxruntime still speaks
             log.debug("OpenVINO could not compile %s; decoding with onnxruntime", portable, exc_info=True)
             return None
