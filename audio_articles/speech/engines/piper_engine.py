@@ -23,7 +23,6 @@ piper-tts 1.8 behaviour handled here:
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import math
@@ -38,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import AudioArticlesError, EngineError, InputError, MissingToolError
-from ...files import file_signature, sha256_file
+from ...files import file_digest, file_signature
 from ...model import Clip, Voice
 from ..pitch import shift_identity, shift_pitch
 from ..voice_packages import (
@@ -262,19 +261,6 @@ def piper_voices_json() -> list[dict]:
     ]
 
 
-@functools.lru_cache(maxsize=64)
-def _file_digest(path: str, inode: int, size: int, mtime_ns: int) -> str:
-    if size < 1 << 20:
-        return sha256_file(path)
-    return remembered_digest(path, (inode, size, mtime_ns), lambda: sha256_file(path))
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file, remembered while its signature stays the same: a voice model is
-    tens of MB, hashed once (0.08 CPU-s), not once per process or per clip."""
-    return _file_digest(str(path), *file_signature(path))
-
-
 def _installed(module: str) -> bool:
     if module in sys.modules:
         return sys.modules[module] is not None  # None: hidden, as ``import`` would fail
@@ -316,7 +302,9 @@ class PiperEngine(Engine):
         the pitch shift's method when there is one."""
         model, config = voice_paths(self._model_path(voice))
         shift = shift_identity(voice.pitch_shift)
-        return f"{file_digest(model)[:16]}/{file_digest(config)[:16]}" + (f"/{shift}" if shift else "")
+        # A voice model is tens of MB: hashed once, not once per process or per clip.
+        model_digest = file_digest(model, remember=remembered_digest)
+        return f"{model_digest[:16]}/{file_digest(config)[:16]}" + (f"/{shift}" if shift else "")
 
     def voices(self) -> list[VoiceInfo]:
         return [
