@@ -406,6 +406,18 @@ def test_a_full_disk_says_disk_full_for_every_format(tiny_disk, suffix):
     assert list(tiny_disk.iterdir()) == []
 
 
+def test_an_encoder_stopping_with_samples_still_buffered_is_reported_by_what_it_said():
+    """ffmpeg stopping on a full disk while samples were still buffered for it: its own
+    message decides the error. A full run once said "cannot write …: Broken pipe": the
+    buffered samples failed again when the pipe was closed on the way out."""
+    from audio_articles.audio.encode import run_ffmpeg
+    from audio_articles.errors import OutputError
+
+    command = ["sh", "-c", "echo 'story.opus: No space left on device' >&2; exit 1", "story.opus"]
+    with pytest.raises(OutputError, match="disk full while writing the Opus"):
+        run_ffmpeg(command, (b"\0" * 100 for _ in range(100_000)), "the Opus")
+
+
 # 5. A full disk under the clip cache: one warning, and the run goes on without it.
 
 

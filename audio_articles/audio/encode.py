@@ -8,6 +8,7 @@ one place tags and chapters are written, for every encode path.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -306,7 +307,10 @@ def run_ffmpeg(
                     on_chunk(len(chunk) // 2)
             process.stdin.close()
         except BrokenPipeError:
-            pass  # ffmpeg stopped early; its stderr says why
+            # ffmpeg stopped early; its stderr says why. What is still buffered for it
+            # would fail again when the pipe is closed on the way out: dropped here.
+            with contextlib.suppress(BrokenPipeError):
+                process.stdin.close()
         stderr = process.stderr.read().decode("utf-8", "replace")
         code = process.wait()
     # ffmpeg may exit 0 after failing to write a container's trailer (MP4's index, on a
