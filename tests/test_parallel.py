@@ -317,6 +317,27 @@ def test_a_failing_encoder_is_a_clear_error_and_stops_the_others(tmp_path, progr
     assert stopped.is_set() and len(started) <= 3 and not output.exists()
 
 
+def test_stopping_the_run_while_the_parts_are_encoded_stops_the_encoders(tmp_path, programme):
+    """Ctrl-C or SIGTERM reach the main thread while it waits for the encoders: they end at
+    their next clip instead of encoding the rest of the programme for nothing."""
+    import signal
+
+    article, placements, marks, _ = programme
+    fed = []
+
+    def progress(done: int, total: int) -> None:
+        if not fed:  # the first chunk: stop the run, as a signal to this process would
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+        fed.append((done, total))
+
+    with pytest.raises(KeyboardInterrupt):
+        parallel.encode_parallel(
+            placements, marks, tmp_path / "out.mp3", Tags(title=article.title), EncodeSettings(), workers=2, progress=progress
+        )  # fmt: skip
+    done, total = fed[-1]
+    assert done < total / 2, f"{done} of {total} frames encoded after the stop"
+
+
 def test_the_tag_is_begun_while_the_last_part_is_encoded(tmp_path, programme, monkeypatch):
     """The tag's ffmpeg starts once an encoder has no part left, not after the last one:
     here the second part is held until it has started, and the file is still whole."""

@@ -309,7 +309,7 @@ class PartQueue:
 
     @property
     def stopped(self) -> bool:
-        """Whether ``stop`` was called (an encoder failed)."""
+        """Whether ``stop`` was called (an encoder failed, or the run was stopped)."""
         return self._stopped
 
     def stop(self) -> None:
@@ -504,8 +504,12 @@ def encode_parallel(
                 tagger.start()
 
         with tagger or contextlib.nullcontext(), ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            for finished in [pool.submit(encode_parts) for _ in range(max(1, workers))]:
-                finished.result()
+            try:
+                for finished in [pool.submit(encode_parts) for _ in range(max(1, workers))]:
+                    finished.result()
+            except BaseException:
+                queue.stop()  # stopped here (Ctrl-C, SIGTERM): the encoders end at their next clip
+                raise
             parts = queue.parts()
             paths = [part_path(part.first) for part in parts]
             if progress:

@@ -195,7 +195,7 @@ def render_clips(
         progress(len(jobs) - len(todo))
 
     if pool is not None and pool.engine_name == engine and pool.workers > 1 and len(todo) > 1:
-        _render_in_pool(todo, clips, cache, pool.executor, progress, ready)
+        _render_in_pool(todo, clips, cache, pool, progress, ready)
     elif (
         isinstance(engine, str)
         and workers > 1
@@ -203,7 +203,7 @@ def render_clips(
         and is_long([job for _, job, _, _ in todo])
     ):
         with SpeechPool(engine, min(workers, len(todo))) as own:
-            _render_in_pool(todo, clips, cache, own.executor, progress, ready)
+            _render_in_pool(todo, clips, cache, own, progress, ready)
     else:
         for position, job, key, path in todo:
             clips[position] = cache.publish(engines.for_voice(job.voice).synthesize(job.spoken, job.voice, path), key)
@@ -215,9 +215,10 @@ def render_clips(
     return [clip for clip in clips if clip is not None]
 
 
-def _render_in_pool(todo, clips, cache: ClipCache, executor: ProcessPoolExecutor, progress, ready: Ready) -> None:
+def _render_in_pool(todo, clips, cache: ClipCache, pool: SpeechPool, progress, ready: Ready) -> None:
     # Longest first, so one long paragraph does not finish last on an idle pool.
     ordered = sorted(todo, key=lambda item: -len(item[1].spoken))
+    executor = pool.executor
     futures = {
         executor.submit(_synthesize_in_worker, job.spoken, job.voice, path): (position, key)
         for position, job, key, path in ordered
@@ -229,12 +230,14 @@ def _render_in_pool(todo, clips, cache: ClipCache, executor: ProcessPoolExecutor
             ready(clips[position])
             if progress:
                 progress(1)
-    except BrokenProcessPool:
-        raise EngineError(
-            "a speech worker process crashed; run again (finished clips are kept) "
-            "or use --jobs 1 to find the segment that fails"
-        ) from None
-    except BaseException:
-        for future in futures:
-            future.cancel()
+    except BaseException as error:
+        # Stop the workers before the error leaves: a clip they were still writing would
+        # otherwise land in a scratch folder the caller is removing (SIGTERM reaches only
+        # this process). The pool starts afresh if it is used again.
+        pool.close(cancel=True)
+        if isinstance(error, BrokenProcessPool):
+            raise EngineError(
+                "a speech worker process crashed; run again (finished clips are kept) "
+                "or use --jobs 1 to find the segment that fails"
+            ) from None
         raise
