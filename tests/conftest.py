@@ -29,6 +29,11 @@ def isolated_cache(tmp_path_factory, monkeypatch) -> Path:
     monkeypatch.setenv("AUDIO_ARTICLES_CONFIG", str(tmp_path_factory.mktemp("config")))
     # Prepared Piper models: one folder for the session (the natural voice is prepared once).
     monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path_factory.getbasetemp() / "models"))
+    # The commands tests start keep their scratch folders here: a run killed with SIGKILL
+    # (on purpose) cannot remove its own, and pytest clears old base folders.
+    scratch = tmp_path_factory.getbasetemp() / "scratch"
+    scratch.mkdir(exist_ok=True)
+    monkeypatch.setenv("TMPDIR", str(scratch))
     return root
 
 
