@@ -8,46 +8,61 @@ import sys
 import numpy as np
 import pytest
 from scipy.signal import firwin, resample_poly
+from scipy.signal import lfilter as scipy_lfilter
 from scipy.signal import sosfilt as scipy_sosfilt
 
 from audio_articles.audio import dsp
-from audio_articles.audio.loudness import OVERSAMPLING, k_weighting, peaks, weighted_energies
+from audio_articles.audio.loudness import OVERSAMPLING, k_weighting, k_weighting_polynomials, peaks, weighted_energies
 
 RNG = np.random.default_rng(7)
 
 
 @pytest.mark.parametrize("length", [1, 2, 7, 1000, 44_101])
 @pytest.mark.parametrize("rate", [16_000, 22_050, 48_000])
-def test_sosfilt_equals_scipys(length, rate):
+def test_lfilter_equals_scipys(length, rate):
     samples = RNG.standard_normal(length)
-    assert np.array_equal(dsp.sosfilt(k_weighting(rate), samples), scipy_sosfilt(k_weighting(rate), samples))
+    b, a = k_weighting_polynomials(rate)
+    assert np.array_equal(dsp.lfilter(b, a, samples), scipy_lfilter(b, a, samples))
 
 
-def test_sosfilt_of_nothing_is_nothing():  # where SciPy's public function raises
-    assert dsp.sosfilt(k_weighting(22_050), np.zeros(0)).shape == (0,)
+def test_lfilter_of_nothing_is_nothing():
+    assert dsp.lfilter(*k_weighting_polynomials(22_050), np.zeros(0)).shape == (0,)
 
 
-def test_sosfilt_uses_scipys_own_kernel_and_leaves_its_input_alone():
-    assert dsp._sos_kernel() is not None  # the SciPy this project installs has it
+def test_lfilter_uses_scipys_own_kernel_and_leaves_its_input_alone():
+    assert dsp._linear_filter_kernel() is not None  # the SciPy this project installs has it
     samples = RNG.standard_normal(500)
     kept = samples.copy()
-    dsp.sosfilt(k_weighting(22_050), samples)
+    dsp.lfilter(*k_weighting_polynomials(22_050), samples)
     assert np.array_equal(samples, kept)
 
 
-def test_without_the_kernel_sosfilt_falls_back_on_the_public_function(monkeypatch):
-    monkeypatch.setattr(dsp, "_sos_kernel", lambda: None)
+def test_without_the_kernel_lfilter_falls_back_on_the_public_function(monkeypatch):
+    monkeypatch.setattr(dsp, "_linear_filter_kernel", lambda: None)
     samples = RNG.standard_normal(3000)
-    assert np.array_equal(dsp.sosfilt(k_weighting(22_050), samples), scipy_sosfilt(k_weighting(22_050), samples))
+    b, a = k_weighting_polynomials(22_050)
+    assert np.array_equal(dsp.lfilter(b, a, samples), scipy_lfilter(b, a, samples))
 
 
 def test_a_kernel_that_refuses_its_arguments_falls_back_too(monkeypatch):
     def other_signature(*args):
-        raise TypeError("_sosfilt() takes 4 positional arguments")
+        raise TypeError("_linear_filter() takes 5 positional arguments")
 
-    monkeypatch.setattr(dsp, "_sos_kernel", lambda: other_signature)
+    monkeypatch.setattr(dsp, "_linear_filter_kernel", lambda: other_signature)
     samples = RNG.standard_normal(100)
-    assert np.array_equal(dsp.sosfilt(k_weighting(22_050), samples), scipy_sosfilt(k_weighting(22_050), samples))
+    b, a = k_weighting_polynomials(22_050)
+    assert np.array_equal(dsp.lfilter(b, a, samples), scipy_lfilter(b, a, samples))
+
+
+@pytest.mark.parametrize("rate", [8_000, 16_000, 22_050, 44_100, 48_000])
+def test_the_k_weighting_as_one_filter_is_its_two_sections_in_a_row(rate):
+    """Speech-like bursts with digital silence between them (where the sections' state
+    decays into subnormal numbers): the fourth-order filter gives the cascade's output."""
+    t = np.arange(3 * rate)
+    bursts = 0.5 * RNG.standard_normal(len(t)) * np.sin(2 * np.pi * t / rate) ** 8 * ((t // (rate // 2)) % 2)
+    bursts[np.abs(bursts) < 1e-3] = 0.0
+    cascade = scipy_sosfilt(k_weighting(rate), bursts)
+    assert np.max(np.abs(dsp.lfilter(*k_weighting_polynomials(rate), bursts) - cascade)) < 1e-10
 
 
 @pytest.mark.parametrize(("taps", "cutoff", "beta"), [(81, 0.25, 5.0), (41, 0.5, 5.0), (161, 0.125, 8.6)])

@@ -131,10 +131,41 @@ def test_the_limiter_is_used_only_when_peaks_would_pass_the_ceiling():
     calm = LoudnessPlan(-19.0, -25.0, 6.0, -6.0, {})
     hot = replace(calm, true_peak_dbtp=0.5)
     assert calm.filters(RATE) == ["volume=6.000dB:precision=double"]
-    assert hot.filters(RATE, -2.0)[-1].startswith("alimiter=limit=0.79433:")  # -2 dB
+    # The limiter applies the gain itself (level_in, linear).
+    assert hot.filters(RATE, -2.0) == [
+        "alimiter=level_in=1.9952623149688795:limit=0.79433:attack=1:release=50:level=0:latency=1"  # -2 dB
+    ]
     # Samples are held lower by the overshoot measured between them.
-    assert replace(hot, overshoot_db=0.5).filters(RATE, -2.0)[-1].startswith("alimiter=limit=0.74989:")
+    assert ":limit=0.74989:" in replace(hot, overshoot_db=0.5).filters(RATE, -2.0)[-1]
     assert replace(calm, gain_db=0.0).filters(RATE) == []
+    # Beyond the limiter's input range (±36 dB), the volume filter applies the gain.
+    assert [f.split("=")[0] for f in replace(hot, gain_db=40.0).filters(RATE)] == ["volume", "alimiter"]
+
+
+def test_the_limiter_applying_the_gain_gives_the_same_audio_as_a_volume_filter_before_it(tmp_path):
+    rate = 22_050
+    t = np.arange(3 * rate)
+    speech = (0.4 * np.sin(2 * np.pi * 220 * t / rate) * np.sin(2 * np.pi * t / rate) ** 4 * 32767).astype("<i2")
+    source = tmp_path / "in.raw"
+    source.write_bytes(speech.tobytes())
+    hot = LoudnessPlan(-19.0, -25.0, 9.5, 1.0, {})
+
+    def limited(filters: list[str]) -> np.ndarray:
+        run = subprocess.run(
+            ["ffmpeg", "-v", "error", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", str(source),
+             "-af", ",".join(filters), "-f", "f64le", "-"],
+            capture_output=True, check=True,
+        )  # fmt: skip
+        return np.frombuffer(run.stdout, "<f8")
+
+    merged = hot.filters(rate)
+    assert len(merged) == 1 and "level_in=" in merged[0]
+    separate = ["volume=9.500dB:precision=double", "alimiter=" + merged[0].split(":", 1)[1]]
+    ours, theirs = limited(merged), limited(separate)
+    assert len(ours) == len(theirs) == len(speech)
+    assert np.max(np.abs(ours - theirs)) < 1e-12
+    assert np.max(np.abs(speech)) / 32768 * 10 ** (9.5 / 20) > 1.1  # peaks the limiter must hold
+    assert np.max(np.abs(ours)) < 10 ** (-2 / 20) + 1e-3
 
 
 @pytest.mark.parametrize("text, expected", [("-16", -16.0), ("16", -16.0), ("-23.5 LUFS", -23.5), ("off", None)])

@@ -3,9 +3,9 @@
 ``import scipy.signal`` also imports ``scipy.stats`` and ``scipy.interpolate``: ≈ 1.1 s of
 CPU (``python -X importtime``), more than measuring a whole hour of speech takes. So:
 
-- the K-weighting filter runs SciPy's own compiled second-order-sections kernel (the one
-  ``scipy.signal.sosfilt`` calls), loaded from its file alone; if that ever fails (another
-  SciPy layout), ``scipy.signal.sosfilt`` is used instead;
+- the K-weighting filter runs SciPy's own compiled linear-filter kernel (the one
+  ``scipy.signal.lfilter`` calls), loaded from its file alone; if that ever fails
+  (another SciPy layout), ``scipy.signal.lfilter`` is used instead;
 - oversampling for the true peak is ``resample_poly``'s polyphase filter written with
   ``np.convolve`` (four short convolutions), its low-pass designed as ``firwin`` does.
 
@@ -23,43 +23,45 @@ import numpy as np
 
 
 @functools.cache
-def _sos_kernel() -> Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None:
-    """SciPy's ``_sosfilt(sos, x, zi)`` (filters ``x`` in place), or None when not found."""
+def _linear_filter_kernel() -> Callable[..., np.ndarray] | None:
+    """SciPy's ``_linear_filter(b, a, x, axis)``, or None when not found."""
     spec = importlib.util.find_spec("scipy")
     if spec is None or not spec.submodule_search_locations:
         return None
     folder = Path(next(iter(spec.submodule_search_locations))) / "signal"
-    for path in sorted(folder.glob("_sosfilt.*")):
+    for path in sorted(folder.glob("_sigtools.*")):
         if path.suffix not in (".so", ".pyd"):
             continue
         try:
-            found = importlib.util.spec_from_file_location("scipy.signal._sosfilt", path)
+            found = importlib.util.spec_from_file_location("scipy.signal._sigtools", path)
             module = importlib.util.module_from_spec(found)
             found.loader.exec_module(module)
-            return module._sosfilt
+            return module._linear_filter
         except (ImportError, AttributeError, OSError):
             return None
     return None
 
 
-def sosfilt(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
-    """``scipy.signal.sosfilt(sos, samples)`` for one channel, the filter starting at rest.
+def lfilter(b: np.ndarray, a: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """``scipy.signal.lfilter(b, a, samples)`` for one channel, in float64, the filter
+    starting at rest.
 
-    >>> sosfilt(np.array([[0.5, 0.0, 0.0, 1.0, -0.5, 0.0]]), np.array([1.0, 0.0, 0.0]))
+    >>> lfilter(np.array([0.5]), np.array([1.0, -0.5]), np.array([1.0, 0.0, 0.0]))
     array([0.5  , 0.25 , 0.125])
     """
-    kernel = _sos_kernel()
-    sos = np.ascontiguousarray(sos, dtype=np.float64)
+    b, a = np.asarray(b, dtype=np.float64), np.asarray(a, dtype=np.float64)
+    samples = np.asarray(samples, dtype=np.float64)
+    if not len(samples):
+        return np.zeros(0)
+    kernel = _linear_filter_kernel()
     if kernel is not None:
         try:
-            out = np.array(samples, dtype=np.float64, order="C").reshape(1, len(samples))
-            kernel(sos, out, np.zeros((1, len(sos), 2)))
-            return out[0]
+            return kernel(b, a, samples, -1)
         except (TypeError, ValueError):
             pass  # another SciPy's kernel: the public function below
-    from scipy.signal import sosfilt as public
+    from scipy.signal import lfilter as public
 
-    return public(sos, np.asarray(samples, dtype=np.float64))
+    return public(b, a, samples)
 
 
 @functools.cache

@@ -20,6 +20,7 @@ them the same way:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -28,7 +29,7 @@ import numpy as np
 
 from ..model import Clip, ClipLevels, SegmentKind, SpeechJob
 from .assemble import Placement, audible_bounds, kept_audio, read_samples
-from .dsp import lowpass, sosfilt, upsampled
+from .dsp import lfilter, lowpass, upsampled
 
 TARGET_MONO_LUFS = -19.0
 """Podcast target for mono programmes."""
@@ -39,6 +40,8 @@ TRUE_PEAK_CEILING_DBTP = -1.0
 LIMITER_CEILING_DBTP = -2.0
 """Where the limiter holds peaks for MP3: 1 dB under the ceiling leaves room for the
 overshoot the encoder adds (AAC and Opus need more; see ``formats.py``)."""
+ALIMITER_LEVELS = (0.015625, 64.0)
+"""The input levels ffmpeg's ``alimiter`` accepts (−36 to +36 dB)."""
 OVERSAMPLING = 4
 """True peak is estimated at four times the sample rate, as BS.1770 annex 2 does."""
 ABSOLUTE_GATE_LUFS = -70.0
@@ -82,6 +85,18 @@ def k_weighting(rate: int) -> np.ndarray:
     return np.array([shelf, highpass])
 
 
+@functools.cache
+def k_weighting_polynomials(rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """The K-weighting's two sections as one fourth-order filter (numerator, denominator).
+
+    Run as one ``lfilter``, it gives the cascade's output to ≈ 1e-12 of full scale, and
+    it keeps its speed in speech: the cascade (``sosfilt``) runs its state into subnormal
+    numbers through every silence, which made it 2.6× slower on espeak-ng's clips.
+    """
+    shelf, highpass = k_weighting(rate)
+    return np.convolve(shelf[:3], highpass[:3]), np.convolve(shelf[3:], highpass[3:])
+
+
 def bin_frames(rate: int) -> int:
     """Frames in one 100 ms bin."""
     return round(rate / 10)
@@ -91,7 +106,7 @@ def weighted_energies(samples: np.ndarray, rate: int) -> np.ndarray:
     """Sum of squared K-weighted samples per 100 ms bin, the first bin starting at the
     first sample (the filter starts at rest, exact after the silence before every clip)."""
     step = bin_frames(rate)
-    squared = sosfilt(k_weighting(rate), samples)
+    squared = lfilter(*k_weighting_polynomials(rate), samples)
     np.square(squared, out=squared)
     whole = len(squared) // step * step
     energies = squared[:whole].reshape(-1, step).sum(axis=1)
@@ -293,11 +308,18 @@ class LoudnessPlan:
         limit = self.needs_limiter(ceiling_dbtp)
         if not self.gain_db and not limit:
             return []
-        chain = [f"volume={self.gain_db:.3f}dB:precision=double"]
-        if limit:
-            ceiling = 10 ** ((ceiling_dbtp - max(0.0, self.overshoot_db)) / 20)
-            chain.append(f"alimiter=limit={max(ceiling, 0.0625):.5f}:attack=1:release=50:level=0:latency=1")
-        return chain
+        gain = float(f"{self.gain_db:.3f}")
+        volume = f"volume={gain:.3f}dB:precision=double"
+        if not limit:
+            return [volume]
+        ceiling = 10 ** ((ceiling_dbtp - max(0.0, self.overshoot_db)) / 20)
+        limiter = f"limit={max(ceiling, 0.0625):.5f}:attack=1:release=50:level=0:latency=1"
+        level_in = 10 ** (gain / 20)
+        if ALIMITER_LEVELS[0] <= level_in <= ALIMITER_LEVELS[1]:
+            # The limiter applies the gain itself, in the same double precision: a filter
+            # less in each encoder (≈ 2 % of its CPU time).
+            return [f"alimiter=level_in={level_in!r}:{limiter}"]
+        return [volume, f"alimiter={limiter}"]
 
 
 def parse_target(text: str) -> float | None:
