@@ -343,11 +343,12 @@ def test_sigterm_stops_cleanly_with_one_line(tmp_path):
         assert ffprobe_chapters(tmp_path / "out.mp3")[-1]["end"] == pytest.approx(duration, abs=0.1)
 
 
-def test_an_error_while_the_workers_speak_stops_them_before_it_leaves(tmp_path):
+def test_an_error_while_the_workers_speak_leaves_no_clip_being_written(tmp_path):
     """SIGTERM reaches only the main process; its error leaves render_clips while the
-    workers are still speaking. They must be stopped by then: a clip written afterwards
-    lands in the scratch folder being removed, which failed with "Directory not empty"
-    and a traceback. The pool then starts afresh when used again."""
+    workers are still speaking. By then no clip of this render may still be written: one
+    written afterwards lands in the scratch folder being removed, which failed with
+    "Directory not empty" and a traceback. The pool's other work (a batch's other
+    articles, queued behind) is neither cancelled nor lost."""
     from audio_articles.model import SegmentKind, SpeechJob, Voice
     from audio_articles.speech.cache import ClipCache
     from audio_articles.speech.render import SpeechPool, render_clips
@@ -357,17 +358,21 @@ def test_an_error_while_the_workers_speak_stops_them_before_it_leaves(tmp_path):
         SpeechJob(index=n, kind=SegmentKind.BODY, text=f"{n} {text}", spoken=f"{n} {text}", voice=Voice(""), paragraph=n)
         for n in range(12)
     ]  # fmt: skip
+    other_work = []
 
-    def stop(clip) -> None:
-        raise KeyboardInterrupt  # as the SIGTERM handler's Terminated would
-
-    cache = ClipCache(tmp_path / "clips")
     with SpeechPool("fake", 2) as pool:
+
+        def stop(clip) -> None:
+            other_work.extend(pool.executor.submit(time.sleep, 0.1) for _ in range(3))
+            raise KeyboardInterrupt  # as the SIGTERM handler's Terminated would
+
+        cache = ClipCache(tmp_path / "clips")
         with pytest.raises(KeyboardInterrupt):
             render_clips(jobs, cache, "fake", 2, pool=pool, ready=stop)
         written = sorted(cache.root.rglob("*"))
         time.sleep(1.5)  # what a worker still speaking would write meanwhile
         assert sorted(cache.root.rglob("*")) == written
+        assert [future.result(timeout=60) for future in other_work] == [None, None, None]
         assert len(render_clips(jobs[:3], ClipCache(tmp_path / "again"), "fake", 2, pool=pool)) == 3
 
 

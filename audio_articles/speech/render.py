@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
@@ -231,10 +231,13 @@ def _render_in_pool(todo, clips, cache: ClipCache, pool: SpeechPool, progress, r
             if progress:
                 progress(1)
     except BaseException as error:
-        # Stop the workers before the error leaves: a clip they were still writing would
-        # otherwise land in a scratch folder the caller is removing (SIGTERM reaches only
-        # this process). The pool starts afresh if it is used again.
-        pool.close(cancel=True)
+        # No clip of ours may still be written once the error leaves: the caller may be
+        # removing its folder (the scratch folder, on SIGTERM, which reaches only this
+        # process). The clips not begun are cancelled and the ones begun awaited; the pool
+        # stays open for its other work (a batch's other articles).
+        for future in futures:
+            future.cancel()
+        wait(futures)
         if isinstance(error, BrokenProcessPool):
             raise EngineError(
                 "a speech worker process crashed; run again (finished clips are kept) "
