@@ -287,9 +287,17 @@ def _pid_alive(pid: int) -> bool:
 def remove_stale_temporaries(path: Path) -> None:
     """Delete temporary files for ``path`` left by runs that were killed (their process
     is gone); those of runs still going are left alone."""
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\..*\.part{re.escape(path.suffix)}")
-    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.part*"):
-        match = pattern.fullmatch(candidate.name)
+    name = re.escape(path.name)
+    remove_files_of_dead_processes(path.parent, f".{glob.escape(path.name)}.*.part*", rf"\.{name}\.(\d+)\..*\.part{re.escape(path.suffix)}")
+
+
+def remove_files_of_dead_processes(folder: Path, wildcard: str, pattern: str) -> None:
+    """Delete the files in ``folder`` named by ``wildcard`` whose whole name matches
+    ``pattern``, a regular expression whose first group is the id of the process that
+    writes them, when that process is gone (killed while writing, say)."""
+    compiled = re.compile(pattern)
+    for candidate in folder.glob(wildcard):
+        match = compiled.fullmatch(candidate.name)
         if match and int(match.group(1)) != os.getpid() and not _pid_alive(int(match.group(1))):
             candidate.unlink(missing_ok=True)
 

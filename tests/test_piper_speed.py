@@ -4,6 +4,8 @@ the device choice. No wall-clock assertions: figures are in docs/speed.md."""
 
 from __future__ import annotations
 
+import os
+
 import wave
 from pathlib import Path
 
@@ -182,6 +184,36 @@ def test_two_workers_starting_on_a_new_voice_prepare_it_once(tmp_path, monkeypat
         worker.join()
     assert len(prepared) == 1
     assert len(sessions) == 2 and all(isinstance(session, DecoderInChunks) for session in sessions)
+
+
+def test_what_a_killed_process_left_in_the_model_cache_is_removed(tmp_path, monkeypatch):
+    """A preparation or a kept file interrupted by SIGKILL leaves its temporary files
+    (≈ 60 MB each for a real voice): the next preparation, or the next file kept under
+    the same name, removes them; those of processes still running stay."""
+    import subprocess
+    import sys
+
+    import audio_articles.speech.engines.piper_model as piper_model
+
+    monkeypatch.setenv("AUDIO_ARTICLES_MODEL_CACHE", str(tmp_path / "models"))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead, alive = int(gone.stdout), os.getppid()
+    source = conv_model(tmp_path / "voice.onnx")
+    folder = model_cache_dir()
+    folder.mkdir(parents=True)
+    stem = prepared_name(source).removesuffix(".onnx")
+    killed = [folder / f".{stem}.{dead}.front-optimised.onnx", folder / f".{stem}.{dead}.rewritten.onnx"]
+    running = folder / f".{stem}.{alive}.rewritten.onnx"
+    for path in [*killed, running]:
+        path.write_bytes(b"half a model")
+    cpu_session(source, ort.SessionOptions(), ["CPUExecutionProvider"])
+    assert [path.exists() for path in [*killed, running]] == [False, False, True]
+
+    kept = folder / "voice.blob"
+    half_written, still_writing = folder / f".voice.blob.{dead}", folder / f".voice.blob.{alive}"
+    half_written.write_bytes(b"half"), still_writing.write_bytes(b"half")
+    assert piper_model._keep(b"whole", kept)
+    assert kept.read_bytes() == b"whole" and not half_written.exists() and still_writing.exists()
 
 
 def test_the_decoder_runs_in_chunks_with_the_whole_decoders_samples(tmp_path, monkeypatch, float32_decoder):

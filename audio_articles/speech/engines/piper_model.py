@@ -31,13 +31,17 @@ is loaded as before.
 from __future__ import annotations
 
 import functools
+import glob
 import hashlib
 import importlib.util
 import logging
 import os
 import platform
+import re
 import threading
 from pathlib import Path
+
+from ...files import remove_files_of_dead_processes
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +142,8 @@ def _keep(data: bytes, path: Path) -> bool:
     temp = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        name = path.name
+        remove_files_of_dead_processes(path.parent, f".{glob.escape(name)}.*", rf"\.{re.escape(name)}\.(\d+)")
         temp.write_bytes(data)
         os.replace(temp, path)
     except OSError:
@@ -368,6 +374,8 @@ def _prepare(model: Path, prepared: Path, options, providers: list[str]) -> None
     from .piper_graph import MARGIN, receptive_margin, rewrite, split
 
     folder, stem = prepared.parent, prepared.stem
+    # What a preparation killed on the way left behind (≈ 60 MB a file).
+    remove_files_of_dead_processes(folder, f".{glob.escape(stem)}.*.onnx", rf"\.{re.escape(stem)}\.(\d+)\.[\w-]+\.onnx")
     parts = ("rewritten", "front", "decoder", "front-optimised", "decoder-optimised", "whole")
     temporary = [folder / f".{stem}.{os.getpid()}.{part}.onnx" for part in parts]
     rewritten, front, decoder, front_optimised, decoder_optimised, whole = temporary
