@@ -73,7 +73,8 @@ cache_app = typer.Typer(
 @reported
 def cache_info() -> None:
     """Where the clip cache is, how many clips it holds, and its size limit."""
-    from .speech.cache import ClipCache, default_cache_dir, format_size
+    from .speech.cache import ClipCache, default_cache_dir
+    from .units import format_size
 
     stats = ClipCache(default_cache_dir()).stats()
     typer.echo(f"location  {stats.root}")
@@ -90,7 +91,8 @@ def cache_info() -> None:
 @reported
 def cache_clear() -> None:
     """Delete every cached clip (waits for running conversions to finish)."""
-    from .speech.cache import ClipCache, default_cache_dir, format_size
+    from .speech.cache import ClipCache, default_cache_dir
+    from .units import format_size
 
     removed = ClipCache(default_cache_dir()).clear()
     typer.echo(f"removed {removed.clips} clips ({format_size(removed.bytes)}) from {removed.root}")

@@ -12,7 +12,7 @@ import errno
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,7 @@ from .audio.jingles import with_jingles
 from .errors import AudioArticlesError, OutputError
 from .files import atomic_output, check_output_file, check_output_folder, output_lock
 from .run.helpers import Helpers
-from .model import Article, Chapter, Clip, Plan, SegmentKind, Tags, Timeline
+from .model import Article, Chapter, Clip, Plan, Tags, Timeline
 from .plan import gaps_ms, plan_article, speech_profile, with_piper_model
 from .settings import Options, Production, Runtime
 from .sources import default_output, load_article

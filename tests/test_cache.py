@@ -19,6 +19,7 @@ from audio_articles.errors import InputError
 from audio_articles.model import SegmentKind, SpeechJob, Voice
 from audio_articles.speech import cache as cache_module
 from audio_articles.speech.cache import ClipCache, clip_key, default_max_bytes, wav_is_complete
+from audio_articles.units import format_size
 from audio_articles.speech.render import render_clips
 
 VOICE = Voice("gmw/en-us")
@@ -231,12 +232,12 @@ def test_cache_info_and_clear_commands(isolated_cache, fake_engine, monkeypatch)
     assert info.exit_code == 0, info.output
     assert str(isolated_cache) in info.output
     assert "4 clips" in info.output
-    assert cache_module.format_size(size) in info.output
+    assert format_size(size) in info.output
     assert any(line.startswith("limit") and "1.0 GiB" in line for line in info.output.splitlines())
 
     cleared = runner.invoke(app, ["cache", "clear"])
     assert cleared.exit_code == 0, cleared.output
-    assert f"removed 4 clips ({cache_module.format_size(size)})" in cleared.output
+    assert f"removed 4 clips ({format_size(size)})" in cleared.output
     assert "0 clips" in runner.invoke(app, ["cache", "info"]).output
 
 

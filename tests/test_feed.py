@@ -21,7 +21,7 @@ from .feed_helpers import BASE_URL, FIRST_SEEN, build, dated_file, write_article
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from audio_articles.errors import AudioArticlesError, InputError, OutputError
+from audio_articles.errors import InputError, OutputError
 from audio_articles.feed.build import LOCK_FILE, build_feed
 from audio_articles.feed.settings import SettingsChange
 from audio_articles.speech.engines.fake import FakeEngine

@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import threading
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from mutagen.mp3 import MP3

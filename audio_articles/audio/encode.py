@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import AudioError, InputError, OutputError, missing_tool
+from ..errors import AudioError, OutputError, missing_tool
 from ..model import Chapter, Tags
 from ..units import clock
 from .formats import MP3, NATIVE_RATE, AudioFormat, TagStyle

@@ -33,7 +33,7 @@ from ..convert import Options, output_suffix, render_article, speech_profile
 from ..errors import AudioArticlesError, InputError, MissingToolError, OutputError
 from ..files import atomic_output, is_article_file
 from ..sources import parse_source, read_source
-from ..model import Article, SegmentKind
+from ..model import Article
 from ..speech.voices import Profile, load_profile
 from .cover import default_cover, install_cover, read_cover
 from .dates import parse_date

@@ -44,12 +44,12 @@ import struct
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from ..errors import EngineError, InputError, OutputError
 from ..model import Clip, Voice
-from ..units import format_size, parse_size
+from ..units import parse_size
 from .engines.base import read_clip
 
 try:
