@@ -376,6 +376,82 @@ def test_an_error_while_the_workers_speak_leaves_no_clip_being_written(tmp_path)
         assert len(render_clips(jobs[:3], ClipCache(tmp_path / "again"), "fake", 2, pool=pool)) == 3
 
 
+@pytest.mark.parametrize("delay", [0.3, 0.4, 0.45, 0.5, 0.6])
+def test_sigterm_while_a_batch_starts_its_workers_is_one_line(tmp_path, delay):
+    """In its first half second a batch starts its worker pool (threads, processes) while
+    it reads the articles. SIGTERM there once left a thread that could not be joined (exit
+    1, a traceback) or a worker born after its queue was gone (a traceback from it)."""
+    import signal
+
+    for n in range(6):
+        (tmp_path / f"a{n}.txt").write_text(f"Title {n}\n\n" + "A short paragraph to say. " * 40, encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "audio_articles", "convert", *sorted(map(str, tmp_path.glob("a*.txt"))),
+         "-o", str(tmp_path / "out"), "--engine", "fake", "--jobs", "2"],
+        stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, preexec_fn=_limits,
+    )  # fmt: skip
+    time.sleep(delay)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the batch finished before SIGTERM came")
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr, stderr
+    assert stderr.strip().splitlines()[-1] == "audio-articles: terminated"
+
+
+def test_interrupts_are_deferred_to_the_end_of_the_block():
+    """Starting a pool's threads and processes is never cut short by Ctrl-C or SIGTERM:
+    they are acted on as soon as it is done."""
+    import signal
+
+    from audio_articles.process import Terminated
+    from audio_articles.speech.render import interrupts_deferred
+
+    def terminate(number, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    reached = []
+    try:
+        for number, raised in ((signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)):
+            with pytest.raises(raised):
+                with interrupts_deferred():
+                    signal.raise_signal(number)
+                    reached.append(number)  # not cut short
+            assert signal.getsignal(signal.SIGTERM) is terminate
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert reached == [signal.SIGINT, signal.SIGTERM]
+
+
+def test_a_pool_whose_start_was_cut_short_still_closes_and_starts_nothing_late(monkeypatch):
+    """Ctrl-C inside ``Thread.start`` leaves a thread not yet started: closing the pool must
+    not fail on it, and the thread, when it does run, must not start workers any more."""
+    import threading
+
+    from audio_articles.speech.render import SpeechPool
+
+    cut_short = []
+
+    def interrupted(thread):
+        cut_short.append(thread)
+        raise KeyboardInterrupt
+
+    pool = SpeechPool("fake", 2)
+    monkeypatch.setattr(threading.Thread, "start", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pool.warm()
+    monkeypatch.undo()
+    pool.close()  # did raise "cannot join thread before it is started"
+    (late,) = cut_short
+    late.start()  # the thread starting after all
+    late.join()
+    assert pool._executor is None
+
+
 # 11. --jobs is capped at what helps.
 
 

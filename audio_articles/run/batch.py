@@ -208,7 +208,7 @@ def convert_many(
         pending: dict[Future, int] = {}
         try:
             for n in whole:
-                future = pool.executor.submit(_convert_in_worker, items[n].source, items[n].output, worker_options)
+                future = pool.submit(_convert_in_worker, items[n].source, items[n].output, worker_options)
                 pending[future] = n
             for n in long:
                 convert_here(n, pool)

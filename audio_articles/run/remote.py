@@ -22,6 +22,7 @@ from ..errors import AudioArticlesError, EngineError, InputError
 from ..files import atomic_output
 from ..model import Article, Timeline
 from ..settings import Options, Runtime
+from ..speech.render import interrupts_deferred
 from .outcome import Failure
 
 # The speech engines are not thread-safe: a worker running several tasks at once
@@ -107,7 +108,8 @@ def worker_inputs(profile, options) -> tuple[tuple[ShippedFile, ...], object]:
 def submit_article(executor, article: Article, profile, options, file_name: str) -> Future:
     """Send one article to the executor's workers."""
     files, worker_options = worker_inputs(profile, options)
-    return executor.executor.submit(render_on_worker, article, profile, worker_options, file_name, files)
+    with interrupts_deferred():  # the first submit may start the local pool's processes
+        return executor.executor.submit(render_on_worker, article, profile, worker_options, file_name, files)
 
 
 def collect(future: Future, output: Path, executor, what: str):

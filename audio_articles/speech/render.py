@@ -6,14 +6,16 @@ A ``SpeechPool`` can outlive one article: a batch or a feed starts its worker pr
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed, wait
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
@@ -63,6 +65,33 @@ def engine_set(engine: Engine | str) -> EngineSet:
     return _process_engines(engine) if isinstance(engine, str) else EngineSet(engine)
 
 
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM are noted within the block and acted on right after it, by the
+    handlers that were there before.
+
+    For the short steps that start a pool's threads and processes: cut short by the
+    exception either signal raises, they leave the pool unable to stop cleanly (a thread
+    that never started cannot be joined; a worker still being born reads a queue that is
+    already gone, and prints a traceback). Only the main thread runs signal handlers, so
+    elsewhere the block changes nothing; so does a signal with no Python handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    previous = {}
+    for number in (signal.SIGINT, signal.SIGTERM):
+        if callable(signal.getsignal(number)):
+            previous[number] = signal.signal(number, lambda signum, frame: noted.append(signum))
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in dict.fromkeys(noted):
+            signal.raise_signal(number)
+
+
 WORKER_MODULES = ["audio_articles.speech.render", "audio_articles.speech.engines.pyttsx3_engine", "pyttsx3"]
 """Imported once by the fork server, so that every worker starts with them loaded. None
 of them loads a speech library: pyttsx3's espeak-ng binding raises RuntimeError on import
@@ -103,8 +132,13 @@ class SpeechPool:
 
     def _wait_for_start(self) -> None:
         """Wait for the workers ``warm`` is starting in the background, if any."""
-        if self._starting is not None:
-            self._starting.join()
+        starting = self._starting
+        if starting is not None:
+            # A run stopped (SIGTERM, Ctrl-C) inside ``Thread.start`` leaves a thread not
+            # yet started: join refuses it, and the thread, if it runs, does nothing. A
+            # join itself stopped leaves it to be joined again (by ``close``).
+            with contextlib.suppress(RuntimeError):
+                starting.join()
             self._starting = None
 
     def _started(self) -> ProcessPoolExecutor:
@@ -117,6 +151,12 @@ class SpeechPool:
             )
         return self._executor
 
+    def submit(self, function, /, *args) -> Future:
+        """``executor.submit``, safe from Ctrl-C and SIGTERM halfway (it may start the
+        pool's processes and its manager thread)."""
+        with interrupts_deferred():
+            return self.executor.submit(function, *args)
+
     def warm(self) -> SpeechPool:
         """Start every worker and its engine now, so they are ready when the clips come.
 
@@ -125,14 +165,17 @@ class SpeechPool:
         """
 
         def start() -> None:
+            if self._starting is not starting:
+                return  # given up before it ran (see _wait_for_start)
             try:
                 for _ in range(self.workers):
                     self._started().submit(_warm_worker)
             except Exception:  # noqa: BLE001 - the pool fails the same way when used, and says why there
                 log.debug("starting the speech workers failed", exc_info=True)
 
-        self._starting = threading.Thread(target=start, name="speech-pool-start", daemon=True)
-        self._starting.start()
+        starting = threading.Thread(target=start, name="speech-pool-start", daemon=True)
+        self._starting = starting
+        starting.start()
         return self
 
     def close(self, cancel: bool = False) -> None:
@@ -218,11 +261,12 @@ def render_clips(
 def _render_in_pool(todo, clips, cache: ClipCache, pool: SpeechPool, progress, ready: Ready) -> None:
     # Longest first, so one long paragraph does not finish last on an idle pool.
     ordered = sorted(todo, key=lambda item: -len(item[1].spoken))
-    executor = pool.executor
-    futures = {
-        executor.submit(_synthesize_in_worker, job.spoken, job.voice, path): (position, key)
-        for position, job, key, path in ordered
-    }
+    with interrupts_deferred():
+        executor = pool.executor
+        futures = {
+            executor.submit(_synthesize_in_worker, job.spoken, job.voice, path): (position, key)
+            for position, job, key, path in ordered
+        }
     try:
         for future in as_completed(futures):
             position, key = futures[future]
@@ -235,9 +279,8 @@ def _render_in_pool(todo, clips, cache: ClipCache, pool: SpeechPool, progress, r
         # removing its folder (the scratch folder, on SIGTERM, which reaches only this
         # process). The clips not begun are cancelled and the ones begun awaited; the pool
         # stays open for its other work (a batch's other articles).
-        for future in futures:
-            future.cancel()
-        wait(futures)
+        begun = [future for future in futures if not future.cancel()]
+        wait(begun)  # (a cancelled future counts as done only once the pool reaches it)
         if isinstance(error, BrokenProcessPool):
             raise EngineError(
                 "a speech worker process crashed; run again (finished clips are kept) "
