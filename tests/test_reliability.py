@@ -407,7 +407,7 @@ def test_interrupts_are_deferred_to_the_end_of_the_block():
     import signal
 
     from audio_articles.process import Terminated
-    from audio_articles.speech.render import interrupts_deferred
+    from audio_articles.signals import interrupts_deferred
 
     def terminate(number, frame):
         raise Terminated()

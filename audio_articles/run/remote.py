@@ -22,7 +22,7 @@ from ..errors import AudioArticlesError, EngineError, InputError
 from ..files import atomic_output
 from ..model import Article, Timeline
 from ..settings import Options, Runtime
-from ..speech.render import interrupts_deferred
+from ..signals import interrupts_deferred
 from .outcome import Failure
 
 # The speech engines are not thread-safe: a worker running several tasks at once

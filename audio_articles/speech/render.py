@@ -11,10 +11,9 @@ import functools
 import logging
 import multiprocessing
 import os
-import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from ..errors import EngineError
 from ..model import Clip, SpeechJob, Voice
+from ..signals import interrupts_deferred
 from .cache import ClipCache, clip_key
 from .engines import Engine, EngineSet
 
@@ -63,33 +63,6 @@ def engine_set(engine: Engine | str) -> EngineSet:
     """The engines for a run. Named engines are created once per process and reused by
     every later article (creating one costs a tenth of a second); an instance is used as is."""
     return _process_engines(engine) if isinstance(engine, str) else EngineSet(engine)
-
-
-@contextlib.contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Ctrl-C and SIGTERM are noted within the block and acted on right after it, by the
-    handlers that were there before.
-
-    For the short steps that start a pool's threads and processes: cut short by the
-    exception either signal raises, they leave the pool unable to stop cleanly (a thread
-    that never started cannot be joined; a worker still being born reads a queue that is
-    already gone, and prints a traceback). Only the main thread runs signal handlers, so
-    elsewhere the block changes nothing; so does a signal with no Python handler."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    noted: list[int] = []
-    previous = {}
-    for number in (signal.SIGINT, signal.SIGTERM):
-        if callable(signal.getsignal(number)):
-            previous[number] = signal.signal(number, lambda signum, frame: noted.append(signum))
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        for number in dict.fromkeys(noted):
-            signal.raise_signal(number)
 
 
 WORKER_MODULES = ["audio_articles.speech.render", "audio_articles.speech.engines.pyttsx3_engine", "pyttsx3"]
@@ -152,8 +125,10 @@ class SpeechPool:
         return self._executor
 
     def submit(self, function, /, *args) -> Future:
-        """``executor.submit``, safe from Ctrl-C and SIGTERM halfway (it may start the
-        pool's processes and its manager thread)."""
+        """``executor.submit``, taking Ctrl-C and SIGTERM only once done: it may start the
+        pool's processes and its manager thread, and cut short halfway it would leave the
+        pool unable to stop cleanly (a thread that never started cannot be joined; a
+        worker still being born reads a queue already gone, and prints a traceback)."""
         with interrupts_deferred():
             return self.executor.submit(function, *args)
 

@@ -61,11 +61,11 @@ import signal
 import threading
 import time
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 
 from ...errors import EngineError, missing_tool
 from ...model import Clip, Voice
+from ...signals import interrupts_deferred
 from .base import Engine, VoiceInfo, c_library, read_clip
 
 CHUNK_CHARS = 1500
@@ -105,29 +105,6 @@ def split_for_engine(text: str, limit: int = CHUNK_CHARS) -> list[str]:
     if rest:
         pieces.append(rest)
     return pieces
-
-
-@contextlib.contextmanager
-def _interrupts_held() -> Iterator[list[int]]:
-    """Within the block, Ctrl-C (SIGINT) is noted in the list yielded instead of raised;
-    after it, a noted one is delivered again, to the handler that was there before.
-
-    Only a SIGINT the process would act on counts: where SIGINT is ignored (SIG_IGN, as
-    in a script's background job) or handled outside Python, the block changes nothing,
-    so espeak-ng is never stopped for a signal the program means to ignore. (Only the
-    main thread can set handlers; in others the block changes nothing either.)"""
-    noted: list[int] = []
-    current = signal.getsignal(signal.SIGINT)
-    if threading.current_thread() is not threading.main_thread() or current in (signal.SIG_IGN, None):
-        yield noted
-        return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
-    try:
-        yield noted
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if noted:
-        signal.raise_signal(signal.SIGINT)
 
 
 @functools.cache
@@ -230,7 +207,7 @@ class Pyttsx3Engine(Engine):
             interrupted: list[int] = []
             if not in_child:
                 stack.enter_context(_speaking)
-                interrupted = stack.enter_context(_interrupts_held())
+                interrupted = stack.enter_context(interrupts_deferred((signal.SIGINT,)))
             give_up = time.monotonic() + self.timeout_s
 
             def take(wav, count, events) -> int:
