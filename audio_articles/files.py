@@ -287,8 +287,8 @@ def _pid_alive(pid: int) -> bool:
 def remove_stale_temporaries(path: Path) -> None:
     """Delete temporary files for ``path`` left by runs that were killed (their process
     is gone); those of runs still going are left alone."""
-    name = re.escape(path.name)
-    remove_files_of_dead_processes(path.parent, f".{glob.escape(path.name)}.*.part*", rf"\.{name}\.(\d+)\..*\.part{re.escape(path.suffix)}")
+    pattern = rf"\.{re.escape(path.name)}\.(\d+)\..*\.part{re.escape(path.suffix)}"
+    remove_files_of_dead_processes(path.parent, f".{glob.escape(path.name)}.*.part*", pattern)
 
 
 def remove_files_of_dead_processes(folder: Path, wildcard: str, pattern: str) -> None:
